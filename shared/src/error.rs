@@ -1,0 +1,136 @@
+//! Why a delivery is refused, and the one place where that becomes an HTTP answer in each
+//! sender's dialect (SPEC section 5).
+
+use thiserror::Error;
+
+use crate::auth::AuthError;
+use crate::config::{HttpAuth, SourceKind};
+use crate::plan::Response;
+
+/// Seconds a sender is asked to wait before retrying after a storage failure.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Why a body couldn't be decoded, saying where.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("gzip: {0}")]
+    Gzip(String),
+    #[error("JSON: {0}")]
+    Json(String),
+    #[error("event {index}: expected a JSON object, found {found}")]
+    NotAnObject { index: usize, found: &'static str },
+    #[error("MessagePack at byte {offset}: {what}")]
+    Msgpack { offset: usize, what: String },
+    #[error("line {line}: {what}")]
+    Line { line: usize, what: String },
+    #[error("frame {frame} (byte {offset}): {what}")]
+    Frame { frame: usize, offset: usize, what: String },
+}
+
+/// Everything that stops a request short of being stored.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    #[error("no such source")]
+    UnknownSource,
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    #[error("{0}")]
+    Unauthorized(AuthError),
+    #[error("body over the size limit")]
+    TooLarge,
+    #[error("unsupported content type `{0}`")]
+    UnsupportedType(String),
+    #[error("unsupported content encoding `{0}` (gzip and identity are accepted)")]
+    UnsupportedEncoding(String),
+    #[error("{0}")]
+    Undecodable(DecodeError),
+}
+
+impl From<DecodeError> for Rejection {
+    fn from(e: DecodeError) -> Self {
+        Rejection::Undecodable(e)
+    }
+}
+
+/// The answer to a rejection, in the dialect of the source's kind (`None`: no source known).
+pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
+    use Rejection::*;
+    let status = match r {
+        UnknownSource => 404,
+        MethodNotAllowed { .. } => 405,
+        Unauthorized(_) => match kind {
+            Some(SourceKind::Vercel { .. } | SourceKind::BetterStack { .. }) | None => 403,
+            Some(_) => 401,
+        },
+        TooLarge => 413,
+        UnsupportedType(_) | UnsupportedEncoding(_) => match (kind, r) {
+            (Some(SourceKind::BetterStack { .. }), UnsupportedType(_)) => 406,
+            _ => 415,
+        },
+        Undecodable(_) => match kind {
+            Some(SourceKind::BetterStack { .. }) => 406,
+            _ => 400,
+        },
+    };
+    let mut resp = match kind {
+        Some(SourceKind::Vercel { .. }) => {
+            let (code, error) = match r {
+                Unauthorized(_) => ("invalid_signature", "signature didn't match".to_string()),
+                Undecodable(e) => ("invalid_body", e.to_string()),
+                TooLarge => ("payload_too_large", "payload reached size limit".to_string()),
+                UnknownSource => ("not_found", r.to_string()),
+                MethodNotAllowed { .. } => ("method_not_allowed", r.to_string()),
+                UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", r.to_string()),
+            };
+            Response::json(status, &serde_json::json!({ "code": code, "error": error }))
+        }
+        Some(SourceKind::BetterStack { .. }) => Response::text(
+            status,
+            match r {
+                Unauthorized(_) => "Unauthorized".to_string(),
+                Undecodable(DecodeError::Msgpack { .. }) => "Couldn't parse MessagePack content.".to_string(),
+                Undecodable(_) => "Couldn't parse JSON content.".to_string(),
+                TooLarge => "payload reached size limit".to_string(),
+                other => other.to_string(),
+            },
+        ),
+        None if matches!(r, Unauthorized(_)) => Response::text(status, "Unauthorized".to_string()),
+        _ => Response::text(status, r.to_string()),
+    };
+    if let MethodNotAllowed { allow } = r {
+        resp.headers.push(("allow", (*allow).to_string()));
+    }
+    if let Unauthorized(_) = r {
+        let challenge = match kind {
+            Some(SourceKind::Northflank { auth: HttpAuth::Bearer(_) }) => Some("Bearer realm=\"drain\""),
+            Some(SourceKind::Northflank { .. } | SourceKind::Logplex { .. }) => Some("Basic realm=\"drain\""),
+            _ => None,
+        };
+        if let Some(c) = challenge {
+            resp.headers.push(("www-authenticate", c.to_string()));
+        }
+    }
+    resp
+}
+
+/// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every
+/// sender (Logplex drops frames on a 4xx) retries.
+pub fn storage_failed(kind: Option<&SourceKind>) -> Response {
+    let mut resp = match kind {
+        Some(SourceKind::Vercel { .. }) => Response::json(
+            503,
+            &serde_json::json!({ "code": "storage_unavailable", "error": "storage failed, retry later" }),
+        ),
+        _ => Response::text(503, "storage failed, retry later".to_string()),
+    };
+    resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
+    resp
+}
+
+/// The answer once every object is stored.
+pub fn accepted(kind: &SourceKind) -> Response {
+    match kind {
+        SourceKind::BetterStack { .. } => Response::empty(202),
+        _ => Response::empty(200),
+    }
+}

@@ -1,0 +1,171 @@
+//! JSON events: a whole array, NDJSON, one object, or objects one per line, read with their
+//! fields borrowed from the body and their values left as raw JSON text.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::DecodeError;
+use crate::event::FieldValue;
+use crate::output::write_json_raw;
+use crate::timestamp::Timestamp;
+
+/// One event: its top-level fields in order.
+#[derive(Debug)]
+pub struct JsonEvent<'a> {
+    pub fields: Vec<(Key<'a>, &'a RawValue)>,
+}
+
+/// A field name, borrowed from the body unless it had escapes.
+#[derive(Debug)]
+pub struct Key<'a>(pub Cow<'a, str>);
+
+impl AsRef<str> for Key<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'a> JsonEvent<'a> {
+    /// The object's text between its braces, when it can be copied as is: the first name is
+    /// borrowed from `body`, so where the object starts is known.
+    pub fn inner(&self, body: &'a [u8]) -> Option<&'a [u8]> {
+        let (Some((first, _)), Some((_, last))) = (self.fields.first(), self.fields.last()) else {
+            return Some(&[]);
+        };
+        let Cow::Borrowed(name) = first.0 else { return None };
+        let start = offset_in(body, name.as_bytes())?.checked_sub(1)?;
+        let end = offset_in(body, last.get().as_bytes())? + last.get().len();
+        (body.get(start) == Some(&b'"')).then(|| &body[start..end])
+    }
+}
+
+fn offset_in(body: &[u8], part: &[u8]) -> Option<usize> {
+    let off = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    (off + part.len() <= body.len()).then_some(off)
+}
+
+impl FieldValue for &RawValue {
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        let text = self.get();
+        if !text.starts_with('"') {
+            return None;
+        }
+        serde_json::from_str::<Key<'_>>(text).ok().map(|k| k.0)
+    }
+
+    fn time(&self) -> Option<Timestamp> {
+        Timestamp::parse_json_text(self.get())
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_json_raw(out, self.get().as_bytes());
+    }
+}
+
+/// Calls `f` on every event of the body, in order. An empty body has none.
+pub fn for_each_event<'a, E: From<DecodeError>>(
+    body: &'a [u8],
+    mut f: impl FnMut(JsonEvent<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let first = body.iter().find(|c| !c.is_ascii_whitespace());
+    if first == Some(&b'[') {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let mut failure = None;
+        let seed = ArraySeed { f: &mut f, failure: &mut failure, index: 0 };
+        let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        return parsed.map_err(|e| DecodeError::Json(e.to_string()).into());
+    }
+    for item in serde_json::Deserializer::from_slice(body).into_iter::<JsonEvent<'a>>() {
+        f(item.map_err(|e| DecodeError::Json(e.to_string()))?)?;
+    }
+    Ok(())
+}
+
+struct ArraySeed<'s, F, E> {
+    f: &'s mut F,
+    failure: &'s mut Option<E>,
+    index: usize,
+}
+
+impl<'de, F, E> DeserializeSeed<'de> for ArraySeed<'_, F, E>
+where
+    F: FnMut(JsonEvent<'de>) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F, E> Visitor<'de> for ArraySeed<'_, F, E>
+where
+    F: FnMut(JsonEvent<'de>) -> Result<(), E>,
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of JSON objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(event) = seq.next_element::<JsonEvent<'de>>()? {
+            self.index += 1;
+            if let Err(e) = (self.f)(event) {
+                *self.failure = Some(e);
+                return Err(de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonEvent<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JsonEvent<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object (one event)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(k) = map.next_key::<Key<'de>>()? {
+                    fields.push((k, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(JsonEvent { fields })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}

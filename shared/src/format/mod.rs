@@ -1,0 +1,6 @@
+//! The formats inside a frame or a body: JSON, MessagePack, RFC 5424 syslog, Northflank text.
+
+pub mod json;
+pub mod msgpack;
+pub mod northflank_text;
+pub mod syslog;

@@ -1,0 +1,358 @@
+//! MessagePack events (Better Stack): a map or an array of maps, walked in place and written
+//! straight out as JSON, with no tree of values in between.
+
+use std::borrow::Cow;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rmp::Marker;
+
+use crate::error::DecodeError;
+use crate::event::FieldValue;
+use crate::output::write_json_str;
+use crate::timestamp::Timestamp;
+
+/// How deep arrays and maps may nest, as serde_json allows.
+const MAX_DEPTH: usize = 128;
+
+/// One event: its top-level fields, each value still encoded.
+pub struct MsgpackEvent<'a> {
+    pub fields: Vec<(Cow<'a, str>, MsgpackValue<'a>)>,
+}
+
+/// One encoded value, exactly its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct MsgpackValue<'a>(pub &'a [u8]);
+
+/// Calls `f` on every event: the body is one map, an array of maps, or several of those one
+/// after another.
+pub fn for_each_event<'a, E: From<DecodeError>>(
+    body: &'a [u8],
+    mut f: impl FnMut(MsgpackEvent<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut r = Reader { buf: body, pos: 0 };
+    while r.pos < body.len() {
+        let at = r.pos;
+        match r.marker()? {
+            Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
+                r.pos = at;
+                let n = r.array_len()?;
+                for _ in 0..n {
+                    f(r.event()?)?;
+                }
+            }
+            _ => {
+                r.pos = at;
+                f(r.event()?)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn fail(&self, what: impl Into<String>) -> DecodeError {
+        DecodeError::Msgpack { offset: self.pos, what: what.into() }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
+        let end = end.ok_or_else(|| self.fail(format!("{n} bytes announced, {} left", self.buf.len() - self.pos)))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+
+    fn marker(&mut self) -> Result<Marker, DecodeError> {
+        Ok(Marker::from_u8(self.take(1)?[0]))
+    }
+
+    fn uint(&mut self, bytes: usize) -> Result<u64, DecodeError> {
+        Ok(self.take(bytes)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    }
+
+    fn array_len(&mut self) -> Result<u64, DecodeError> {
+        match self.marker()? {
+            Marker::FixArray(n) => Ok(n.into()),
+            Marker::Array16 => self.uint(2),
+            Marker::Array32 => self.uint(4),
+            _ => Err(self.fail("expected an array")),
+        }
+    }
+
+    /// A map at the top of an event.
+    fn event(&mut self) -> Result<MsgpackEvent<'a>, DecodeError> {
+        let at = self.pos;
+        let n = match self.marker()? {
+            Marker::FixMap(n) => u64::from(n),
+            Marker::Map16 => self.uint(2)?,
+            Marker::Map32 => self.uint(4)?,
+            _ => return Err(DecodeError::Msgpack { offset: at, what: "expected a map (one event)".into() }),
+        };
+        let mut fields = Vec::with_capacity(n.min(64) as usize);
+        for _ in 0..n {
+            let key_at = self.pos;
+            self.skip(0)?;
+            let key = key_text(&self.buf[key_at..self.pos])
+                .ok_or_else(|| DecodeError::Msgpack { offset: key_at, what: "a map key must be a string or an integer".into() })?;
+            let value_at = self.pos;
+            self.skip(0)?;
+            fields.push((key, MsgpackValue(&self.buf[value_at..self.pos])));
+        }
+        Ok(MsgpackEvent { fields })
+    }
+
+    /// Moves past one value, checking that it is whole and not nested too deep.
+    fn skip(&mut self, depth: usize) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(self.fail("nested too deep"));
+        }
+        let (items, bytes) = match self.marker()? {
+            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => (0, 0),
+            Marker::U8 | Marker::I8 => (0, 1),
+            Marker::U16 | Marker::I16 => (0, 2),
+            Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
+            Marker::U64 | Marker::I64 | Marker::F64 => (0, 8),
+            Marker::FixStr(n) => (0, n.into()),
+            Marker::Str8 | Marker::Bin8 => (0, self.uint(1)?),
+            Marker::Str16 | Marker::Bin16 => (0, self.uint(2)?),
+            Marker::Str32 | Marker::Bin32 => (0, self.uint(4)?),
+            Marker::FixArray(n) => (u64::from(n), 0),
+            Marker::Array16 => (self.uint(2)?, 0),
+            Marker::Array32 => (self.uint(4)?, 0),
+            Marker::FixMap(n) => (2 * u64::from(n), 0),
+            Marker::Map16 => (2 * self.uint(2)?, 0),
+            Marker::Map32 => (2 * self.uint(4)?, 0),
+            Marker::FixExt1 => (0, 2),
+            Marker::FixExt2 => (0, 3),
+            Marker::FixExt4 => (0, 5),
+            Marker::FixExt8 => (0, 9),
+            Marker::FixExt16 => (0, 17),
+            Marker::Ext8 => (0, self.uint(1)? + 1),
+            Marker::Ext16 => (0, self.uint(2)? + 1),
+            Marker::Ext32 => (0, self.uint(4)? + 1),
+            Marker::Reserved => return Err(self.fail("reserved marker 0xc1")),
+        };
+        self.take(usize::try_from(bytes).map_err(|_| self.fail("length too large"))?)?;
+        for _ in 0..items {
+            self.skip(depth + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// A map key as a field name: strings as they are, integers in decimal.
+fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
+    let v = MsgpackValue(encoded);
+    if let Some(s) = v.str() {
+        return Some(s);
+    }
+    let mut out = Vec::new();
+    v.write_json(&mut out);
+    let is_int = !out.is_empty() && out.iter().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && *c == b'-'));
+    is_int.then(|| Cow::Owned(String::from_utf8(out).expect("ASCII")))
+}
+
+impl<'a> MsgpackValue<'a> {
+    fn parts(&self) -> (Marker, &'a [u8]) {
+        (Marker::from_u8(self.0[0]), &self.0[1..])
+    }
+
+    /// The value when it is a string (invalid UTF-8 replaced).
+    fn str(self) -> Option<Cow<'a, str>> {
+        let bytes = match self.parts().0 {
+            Marker::FixStr(_) => self.payload(0),
+            Marker::Str8 => self.payload(1),
+            Marker::Str16 => self.payload(2),
+            Marker::Str32 => self.payload(4),
+            _ => return None,
+        };
+        Some(String::from_utf8_lossy(bytes))
+    }
+
+    /// The payload of a str/bin/ext value after its length bytes.
+    fn payload(&self, len_bytes: usize) -> &'a [u8] {
+        &self.0[1 + len_bytes..]
+    }
+}
+
+fn be(b: &[u8]) -> u64 {
+    b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+}
+
+impl FieldValue for MsgpackValue<'_> {
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        self.str()
+    }
+
+    fn time(&self) -> Option<Timestamp> {
+        let (m, rest) = self.parts();
+        match m {
+            // The timestamp extension, type -1: 32-bit seconds; 30-bit nanoseconds and 34-bit
+            // seconds; or 32-bit nanoseconds and 64-bit signed seconds.
+            Marker::FixExt4 if rest[0] == 0xff => Timestamp::from_unix_nanos(i128::from(be(&rest[1..5])) * 1_000_000_000),
+            Marker::FixExt8 if rest[0] == 0xff => {
+                let v = be(&rest[1..9]);
+                let (nanos, secs) = (v >> 34, v & 0x3_ffff_ffff);
+                Timestamp::from_unix_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+            }
+            Marker::Ext8 if rest.len() == 14 && rest[0] == 12 && rest[1] == 0xff => {
+                let nanos = be(&rest[2..6]);
+                let secs = be(&rest[6..14]) as i64;
+                Timestamp::from_unix_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+            }
+            Marker::F32 | Marker::F64 => {
+                let mut out = Vec::new();
+                self.write_json(&mut out);
+                Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
+            }
+            _ => {
+                if let Some(s) = self.as_str() {
+                    return Timestamp::parse_rfc3339(&s);
+                }
+                let mut out = Vec::new();
+                self.write_json(&mut out);
+                let text = std::str::from_utf8(&out).ok()?;
+                text.parse::<i128>().ok().and_then(Timestamp::from_unix_integer)
+            }
+        }
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut r = Reader { buf: self.0, pos: 0 };
+        // The value was checked whole when the event was read.
+        let written = transcode(&mut r, out);
+        debug_assert!(written.is_ok());
+    }
+}
+
+fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+    let num = |out: &mut Vec<u8>, v: &dyn std::fmt::Display| {
+        use std::io::Write;
+        let _ = write!(out, "{v}");
+    };
+    match r.marker()? {
+        Marker::Null => out.extend_from_slice(b"null"),
+        Marker::True => out.extend_from_slice(b"true"),
+        Marker::False => out.extend_from_slice(b"false"),
+        Marker::FixPos(n) => num(out, &n),
+        Marker::FixNeg(n) => num(out, &n),
+        Marker::U8 => num(out, &r.uint(1)?),
+        Marker::U16 => num(out, &r.uint(2)?),
+        Marker::U32 => num(out, &r.uint(4)?),
+        Marker::U64 => num(out, &r.uint(8)?),
+        Marker::I8 => num(out, &(r.uint(1)? as u8 as i8)),
+        Marker::I16 => num(out, &(r.uint(2)? as u16 as i16)),
+        Marker::I32 => num(out, &(r.uint(4)? as u32 as i32)),
+        Marker::I64 => num(out, &(r.uint(8)? as i64)),
+        Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32)).expect("writing to memory"),
+        Marker::F64 => float(out, f64::from_bits(r.uint(8)?)),
+        m @ (Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32) => {
+            let n = match m {
+                Marker::FixStr(n) => u64::from(n),
+                Marker::Str8 => r.uint(1)?,
+                Marker::Str16 => r.uint(2)?,
+                _ => r.uint(4)?,
+            };
+            write_json_str(out, &String::from_utf8_lossy(r.take(n as usize)?));
+        }
+        m @ (Marker::Bin8 | Marker::Bin16 | Marker::Bin32) => {
+            let n = match m {
+                Marker::Bin8 => r.uint(1)?,
+                Marker::Bin16 => r.uint(2)?,
+                _ => r.uint(4)?,
+            };
+            out.push(b'"');
+            out.extend_from_slice(STANDARD.encode(r.take(n as usize)?).as_bytes());
+            out.push(b'"');
+        }
+        m @ (Marker::FixArray(_) | Marker::Array16 | Marker::Array32) => {
+            let n = match m {
+                Marker::FixArray(n) => u64::from(n),
+                Marker::Array16 => r.uint(2)?,
+                _ => r.uint(4)?,
+            };
+            out.push(b'[');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(b',');
+                }
+                transcode(r, out)?;
+            }
+            out.push(b']');
+        }
+        m @ (Marker::FixMap(_) | Marker::Map16 | Marker::Map32) => {
+            let n = match m {
+                Marker::FixMap(n) => u64::from(n),
+                Marker::Map16 => r.uint(2)?,
+                _ => r.uint(4)?,
+            };
+            out.push(b'{');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let key_at = r.pos;
+                r.skip(0)?;
+                let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_else(|| {
+                    let mut text = Vec::new();
+                    let _ = transcode(&mut Reader { buf: &r.buf[key_at..r.pos], pos: 0 }, &mut text);
+                    Cow::Owned(String::from_utf8_lossy(&text).into_owned())
+                });
+                write_json_str(out, &key);
+                out.push(b':');
+                transcode(r, out)?;
+            }
+            out.push(b'}');
+        }
+        m @ (Marker::FixExt1
+        | Marker::FixExt2
+        | Marker::FixExt4
+        | Marker::FixExt8
+        | Marker::FixExt16
+        | Marker::Ext8
+        | Marker::Ext16
+        | Marker::Ext32) => {
+            let start = r.pos - 1;
+            let n = match m {
+                Marker::FixExt1 => 1,
+                Marker::FixExt2 => 2,
+                Marker::FixExt4 => 4,
+                Marker::FixExt8 => 8,
+                Marker::FixExt16 => 16,
+                Marker::Ext8 => r.uint(1)?,
+                Marker::Ext16 => r.uint(2)?,
+                _ => r.uint(4)?,
+            };
+            let ty = r.take(1)?[0] as i8;
+            let data = r.take(n as usize)?;
+            let whole = MsgpackValue(&r.buf[start..r.pos]);
+            match whole.time().filter(|_| ty == -1) {
+                Some(t) => {
+                    out.push(b'"');
+                    t.write_rfc3339(out);
+                    out.push(b'"');
+                }
+                None => {
+                    out.extend_from_slice(b"{\"ext_type\":");
+                    num(out, &ty);
+                    out.extend_from_slice(b",\"data\":\"");
+                    out.extend_from_slice(STANDARD.encode(data).as_bytes());
+                    out.extend_from_slice(b"\"}");
+                }
+            }
+        }
+        Marker::Reserved => return Err(r.fail("reserved marker 0xc1")),
+    }
+    Ok(())
+}
+
+/// JSON has no NaN or infinity: those become `null`.
+fn float(out: &mut Vec<u8>, v: f64) {
+    serde_json::to_writer(&mut *out, &v).expect("writing to memory");
+}

@@ -1,0 +1,189 @@
+//! The objects of one delivery: NDJSON lines streamed into one gzip stream per hour of event
+//! time, and the retry-safe key of each (SPEC section 4).
+
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::plan::Object;
+use crate::timestamp::Timestamp;
+
+/// Lines are handed to the compressor in chunks of about this size.
+const CHUNK: usize = 64 * 1024;
+
+/// What makes a delivery the same delivery when it is retried.
+#[derive(Debug, Clone, Copy)]
+pub enum Identity<'a> {
+    /// The body after any gzip was undone.
+    Body(&'a [u8]),
+    /// Logplex's `Logplex-Frame-Id`.
+    FrameId(&'a [u8]),
+}
+
+/// The events of one delivery on their way to becoming objects.
+pub struct Batch<'c> {
+    source: &'c str,
+    prefix: &'c str,
+    received_at: Timestamp,
+    /// `,"drain":"…","received_at":"…"`, the same on every line.
+    common: Vec<u8>,
+    level: Compression,
+    buckets: Vec<Bucket>,
+    events: usize,
+}
+
+struct Bucket {
+    hour: i64,
+    earliest: Timestamp,
+    /// Every event here carries a sender's timestamp, so the key can be a pure function of the
+    /// delivery.
+    sender_times: bool,
+    events: usize,
+    lines: Vec<u8>,
+    gz: GzEncoder<Vec<u8>>,
+}
+
+/// One line being written: `{"dt":"…"` is already there, `}` and the newline come after.
+pub struct Line<'b> {
+    pub out: &'b mut Vec<u8>,
+    common: &'b [u8],
+}
+
+impl Line<'_> {
+    /// `,"drain":…,"received_at":…`
+    pub fn common(&mut self) {
+        self.out.extend_from_slice(self.common);
+    }
+
+    /// `,"name":` with `name` escaped as JSON.
+    pub fn key(&mut self, name: &str) {
+        self.out.push(b',');
+        write_json_str(self.out, name);
+        self.out.push(b':');
+    }
+
+    pub fn str_field(&mut self, name: &str, value: &str) {
+        self.key(name);
+        write_json_str(self.out, value);
+    }
+}
+
+impl<'c> Batch<'c> {
+    pub fn new(source: &'c str, prefix: &'c str, received_at: Timestamp, gzip_level: u32) -> Self {
+        let mut common = Vec::with_capacity(64 + source.len());
+        common.extend_from_slice(b",\"drain\":");
+        write_json_str(&mut common, source);
+        common.extend_from_slice(b",\"received_at\":\"");
+        received_at.write_rfc3339(&mut common);
+        common.push(b'"');
+        Self { source, prefix, received_at, common, level: Compression::new(gzip_level), buckets: Vec::new(), events: 0 }
+    }
+
+    pub fn received_at(&self) -> Timestamp {
+        self.received_at
+    }
+
+    pub fn events(&self) -> usize {
+        self.events
+    }
+
+    /// Writes one event at `dt` (`None`: the sender gave no usable time, so the reception time).
+    pub fn event<E>(
+        &mut self,
+        dt: Option<Timestamp>,
+        write: impl FnOnce(&mut Line<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let t = dt.unwrap_or(self.received_at);
+        let hour = t.hour();
+        let i = match self.buckets.iter().position(|b| b.hour == hour) {
+            Some(i) => i,
+            None => {
+                self.buckets.push(Bucket {
+                    hour,
+                    earliest: t,
+                    sender_times: true,
+                    events: 0,
+                    lines: Vec::with_capacity(CHUNK + 4096),
+                    gz: GzEncoder::new(Vec::new(), self.level),
+                });
+                self.buckets.len() - 1
+            }
+        };
+        let bucket = &mut self.buckets[i];
+        bucket.earliest = bucket.earliest.min(t);
+        bucket.sender_times &= dt.is_some();
+        bucket.events += 1;
+        self.events += 1;
+        bucket.lines.extend_from_slice(b"{\"dt\":\"");
+        t.write_rfc3339(&mut bucket.lines);
+        bucket.lines.push(b'"');
+        write(&mut Line { out: &mut bucket.lines, common: &self.common })?;
+        bucket.lines.extend_from_slice(b"}\n");
+        if bucket.lines.len() >= CHUNK {
+            bucket.gz.write_all(&bucket.lines).expect("writing to memory");
+            bucket.lines.clear();
+        }
+        Ok(())
+    }
+
+    /// The finished objects, one per hour, in hour order.
+    pub fn finish(self, identity: Identity<'_>) -> Vec<Object> {
+        let (tag, bytes) = match identity {
+            Identity::Body(b) => (0u8, b),
+            Identity::FrameId(f) => (1u8, f),
+        };
+        let delivery = xxhash_rust::xxh3::xxh3_128(bytes);
+        let mut buckets = self.buckets;
+        buckets.sort_by_key(|b| b.hour);
+        buckets
+            .into_iter()
+            .map(|mut b| {
+                b.gz.write_all(&b.lines).expect("writing to memory");
+                let body = b.gz.finish().expect("writing to memory");
+                let if_absent = b.sender_times || tag == 1;
+                let mut h = Xxh3::new();
+                h.update(self.source.as_bytes());
+                h.update(&[0, tag]);
+                h.update(&delivery.to_le_bytes());
+                h.update(&b.hour.to_le_bytes());
+                if !if_absent {
+                    h.update(&self.received_at.unix_nanos().to_le_bytes());
+                }
+                let (day, hour, stamp) = b.earliest.key_parts();
+                let key = format!(
+                    "{}drain={}/day={day}/hour={hour}/{stamp}-{:032x}.ndjson.gz",
+                    self.prefix,
+                    self.source,
+                    h.digest128()
+                );
+                Object {
+                    key,
+                    body,
+                    content_type: "application/x-ndjson",
+                    content_encoding: "gzip",
+                    if_absent,
+                    events: b.events,
+                }
+            })
+            .collect()
+    }
+}
+
+/// `s` as a JSON string, quotes included.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to memory");
+}
+
+/// JSON text taken from the sender, with line breaks between tokens turned into spaces so the
+/// event stays on one line (inside a valid JSON string they are always escaped).
+pub fn write_json_raw(out: &mut Vec<u8>, raw: &[u8]) {
+    let mut rest = raw;
+    while let Some(i) = memchr::memchr2(b'\n', b'\r', rest) {
+        out.extend_from_slice(&rest[..i]);
+        out.push(b' ');
+        rest = &rest[i + 1..];
+    }
+    out.extend_from_slice(rest);
+}

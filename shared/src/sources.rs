@@ -1,0 +1,235 @@
+//! Each kind of source from request to objects: auth first, then the content coding, the media
+//! type, the body. Nothing here answers HTTP; rejections are typed and mapped in `error`.
+
+use std::convert::Infallible;
+
+use http::HeaderMap;
+
+use crate::auth;
+use crate::body::{self, MediaType};
+use crate::config::{Config, Source, SourceKind};
+use crate::error::{DecodeError, Rejection};
+use crate::event::{write_event, Rules};
+use crate::format::{json, msgpack, northflank_text, syslog};
+use crate::framing::octet_counting;
+use crate::output::{Batch, Identity, Line};
+use crate::plan::Object;
+use crate::timestamp::Timestamp;
+
+/// One authenticated-or-not delivery for a known source.
+pub struct Delivery<'a> {
+    pub config: &'a Config,
+    pub source: &'a Source,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub received_at: Timestamp,
+}
+
+/// What a delivery became: its objects and how many events they hold.
+pub struct Decoded {
+    pub objects: Vec<Object>,
+    pub events: usize,
+}
+
+impl Delivery<'_> {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers.get(name).map(|v| v.as_bytes())
+    }
+
+    fn batch(&self) -> Batch<'_> {
+        Batch::new(&self.source.name, &self.config.prefix, self.received_at, self.config.storage.gzip_level)
+    }
+
+    fn max_decompressed(&self) -> usize {
+        self.config.limits.max_decompressed
+    }
+}
+
+pub fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    match &d.source.kind {
+        SourceKind::Vercel { secrets, .. } => vercel(d, secrets),
+        SourceKind::Northflank { auth } => {
+            auth::http(auth, d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            northflank(d)
+        }
+        SourceKind::BetterStack { tokens } => {
+            let token = auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            if !auth::token_matches(tokens, token) {
+                return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
+            }
+            betterstack(d)
+        }
+        SourceKind::Logplex { auth } => {
+            auth::http(auth, d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            logplex(d)
+        }
+    }
+}
+
+/// What Vercel sends to check an endpoint: `{}`, `[]` or nothing.
+fn is_probe(body: &[u8]) -> bool {
+    matches!(body.trim_ascii(), b"" | b"{}" | b"[]")
+}
+
+fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded, Rejection> {
+    let signature = d.header("x-vercel-signature");
+    if signature.is_none() && is_probe(d.body) {
+        return Ok(Decoded { objects: Vec::new(), events: 0 });
+    }
+    let gzip = body::is_gzip(d.header("content-encoding"));
+    let mut inflated = None;
+    if let Err(e) = auth::vercel(secrets, signature, &[d.body]) {
+        // The signature may be over the decompressed bytes.
+        if e == auth::AuthError::Missing || gzip != Ok(true) {
+            return Err(Rejection::Unauthorized(e));
+        }
+        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
+        auth::vercel(secrets, signature, &[&plain]).map_err(Rejection::Unauthorized)?;
+        inflated = Some(plain);
+    }
+    let gzip = gzip?;
+    match MediaType::parse(d.header("content-type")) {
+        MediaType::Json | MediaType::Ndjson | MediaType::Generic => {}
+        _ => return Err(unsupported_type(d)),
+    }
+    let decoded = match inflated {
+        Some(v) => std::borrow::Cow::Owned(v),
+        None => body::decode(d.body, gzip, d.max_decompressed())?,
+    };
+    let mut batch = d.batch();
+    if decoded.trim_ascii() != b"{}" {
+        json::for_each_event(&decoded, |ev| {
+            write_event(&mut batch, Rules::Vercel, &ev.fields, ev.inner(&decoded));
+            Ok::<_, Rejection>(())
+        })?;
+    }
+    Ok(finish(batch, Identity::Body(&decoded)))
+}
+
+fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    let gzip = body::is_gzip(d.header("content-encoding"))?;
+    let media = MediaType::parse(d.header("content-type"));
+    if matches!(media, MediaType::Other | MediaType::Msgpack | MediaType::Logplex) {
+        return Err(unsupported_type(d));
+    }
+    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+    let is_json = match media {
+        MediaType::Json | MediaType::Ndjson => true,
+        MediaType::Text => false,
+        _ => matches!(decoded.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[')),
+    };
+    let mut batch = d.batch();
+    if is_json {
+        json::for_each_event(&decoded, |ev| {
+            write_event(&mut batch, Rules::Northflank, &ev.fields, ev.inner(&decoded));
+            Ok::<_, Rejection>(())
+        })?;
+    } else {
+        let text = String::from_utf8_lossy(&decoded);
+        for (n, line) in northflank_text::lines(&text) {
+            let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
+            let written: Result<(), Infallible> = batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
+                out.str_field("message", l.message);
+                out.common();
+                out.str_field("stream", l.stream);
+                if let Some(tag) = l.tag {
+                    out.str_field("tag", tag);
+                }
+                Ok(())
+            });
+            let Ok(()) = written;
+        }
+    }
+    Ok(finish(batch, Identity::Body(&decoded)))
+}
+
+fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    let gzip = body::is_gzip(d.header("content-encoding"))?;
+    let media = MediaType::parse(d.header("content-type"));
+    let msgpack = match media {
+        MediaType::Json | MediaType::Ndjson | MediaType::Generic => false,
+        MediaType::Msgpack => true,
+        _ => return Err(unsupported_type(d)),
+    };
+    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+    let mut batch = d.batch();
+    if msgpack {
+        msgpack::for_each_event(&decoded, |ev| {
+            write_event(&mut batch, Rules::BetterStack, &ev.fields, None);
+            Ok::<_, Rejection>(())
+        })?;
+    } else {
+        json::for_each_event(&decoded, |ev| {
+            write_event(&mut batch, Rules::BetterStack, &ev.fields, ev.inner(&decoded));
+            Ok::<_, Rejection>(())
+        })?;
+    }
+    Ok(finish(batch, Identity::Body(&decoded)))
+}
+
+fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    let gzip = body::is_gzip(d.header("content-encoding"))?;
+    match MediaType::parse(d.header("content-type")) {
+        MediaType::Logplex | MediaType::Generic | MediaType::Text => {}
+        _ => return Err(unsupported_type(d)),
+    }
+    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+    let mut batch = d.batch();
+    for (i, frame) in octet_counting::frames(&decoded).enumerate() {
+        let frame = frame?;
+        let m = syslog::parse(frame).map_err(|what| DecodeError::Frame {
+            frame: i + 1,
+            offset: frame.as_ptr() as usize - decoded.as_ptr() as usize,
+            what,
+        })?;
+        let written: Result<(), Infallible> = batch.event(m.timestamp, |out: &mut Line<'_>| {
+            out.str_field("message", &m.msg);
+            out.str_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
+            out.common();
+            out.str_field("facility", syslog::FACILITIES.get(usize::from(m.facility)).copied().unwrap_or("unknown"));
+            for (name, value) in [("hostname", m.hostname), ("app_name", m.app_name), ("procid", m.procid), ("msgid", m.msgid)] {
+                if let Some(v) = value {
+                    out.str_field(name, v);
+                }
+            }
+            if !m.structured_data.is_empty() {
+                out.key("structured_data");
+                out.out.push(b'{');
+                for (i, (id, params)) in m.structured_data.iter().enumerate() {
+                    if i > 0 {
+                        out.out.push(b',');
+                    }
+                    crate::output::write_json_str(out.out, id);
+                    out.out.extend_from_slice(b":{");
+                    for (j, (k, v)) in params.iter().enumerate() {
+                        if j > 0 {
+                            out.out.push(b',');
+                        }
+                        crate::output::write_json_str(out.out, k);
+                        out.out.push(b':');
+                        crate::output::write_json_str(out.out, v);
+                    }
+                    out.out.push(b'}');
+                }
+                out.out.push(b'}');
+            }
+            Ok(())
+        });
+        let Ok(()) = written;
+    }
+    let identity = match d.header("logplex-frame-id").filter(|f| !f.is_empty()) {
+        Some(id) => Identity::FrameId(id),
+        None => Identity::Body(&decoded),
+    };
+    Ok(finish(batch, identity))
+}
+
+fn unsupported_type(d: &Delivery<'_>) -> Rejection {
+    let given = d.header("content-type").map(String::from_utf8_lossy).unwrap_or_default();
+    Rejection::UnsupportedType(given.into_owned())
+}
+
+fn finish(batch: Batch<'_>, identity: Identity<'_>) -> Decoded {
+    let events = batch.events();
+    Decoded { objects: batch.finish(identity), events }
+}
