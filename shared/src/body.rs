@@ -22,16 +22,29 @@ pub enum MediaType {
 
 impl MediaType {
     pub fn parse(header: Option<&[u8]>) -> Self {
-        let Some(header) = header else { return MediaType::Generic };
-        let essence = header.split(|&c| c == b';').next().unwrap_or_default().trim_ascii();
+        let Some(header) = header else {
+            return MediaType::Generic;
+        };
+        let essence = header
+            .split(|&c| c == b';')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
         let is = |name: &str| essence.eq_ignore_ascii_case(name.as_bytes());
-        if essence.is_empty() || is("application/x-www-form-urlencoded") || is("application/octet-stream") {
+        if essence.is_empty()
+            || is("application/x-www-form-urlencoded")
+            || is("application/octet-stream")
+        {
             MediaType::Generic
         } else if is("application/json") {
             MediaType::Json
-        } else if is("application/x-ndjson") || is("application/ndjson") || is("application/jsonl") {
+        } else if is("application/x-ndjson") || is("application/ndjson") || is("application/jsonl")
+        {
             MediaType::Ndjson
-        } else if is("application/msgpack") || is("application/x-msgpack") || is("application/vnd.msgpack") {
+        } else if is("application/msgpack")
+            || is("application/x-msgpack")
+            || is("application/vnd.msgpack")
+        {
             MediaType::Msgpack
         } else if is("text/plain") {
             MediaType::Text
@@ -45,14 +58,18 @@ impl MediaType {
 
 /// Whether the body is gzip. Any coding but `gzip` and `identity` is refused (415).
 pub fn is_gzip(content_encoding: Option<&[u8]>) -> Result<bool, Rejection> {
-    let Some(value) = content_encoding else { return Ok(false) };
+    let Some(value) = content_encoding else {
+        return Ok(false);
+    };
     let value = value.trim_ascii();
     if value.is_empty() || value.eq_ignore_ascii_case(b"identity") {
         Ok(false)
     } else if value.eq_ignore_ascii_case(b"gzip") || value.eq_ignore_ascii_case(b"x-gzip") {
         Ok(true)
     } else {
-        Err(Rejection::UnsupportedEncoding(String::from_utf8_lossy(value).into_owned()))
+        Err(Rejection::UnsupportedEncoding(
+            String::from_utf8_lossy(value).into_owned(),
+        ))
     }
 }
 
@@ -60,12 +77,19 @@ pub fn is_gzip(content_encoding: Option<&[u8]>) -> Result<bool, Rejection> {
 /// refused as soon as the output passes `max` bytes (a gzip bomb never grows past the limit).
 pub fn decode(body: &[u8], gzip: bool, max: usize) -> Result<Cow<'_, [u8]>, Rejection> {
     if !gzip {
-        return if body.len() > max { Err(Rejection::TooLarge) } else { Ok(Cow::Borrowed(body)) };
+        return if body.len() > max {
+            Err(Rejection::TooLarge)
+        } else {
+            Ok(Cow::Borrowed(body))
+        };
     }
     gunzip(body, max).map(Cow::Owned)
 }
 
-#[allow(clippy::disallowed_methods, reason = "this is the one capped use of the decoder")]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "this is the one capped use of the decoder"
+)]
 pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max).min(16 << 20));
     let decoder = flate2::read::MultiGzDecoder::new(body);
@@ -73,7 +97,9 @@ pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
     match read {
         Ok(_) if out.len() > max => Err(Rejection::TooLarge),
         Ok(_) => Ok(out),
-        Err(e) => Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(e.to_string()))),
+        Err(e) => Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(
+            e.to_string(),
+        ))),
     }
 }
 
@@ -99,12 +125,19 @@ mod tests {
             (Some("application/x-msgpack"), MediaType::Msgpack),
             (Some("text/plain;charset=UTF-8"), MediaType::Text),
             (Some("application/logplex-1"), MediaType::Logplex),
-            (Some("application/x-www-form-urlencoded"), MediaType::Generic),
+            (
+                Some("application/x-www-form-urlencoded"),
+                MediaType::Generic,
+            ),
             (Some("application/octet-stream"), MediaType::Generic),
             (Some("image/png"), MediaType::Other),
         ];
         for (header, expected) in cases {
-            assert_eq!(MediaType::parse(header.map(str::as_bytes)), *expected, "{header:?}");
+            assert_eq!(
+                MediaType::parse(header.map(str::as_bytes)),
+                *expected,
+                "{header:?}"
+            );
         }
     }
 
@@ -113,7 +146,9 @@ mod tests {
         assert_eq!(is_gzip(None), Ok(false));
         assert_eq!(is_gzip(Some(b"identity")), Ok(false));
         assert_eq!(is_gzip(Some(b"GZIP")), Ok(true));
-        assert!(matches!(is_gzip(Some(b"br")), Err(Rejection::UnsupportedEncoding(e)) if e == "br"));
+        assert!(
+            matches!(is_gzip(Some(b"br")), Err(Rejection::UnsupportedEncoding(e)) if e == "br")
+        );
     }
 
     #[test]
@@ -121,12 +156,28 @@ mod tests {
         let data = vec![b'a'; 10_000];
         let packed = gz(&data);
         assert_eq!(decode(&packed, true, 10_000).unwrap().as_ref(), &data[..]);
-        assert!(matches!(decode(&packed, true, 9_999), Err(Rejection::TooLarge)));
-        assert!(matches!(decode(&packed[..packed.len() / 2], true, 1 << 20), Err(Rejection::Undecodable(_))));
-        assert!(matches!(decode(b"not gzip", true, 1 << 20), Err(Rejection::Undecodable(_))));
-        assert!(matches!(decode(&data, false, 9_999), Err(Rejection::TooLarge)));
+        assert!(matches!(
+            decode(&packed, true, 9_999),
+            Err(Rejection::TooLarge)
+        ));
+        assert!(matches!(
+            decode(&packed[..packed.len() / 2], true, 1 << 20),
+            Err(Rejection::Undecodable(_))
+        ));
+        assert!(matches!(
+            decode(b"not gzip", true, 1 << 20),
+            Err(Rejection::Undecodable(_))
+        ));
+        assert!(matches!(
+            decode(&data, false, 9_999),
+            Err(Rejection::TooLarge)
+        ));
         let mut two = gz(b"a\n");
         two.extend(gz(b"b\n"));
-        assert_eq!(decode(&two, true, 100).unwrap().as_ref(), b"a\nb\n", "concatenated members");
+        assert_eq!(
+            decode(&two, true, 100).unwrap().as_ref(),
+            b"a\nb\n",
+            "concatenated members"
+        );
     }
 }

@@ -26,7 +26,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_body: 20 * 1024 * 1024, max_decompressed: 100 * 1024 * 1024 }
+        Self {
+            max_body: 20 * 1024 * 1024,
+            max_decompressed: 100 * 1024 * 1024,
+        }
     }
 }
 
@@ -39,7 +42,9 @@ pub struct Storage {
 
 impl Default for Storage {
     fn default() -> Self {
-        Self { gzip_level: DEFAULT_GZIP_LEVEL }
+        Self {
+            gzip_level: DEFAULT_GZIP_LEVEL,
+        }
     }
 }
 
@@ -54,10 +59,19 @@ pub struct Source {
 
 #[derive(Debug, Clone)]
 pub enum SourceKind {
-    Vercel { secrets: Vec<Secret>, verify: Option<String> },
-    Northflank { auth: HttpAuth },
-    BetterStack { tokens: Vec<Secret> },
-    Logplex { auth: HttpAuth },
+    Vercel {
+        secrets: Vec<Secret>,
+        verify: Option<String>,
+    },
+    Northflank {
+        auth: HttpAuth,
+    },
+    BetterStack {
+        tokens: Vec<Secret>,
+    },
+    Logplex {
+        auth: HttpAuth,
+    },
 }
 
 impl SourceKind {
@@ -74,7 +88,10 @@ impl SourceKind {
 /// How a Northflank or Logplex source authenticates its sender.
 #[derive(Debug, Clone)]
 pub enum HttpAuth {
-    Basic { username: Option<String>, password: Secret },
+    Basic {
+        username: Option<String>,
+        password: Secret,
+    },
     Bearer(Secret),
     None,
 }
@@ -101,7 +118,9 @@ pub enum ConfigError {
     Toml(String),
     #[error("{place}: `${{{name}}}` has no value (set it in the environment or as a secret)")]
     Unset { place: String, name: String },
-    #[error("{place}: `${{` without a closing `}}` or with a name that isn't [A-Za-z_][A-Za-z0-9_]*")]
+    #[error(
+        "{place}: `${{` without a closing `}}` or with a name that isn't [A-Za-z_][A-Za-z0-9_]*"
+    )]
     BadReference { place: String },
     #[error("{0}")]
     Invalid(String),
@@ -134,7 +153,8 @@ impl Config {
     /// Parses `text`, reading each `${NAME}` through `lookup` (environment variables locally and
     /// on Lambda, secrets on Workers). Everything that would fail later fails here.
     pub fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let mut value: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
         for (key, v) in value.iter_mut() {
             resolve(v, key.clone(), lookup)?;
         }
@@ -149,17 +169,24 @@ impl Config {
     }
 }
 
-fn resolve(v: &mut toml::Value, place: String, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+fn resolve(
+    v: &mut toml::Value,
+    place: String,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
     match v {
-        toml::Value::String(s) => {
-            if s.contains("${") {
-                *s = substitute(s, &place, lookup)?;
-            }
-        }
+        toml::Value::String(s) if s.contains("${") => *s = substitute(s, &place, lookup)?,
         toml::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                let name = item.get("name").and_then(|n| n.as_str()).map(|n| format!(" `{n}`"));
-                resolve(item, format!("{place}[{i}]{}", name.unwrap_or_default()), lookup)?;
+                let name = item
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .map(|n| format!(" `{n}`"));
+                resolve(
+                    item,
+                    format!("{place}[{i}]{}", name.unwrap_or_default()),
+                    lookup,
+                )?;
             }
         }
         toml::Value::Table(t) => {
@@ -172,21 +199,33 @@ fn resolve(v: &mut toml::Value, place: String, lookup: &dyn Fn(&str) -> Option<S
     Ok(())
 }
 
-fn substitute(s: &str, place: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+fn substitute(
+    s: &str,
+    place: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let bad = || ConfigError::BadReference { place: place.to_string() };
+        let bad = || ConfigError::BadReference {
+            place: place.to_string(),
+        };
         let end = after.find('}').ok_or_else(bad)?;
         let name = &after[..end];
-        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(bad());
         }
-        let value = lookup(name).ok_or_else(|| ConfigError::Unset { place: place.to_string(), name: name.to_string() })?;
+        let value = lookup(name).ok_or_else(|| ConfigError::Unset {
+            place: place.to_string(),
+            name: name.to_string(),
+        })?;
         out.push_str(&value);
         rest = &after[end + 1..];
     }
@@ -197,26 +236,45 @@ fn substitute(s: &str, place: &str, lookup: &dyn Fn(&str) -> Option<String>) -> 
 fn build(raw: RawConfig) -> Result<Config, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(m);
     let prefix = raw.prefix.unwrap_or_else(|| "logs/".to_string());
-    if prefix.starts_with('/') || prefix.split('/').any(|p| p == ".." || p == ".") || prefix.contains("//") {
-        return Err(invalid(format!("prefix `{prefix}`: must be a relative key prefix without `.`, `..` or `//`")));
+    if prefix.starts_with('/')
+        || prefix.split('/').any(|p| p == ".." || p == ".")
+        || prefix.contains("//")
+    {
+        return Err(invalid(format!(
+            "prefix `{prefix}`: must be a relative key prefix without `.`, `..` or `//`"
+        )));
     }
-    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c)) {
-        return Err(invalid(format!("prefix `{prefix}`: use only letters, digits and `/-_.=`")));
+    if !prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c))
+    {
+        return Err(invalid(format!(
+            "prefix `{prefix}`: use only letters, digits and `/-_.=`"
+        )));
     }
     if raw.limits.max_body == 0 || raw.limits.max_decompressed == 0 {
-        return Err(invalid("limits: max_body and max_decompressed must be above 0".into()));
+        return Err(invalid(
+            "limits: max_body and max_decompressed must be above 0".into(),
+        ));
     }
     if raw.storage.gzip_level > 9 {
-        return Err(invalid(format!("storage.gzip_level {}: must be 0 to 9", raw.storage.gzip_level)));
+        return Err(invalid(format!(
+            "storage.gzip_level {}: must be 0 to 9",
+            raw.storage.gzip_level
+        )));
     }
     if raw.sources.is_empty() {
-        return Err(invalid("no [[source]] defined: drain would accept nothing".into()));
+        return Err(invalid(
+            "no [[source]] defined: drain would accept nothing".into(),
+        ));
     }
     let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
     for s in raw.sources {
         let name = s.name.clone();
         let valid_name = (1..=64).contains(&name.len())
-            && name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
         if !valid_name || name == "healthz" {
             return Err(invalid(format!(
                 "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz`"
@@ -240,7 +298,12 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         }
         sources.push(Source { name, kind });
     }
-    Ok(Config { prefix, limits: raw.limits, storage: raw.storage, sources })
+    Ok(Config {
+        prefix,
+        limits: raw.limits,
+        storage: raw.storage,
+        sources,
+    })
 }
 
 fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
@@ -248,7 +311,10 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(format!("source `{name}`: {m}"));
     let refuse = |field: &str, present: bool| {
         if present {
-            Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)))
+            Err(invalid(format!(
+                "kind `{}` does not take `{field}`",
+                s.kind
+            )))
         } else {
             Ok(())
         }
@@ -256,7 +322,10 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
     let secrets_of = |list: Option<Vec<String>>, field: &str| -> Result<Vec<Secret>, ConfigError> {
         let list = list.unwrap_or_default();
         if list.is_empty() {
-            return Err(invalid(format!("kind `{}` needs at least one entry in `{field}`", s.kind)));
+            return Err(invalid(format!(
+                "kind `{}` needs at least one entry in `{field}`",
+                s.kind
+            )));
         }
         if list.iter().any(|t| t.is_empty()) {
             return Err(invalid(format!("an entry of `{field}` is empty")));
@@ -273,20 +342,29 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
                     return Err(invalid("`verify` is not a valid header value".into()));
                 }
             }
-            Ok(SourceKind::Vercel { secrets: secrets_of(s.secrets, "secrets")?, verify })
+            Ok(SourceKind::Vercel {
+                secrets: secrets_of(s.secrets, "secrets")?,
+                verify,
+            })
         }
         "betterstack" => {
             refuse("secrets", s.secrets.is_some())?;
             refuse("verify", s.verify.is_some())?;
             refuse("auth", s.auth.is_some())?;
-            Ok(SourceKind::BetterStack { tokens: secrets_of(s.tokens, "tokens")? })
+            Ok(SourceKind::BetterStack {
+                tokens: secrets_of(s.tokens, "tokens")?,
+            })
         }
         "northflank" | "logplex" => {
             refuse("secrets", s.secrets.is_some())?;
             refuse("verify", s.verify.is_some())?;
             refuse("tokens", s.tokens.is_some())?;
             let auth = build_auth(s.auth.as_ref()).map_err(invalid)?;
-            Ok(if s.kind == "northflank" { SourceKind::Northflank { auth } } else { SourceKind::Logplex { auth } })
+            Ok(if s.kind == "northflank" {
+                SourceKind::Northflank { auth }
+            } else {
+                SourceKind::Logplex { auth }
+            })
         }
         other => Err(invalid(format!(
             "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex)"
@@ -306,7 +384,10 @@ fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
         return Err(FORMS.to_string());
     };
     if let Some(token) = t.get("bearer") {
-        let token = token.as_str().filter(|s| !s.is_empty()).ok_or("`auth.bearer` must be a non-empty string")?;
+        let token = token
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .ok_or("`auth.bearer` must be a non-empty string")?;
         return Ok(HttpAuth::Bearer(Secret(token.to_string())));
     }
     let Some(basic) = t.get("basic").and_then(|b| b.as_table()) else {
@@ -317,14 +398,21 @@ fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
     }
     let username = match basic.get("username") {
         None => None,
-        Some(u) => Some(u.as_str().ok_or("`auth.basic.username` must be a string")?.to_string()),
+        Some(u) => Some(
+            u.as_str()
+                .ok_or("`auth.basic.username` must be a string")?
+                .to_string(),
+        ),
     };
     let password = basic
         .get("password")
         .and_then(|p| p.as_str())
         .filter(|p| !p.is_empty())
         .ok_or("`auth.basic.password` must be a non-empty string")?;
-    Ok(HttpAuth::Basic { username: username.filter(|u| !u.is_empty()), password: Secret(password.to_string()) })
+    Ok(HttpAuth::Basic {
+        username: username.filter(|u| !u.is_empty()),
+        password: Secret(password.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -341,7 +429,10 @@ mod tests {
 
     fn check_err(toml: &str, expected: &str) {
         let err = Config::parse(toml, &env).expect_err(toml).to_string();
-        assert!(err.contains(expected), "config:\n{toml}\nerror: {err}\nexpected to contain: {expected}");
+        assert!(
+            err.contains(expected),
+            "config:\n{toml}\nerror: {err}\nexpected to contain: {expected}"
+        );
     }
 
     const VERCEL: &str = "[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${SET}\"]\n";
@@ -352,31 +443,72 @@ mod tests {
         assert_eq!(c.prefix, "logs/");
         assert_eq!(c.limits.max_body, 20 * 1024 * 1024);
         assert_eq!(c.storage.gzip_level, 6);
-        let SourceKind::Vercel { secrets, verify } = &c.sources[0].kind else { panic!() };
+        let SourceKind::Vercel { secrets, verify } = &c.sources[0].kind else {
+            panic!()
+        };
         assert_eq!(secrets[0].expose(), "s3cret");
         assert_eq!(verify, &None);
-        assert!(!format!("{c:?}").contains("s3cret"), "Debug must not show secrets");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "Debug must not show secrets"
+        );
     }
 
     #[test]
     fn refuses_unusable_configs_naming_the_problem() {
-        check_err("[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${NOPE}\"]\n", "`${NOPE}` has no value");
-        check_err("[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${9x}\"]\n", "source[0] `v`.secrets[0]");
-        check_err("[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${EMPTY}\"]\n", "is empty");
-        check_err("[[source]]\nname = \"v\"\nkind = \"vercel\"\n", "needs at least one entry in `secrets`");
-        check_err("[[source]]\nname = \"v\"\nkind = \"splunk\"\n", "unknown kind `splunk`");
-        check_err("[[source]]\nname = \"Bad_Name\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n", "source `Bad_Name`");
-        check_err("[[source]]\nname = \"healthz\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n", "not `healthz`");
+        check_err(
+            "[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${NOPE}\"]\n",
+            "`${NOPE}` has no value",
+        );
+        check_err(
+            "[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${9x}\"]\n",
+            "source[0] `v`.secrets[0]",
+        );
+        check_err(
+            "[[source]]\nname = \"v\"\nkind = \"vercel\"\nsecrets = [\"${EMPTY}\"]\n",
+            "is empty",
+        );
+        check_err(
+            "[[source]]\nname = \"v\"\nkind = \"vercel\"\n",
+            "needs at least one entry in `secrets`",
+        );
+        check_err(
+            "[[source]]\nname = \"v\"\nkind = \"splunk\"\n",
+            "unknown kind `splunk`",
+        );
+        check_err(
+            "[[source]]\nname = \"Bad_Name\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
+            "source `Bad_Name`",
+        );
+        check_err(
+            "[[source]]\nname = \"healthz\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
+            "not `healthz`",
+        );
         check_err(&format!("{VERCEL}{VERCEL}"), "defined twice");
         check_err(
             "[[source]]\nname=\"a\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n[[source]]\nname=\"b\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n",
             "uses a token that source `a` uses too",
         );
-        check_err("[[source]]\nname=\"n\"\nkind=\"northflank\"\n", "`auth` is missing");
-        check_err("[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth=\"open\"\n", "`auth` is");
-        check_err("[[source]]\nname=\"n\"\nkind=\"logplex\"\nauth={basic={user=\"x\",password=\"p\"}}\n", "does not take `user`");
-        check_err("[[source]]\nname=\"n\"\nkind=\"vercel\"\nsecret=[\"x\"]\n", "unknown field `secret`");
-        check_err("prefix = \"../up\"\n[[source]]\nname=\"n\"\nkind=\"logplex\"\nauth=\"none\"\n", "prefix");
+        check_err(
+            "[[source]]\nname=\"n\"\nkind=\"northflank\"\n",
+            "`auth` is missing",
+        );
+        check_err(
+            "[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth=\"open\"\n",
+            "`auth` is",
+        );
+        check_err(
+            "[[source]]\nname=\"n\"\nkind=\"logplex\"\nauth={basic={user=\"x\",password=\"p\"}}\n",
+            "does not take `user`",
+        );
+        check_err(
+            "[[source]]\nname=\"n\"\nkind=\"vercel\"\nsecret=[\"x\"]\n",
+            "unknown field `secret`",
+        );
+        check_err(
+            "prefix = \"../up\"\n[[source]]\nname=\"n\"\nkind=\"logplex\"\nauth=\"none\"\n",
+            "prefix",
+        );
         check_err("[storage]\ngzip_level = 11\n", "gzip_level 11");
         check_err("", "no [[source]]");
         check_err("[[source]\n", "not valid TOML");
@@ -391,8 +523,20 @@ mod tests {
             &env,
         )
         .unwrap();
-        assert!(matches!(&c.sources[0].kind, SourceKind::Northflank { auth: HttpAuth::Bearer(s) } if s.expose() == "s3cret"));
-        assert!(matches!(&c.sources[1].kind, SourceKind::Logplex { auth: HttpAuth::Basic { username: None, .. } }));
-        assert!(matches!(&c.sources[2].kind, SourceKind::Northflank { auth: HttpAuth::None }));
+        assert!(
+            matches!(&c.sources[0].kind, SourceKind::Northflank { auth: HttpAuth::Bearer(s) } if s.expose() == "s3cret")
+        );
+        assert!(matches!(
+            &c.sources[1].kind,
+            SourceKind::Logplex {
+                auth: HttpAuth::Basic { username: None, .. }
+            }
+        ));
+        assert!(matches!(
+            &c.sources[2].kind,
+            SourceKind::Northflank {
+                auth: HttpAuth::None
+            }
+        ));
     }
 }

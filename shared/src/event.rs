@@ -65,7 +65,11 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
     };
     // The level: kept in place when the sender's `level` is a string; Northflank's `severity` is
     // added as `level`.
-    let severity = if rules == Rules::Northflank { find("severity").and_then(|i| fields[i].1.as_str()) } else { None };
+    let severity = if rules == Rules::Northflank {
+        find("severity").and_then(|i| fields[i].1.as_str())
+    } else {
+        None
+    };
     let level_at = find("level");
     let level_is_str = level_at.is_some_and(|i| fields[i].1.as_str().is_some());
 
@@ -153,4 +157,3 @@ pub fn strip_datetime_prefix(m: &str) -> Option<String> {
     let (head, rest) = m.split_once(' ')?;
     Timestamp::parse_rfc3339(head).map(|_| rest.to_string())
 }
-

@@ -64,17 +64,26 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
     if name == "healthz" {
         return match method {
             "GET" | "HEAD" => answer(None, Response::text(200, "ok\n".into())),
-            _ => answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" })),
+            _ => answer(
+                None,
+                reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" }),
+            ),
         };
     }
     let source = if name.is_empty() {
         // Better Stack clients post to the root: the token picks the source.
-        let mut sources = config.sources.iter().filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
+        let mut sources = config
+            .sources
+            .iter()
+            .filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
         let Some(first) = sources.clone().next() else {
             return answer(None, reject(None, &Rejection::UnknownSource));
         };
         if method != "POST" {
-            return answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "POST" }));
+            return answer(
+                None,
+                reject(None, &Rejection::MethodNotAllowed { allow: "POST" }),
+            );
         }
         let token = auth::bearer_token(req.headers.get("authorization").map(|v| v.as_bytes()));
         let found = token.ok().and_then(|t| {
@@ -102,7 +111,13 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                 answer(Some(source), reject(Some(kind), &Rejection::TooLarge))
             }
             Body::Complete(body) => {
-                let delivery = Delivery { config, source, headers: req.headers, body, received_at };
+                let delivery = Delivery {
+                    config,
+                    source,
+                    headers: req.headers,
+                    body,
+                    received_at,
+                };
                 match deliver(&delivery) {
                     Ok(decoded) => Plan {
                         source: Some(source.name.clone()),
@@ -115,14 +130,28 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                 }
             }
         },
-        (_, SourceKind::Vercel { .. }) => {
-            answer(Some(source), reject(Some(&source.kind), &Rejection::MethodNotAllowed { allow: "GET, HEAD, POST" }))
-        }
-        (_, kind) => answer(Some(source), reject(Some(kind), &Rejection::MethodNotAllowed { allow: "POST" })),
+        (_, SourceKind::Vercel { .. }) => answer(
+            Some(source),
+            reject(
+                Some(&source.kind),
+                &Rejection::MethodNotAllowed {
+                    allow: "GET, HEAD, POST",
+                },
+            ),
+        ),
+        (_, kind) => answer(
+            Some(source),
+            reject(Some(kind), &Rejection::MethodNotAllowed { allow: "POST" }),
+        ),
     };
-    if let SourceKind::Vercel { verify: Some(v), .. } = &source.kind {
+    if let SourceKind::Vercel {
+        verify: Some(v), ..
+    } = &source.kind
+    {
         plan.response.headers.push(("x-vercel-verify", v.clone()));
-        plan.on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
+        plan.on_storage_failure
+            .headers
+            .push(("x-vercel-verify", v.clone()));
     }
     plan
 }

@@ -78,7 +78,15 @@ impl<'c> Batch<'c> {
         common.extend_from_slice(b",\"received_at\":\"");
         received_at.write_rfc3339(&mut common);
         common.push(b'"');
-        Self { source, prefix, received_at, common, level: Compression::new(gzip_level), buckets: Vec::new(), events: 0 }
+        Self {
+            source,
+            prefix,
+            received_at,
+            common,
+            level: Compression::new(gzip_level),
+            buckets: Vec::new(),
+            events: 0,
+        }
     }
 
     pub fn received_at(&self) -> Timestamp {
@@ -119,10 +127,16 @@ impl<'c> Batch<'c> {
         bucket.lines.extend_from_slice(b"{\"dt\":\"");
         t.write_rfc3339(&mut bucket.lines);
         bucket.lines.push(b'"');
-        write(&mut Line { out: &mut bucket.lines, common: &self.common })?;
+        write(&mut Line {
+            out: &mut bucket.lines,
+            common: &self.common,
+        })?;
         bucket.lines.extend_from_slice(b"}\n");
         if bucket.lines.len() >= CHUNK {
-            bucket.gz.write_all(&bucket.lines).expect("writing to memory");
+            bucket
+                .gz
+                .write_all(&bucket.lines)
+                .expect("writing to memory");
             bucket.lines.clear();
         }
         Ok(())

@@ -38,20 +38,35 @@ pub struct Response {
 
 impl Response {
     pub fn empty(status: u16) -> Self {
-        Self { status, headers: Vec::new(), body: Vec::new() }
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     pub fn text(status: u16, body: String) -> Self {
         let headers = vec![("content-type", "text/plain; charset=utf-8".to_string())];
-        Self { status, headers, body: body.into_bytes() }
+        Self {
+            status,
+            headers,
+            body: body.into_bytes(),
+        }
     }
 
     pub fn json(status: u16, body: &serde_json::Value) -> Self {
         let headers = vec![("content-type", "application/json".to_string())];
-        Self { status, headers, body: body.to_string().into_bytes() }
+        Self {
+            status,
+            headers,
+            body: body.to_string().into_bytes(),
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }

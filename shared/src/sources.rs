@@ -37,7 +37,12 @@ impl Delivery<'_> {
     }
 
     fn batch(&self) -> Batch<'_> {
-        Batch::new(&self.source.name, &self.config.prefix, self.received_at, self.config.storage.gzip_level)
+        Batch::new(
+            &self.source.name,
+            &self.config.prefix,
+            self.received_at,
+            self.config.storage.gzip_level,
+        )
     }
 
     fn max_decompressed(&self) -> usize {
@@ -53,7 +58,8 @@ pub fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             northflank(d)
         }
         SourceKind::BetterStack { tokens } => {
-            let token = auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            let token =
+                auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
             if !auth::token_matches(tokens, token) {
                 return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
             }
@@ -74,7 +80,10 @@ fn is_probe(body: &[u8]) -> bool {
 fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded, Rejection> {
     let signature = d.header("x-vercel-signature");
     if signature.is_none() && is_probe(d.body) {
-        return Ok(Decoded { objects: Vec::new(), events: 0 });
+        return Ok(Decoded {
+            objects: Vec::new(),
+            events: 0,
+        });
     }
     let gzip = body::is_gzip(d.header("content-encoding"));
     let mut inflated = None;
@@ -83,7 +92,8 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
         if e == auth::AuthError::Missing || gzip != Ok(true) {
             return Err(Rejection::Unauthorized(e));
         }
-        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
+        let plain =
+            body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
         auth::vercel(secrets, signature, &[&plain]).map_err(Rejection::Unauthorized)?;
         inflated = Some(plain);
     }
@@ -109,34 +119,47 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
 fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     let gzip = body::is_gzip(d.header("content-encoding"))?;
     let media = MediaType::parse(d.header("content-type"));
-    if matches!(media, MediaType::Other | MediaType::Msgpack | MediaType::Logplex) {
+    if matches!(
+        media,
+        MediaType::Other | MediaType::Msgpack | MediaType::Logplex
+    ) {
         return Err(unsupported_type(d));
     }
     let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
     let is_json = match media {
         MediaType::Json | MediaType::Ndjson => true,
         MediaType::Text => false,
-        _ => matches!(decoded.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[')),
+        _ => matches!(
+            decoded.iter().find(|c| !c.is_ascii_whitespace()),
+            Some(b'{' | b'[')
+        ),
     };
     let mut batch = d.batch();
     if is_json {
         json::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::Northflank, &ev.fields, ev.inner(&decoded));
+            write_event(
+                &mut batch,
+                Rules::Northflank,
+                &ev.fields,
+                ev.inner(&decoded),
+            );
             Ok::<_, Rejection>(())
         })?;
     } else {
         let text = String::from_utf8_lossy(&decoded);
         for (n, line) in northflank_text::lines(&text) {
-            let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
-            let written: Result<(), Infallible> = batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
-                out.str_field("message", l.message);
-                out.common();
-                out.str_field("stream", l.stream);
-                if let Some(tag) = l.tag {
-                    out.str_field("tag", tag);
-                }
-                Ok(())
-            });
+            let l =
+                northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
+            let written: Result<(), Infallible> =
+                batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
+                    out.str_field("message", l.message);
+                    out.common();
+                    out.str_field("stream", l.stream);
+                    if let Some(tag) = l.tag {
+                        out.str_field("tag", tag);
+                    }
+                    Ok(())
+                });
             let Ok(()) = written;
         }
     }
@@ -160,7 +183,12 @@ fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         })?;
     } else {
         json::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::BetterStack, &ev.fields, ev.inner(&decoded));
+            write_event(
+                &mut batch,
+                Rules::BetterStack,
+                &ev.fields,
+                ev.inner(&decoded),
+            );
             Ok::<_, Rejection>(())
         })?;
     }
@@ -186,8 +214,19 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             out.str_field("message", &m.msg);
             out.str_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
             out.common();
-            out.str_field("facility", syslog::FACILITIES.get(usize::from(m.facility)).copied().unwrap_or("unknown"));
-            for (name, value) in [("hostname", m.hostname), ("app_name", m.app_name), ("procid", m.procid), ("msgid", m.msgid)] {
+            out.str_field(
+                "facility",
+                syslog::FACILITIES
+                    .get(usize::from(m.facility))
+                    .copied()
+                    .unwrap_or("unknown"),
+            );
+            for (name, value) in [
+                ("hostname", m.hostname),
+                ("app_name", m.app_name),
+                ("procid", m.procid),
+                ("msgid", m.msgid),
+            ] {
                 if let Some(v) = value {
                     out.str_field(name, v);
                 }
@@ -225,11 +264,17 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
 }
 
 fn unsupported_type(d: &Delivery<'_>) -> Rejection {
-    let given = d.header("content-type").map(String::from_utf8_lossy).unwrap_or_default();
+    let given = d
+        .header("content-type")
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
     Rejection::UnsupportedType(given.into_owned())
 }
 
 fn finish(batch: Batch<'_>, identity: Identity<'_>) -> Decoded {
     let events = batch.events();
-    Decoded { objects: batch.finish(identity), events }
+    Decoded {
+        objects: batch.finish(identity),
+        events,
+    }
 }

@@ -1,6 +1,11 @@
 //! Every conformance case in `../shared/fixtures/cases` (or the folders in `DRAIN_CASES`,
 //! separated by `:`), run through the core with an in-memory store.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the test harness reads files and env; the core does not"
+)]
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -17,26 +22,43 @@ fn conformance_cases_pass_on_the_core() {
         Ok(v) => v.split(':').map(PathBuf::from).collect(),
         Err(_) => vec![team_folder().join("cases")],
     };
-    let config_path = std::env::var("DRAIN_CASES_CONFIG").map(PathBuf::from).unwrap_or_else(|_| team_folder().join("drain.toml"));
+    let config_path = std::env::var("DRAIN_CASES_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| team_folder().join("drain.toml"));
     let text = std::fs::read_to_string(&config_path).expect("fixture config");
-    let config = Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
+    let config =
+        Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
 
     let cases = load(&dirs).expect("cases load");
     let mut store: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let mut now = Timestamp::parse_rfc3339("2026-11-22T15:04:05.123456789Z").unwrap().unix_nanos();
+    let mut now = Timestamp::parse_rfc3339("2026-11-22T15:04:05.123456789Z")
+        .unwrap()
+        .unix_nanos();
     let (mut passed, mut failed) = (0, Vec::new());
     for case in &cases {
         let mut headers = http::HeaderMap::new();
         for (k, v) in &case.headers {
-            headers.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), http::HeaderValue::from_str(v).unwrap());
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
         }
         let before: Vec<String> = store.keys().cloned().collect();
         let mut replies = Vec::new();
         for _ in 0..case.repeat {
             now += 1_000_000;
             let body = case.body.as_deref().unwrap_or_default();
-            let body = if body.len() > config.limits.max_body { Body::TooLarge } else { Body::Complete(body) };
-            let req = Request { method: &case.method, path: &case.path, headers: &headers, body };
+            let body = if body.len() > config.limits.max_body {
+                Body::TooLarge
+            } else {
+                Body::Complete(body)
+            };
+            let req = Request {
+                method: &case.method,
+                path: &case.path,
+                headers: &headers,
+                body,
+            };
             let plan = handle(&config, &req, Timestamp::from_unix_nanos(now).unwrap());
             for o in plan.objects {
                 if !(o.if_absent && store.contains_key(&o.key)) {
@@ -45,22 +67,41 @@ fn conformance_cases_pass_on_the_core() {
             }
             replies.push(Reply {
                 status: plan.response.status,
-                headers: plan.response.headers.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+                headers: plan
+                    .response
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
                 body: plan.response.body,
             });
         }
         let created: Vec<Stored> = store
             .iter()
             .filter(|(k, _)| !before.contains(k))
-            .map(|(k, v)| Stored { key: k.clone(), bytes: v.clone() })
+            .map(|(k, v)| Stored {
+                key: k.clone(),
+                bytes: v.clone(),
+            })
             .collect();
         let problems = check(case, &replies, &created);
         if problems.is_empty() {
             passed += 1;
         } else {
-            failed.push(format!("{} ({}):\n  {}", case.name, case.about, problems.join("\n  ")));
+            failed.push(format!(
+                "{} ({}):\n  {}",
+                case.name,
+                case.about,
+                problems.join("\n  ")
+            ));
         }
     }
     println!("{passed} passed, {} failed", failed.len());
-    assert!(failed.is_empty(), "{} of {} cases failed:\n{}", failed.len(), cases.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failed.len(),
+        cases.len(),
+        failed.join("\n")
+    );
 }

@@ -94,8 +94,10 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<Case>> {
 }
 
 fn load_case(file: &Path) -> Result<Case> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let raw: RawCase = serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let raw: RawCase =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
     let body = match &raw.request.body {
         Some(name) => {
             let path = file.parent().unwrap_or(Path::new(".")).join(name);
@@ -104,7 +106,11 @@ fn load_case(file: &Path) -> Result<Case> {
         None => None,
     };
     Ok(Case {
-        name: file.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
+        name: file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
         about: raw.about,
         method: raw.request.method,
         path: raw.request.path,
@@ -120,14 +126,31 @@ pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> 
     let mut problems = Vec::new();
     let e = &case.expect;
     for (n, r) in replies.iter().enumerate() {
-        let which = if replies.len() > 1 { format!("reply {}: ", n + 1) } else { String::new() };
+        let which = if replies.len() > 1 {
+            format!("reply {}: ", n + 1)
+        } else {
+            String::new()
+        };
         if r.status != e.status {
-            problems.push(format!("{which}status {} (expected {}); body {:?}", r.status, e.status, String::from_utf8_lossy(&r.body)));
+            problems.push(format!(
+                "{which}status {} (expected {}); body {:?}",
+                r.status,
+                e.status,
+                String::from_utf8_lossy(&r.body)
+            ));
         }
-        let header = |name: &str| r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+        let header = |name: &str| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
         for (name, value) in &e.headers {
             if header(name) != Some(value) {
-                problems.push(format!("{which}header {name}: {:?} (expected {value:?})", header(name)));
+                problems.push(format!(
+                    "{which}header {name}: {:?} (expected {value:?})",
+                    header(name)
+                ));
             }
         }
         for name in &e.headers_present {
@@ -137,19 +160,29 @@ pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> 
         }
         if let Some(body) = &e.body {
             if r.body != body.as_bytes() {
-                problems.push(format!("{which}body {:?} (expected {body:?})", String::from_utf8_lossy(&r.body)));
+                problems.push(format!(
+                    "{which}body {:?} (expected {body:?})",
+                    String::from_utf8_lossy(&r.body)
+                ));
             }
         }
         if let Some(json) = &e.body_json {
             match serde_json::from_slice::<Value>(&r.body) {
                 Ok(v) if &v == json => {}
-                _ => problems.push(format!("{which}body {:?} (expected JSON {json})", String::from_utf8_lossy(&r.body))),
+                _ => problems.push(format!(
+                    "{which}body {:?} (expected JSON {json})",
+                    String::from_utf8_lossy(&r.body)
+                )),
             }
         }
     }
     if let Some(n) = e.objects {
         if created.len() != n {
-            problems.push(format!("{} objects created (expected {n}): {:?}", created.len(), created.iter().map(|o| &o.key).collect::<Vec<_>>()));
+            problems.push(format!(
+                "{} objects created (expected {n}): {:?}",
+                created.len(),
+                created.iter().map(|o| &o.key).collect::<Vec<_>>()
+            ));
         }
     }
     let mut events = Vec::new();
@@ -171,26 +204,46 @@ pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> 
 pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, String> {
     let key_re = Regex::new(r"^logs/drain=([a-z0-9-]+)/day=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/\d{8}T\d{6}Z-[0-9A-Za-z_-]+\.ndjson\.gz$")
         .expect("valid regex");
-    let caps = key_re.captures(&o.key).ok_or("key doesn't match the layout")?;
+    let caps = key_re
+        .captures(&o.key)
+        .ok_or("key doesn't match the layout")?;
     let (drain, day, hour) = (&caps[1], &caps[2], &caps[3]);
     let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(&o.bytes[..]).read_to_string(&mut text).map_err(|e| format!("not gzip text: {e}"))?;
+    flate2::read::MultiGzDecoder::new(&o.bytes[..])
+        .read_to_string(&mut text)
+        .map_err(|e| format!("not gzip text: {e}"))?;
     let mut events = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
-        let Value::Object(ev) = v else { return Err(format!("line {}: not a JSON object", i + 1)) };
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+        let Value::Object(ev) = v else {
+            return Err(format!("line {}: not a JSON object", i + 1));
+        };
         for field in ["dt", "received_at"] {
-            let t = ev.get(field).and_then(Value::as_str).ok_or(format!("line {}: no string `{field}`", i + 1))?;
+            let t = ev
+                .get(field)
+                .and_then(Value::as_str)
+                .ok_or(format!("line {}: no string `{field}`", i + 1))?;
             if !is_autosi(t) {
-                return Err(format!("line {}: `{field}` {t:?} is not RFC 3339 UTC with 0/3/6/9 fewest digits", i + 1));
+                return Err(format!(
+                    "line {}: `{field}` {t:?} is not RFC 3339 UTC with 0/3/6/9 fewest digits",
+                    i + 1
+                ));
             }
         }
         if ev.get("drain").and_then(Value::as_str) != Some(drain) {
-            return Err(format!("line {}: `drain` is {:?}, the key says {drain:?}", i + 1, ev.get("drain")));
+            return Err(format!(
+                "line {}: `drain` is {:?}, the key says {drain:?}",
+                i + 1,
+                ev.get("drain")
+            ));
         }
         let dt = ev["dt"].as_str().unwrap_or_default();
         if &dt[..10] != day || &dt[11..13] != hour {
-            return Err(format!("line {}: dt {dt} outside day={day}/hour={hour}", i + 1));
+            return Err(format!(
+                "line {}: dt {dt} outside day={day}/hour={hour}",
+                i + 1
+            ));
         }
         events.push(ev);
     }
@@ -201,26 +254,50 @@ pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, S
 }
 
 fn is_autosi(t: &str) -> bool {
-    let re = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{3}|\d{6}|\d{9}))?Z$").expect("valid regex");
-    re.is_match(t) && !t.trim_end_matches('Z').ends_with(".000") && !(t.len() > 24 && t[..t.len() - 1].ends_with("000"))
+    let re = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{3}|\d{6}|\d{9}))?Z$")
+        .expect("valid regex");
+    re.is_match(t)
+        && !t.trim_end_matches('Z').ends_with(".000")
+        && !(t.len() > 24 && t[..t.len() - 1].ends_with("000"))
 }
 
-fn matches(expected: &serde_json::Map<String, Value>, got: &serde_json::Map<String, Value>) -> bool {
+fn matches(
+    expected: &serde_json::Map<String, Value>,
+    got: &serde_json::Map<String, Value>,
+) -> bool {
     expected.iter().all(|(k, v)| match (k.as_str(), v) {
-        ("dt", Value::String(s)) if s == "$received_at" => got.get("dt").is_some() && got.get("dt") == got.get("received_at"),
+        ("dt", Value::String(s)) if s == "$received_at" => {
+            got.get("dt").is_some() && got.get("dt") == got.get("received_at")
+        }
         _ => got.get(k) == Some(v),
     })
 }
 
 /// Each expected event matches a different stored event (a maximum bipartite matching), and
 /// there are exactly as many of each.
-fn match_events(expected: &[serde_json::Map<String, Value>], got: &[serde_json::Map<String, Value>]) -> Result<(), String> {
+fn match_events(
+    expected: &[serde_json::Map<String, Value>],
+    got: &[serde_json::Map<String, Value>],
+) -> Result<(), String> {
     if expected.len() != got.len() {
-        return Err(format!("{} events stored (expected {}): {}", got.len(), expected.len(), summary(got)));
+        return Err(format!(
+            "{} events stored (expected {}): {}",
+            got.len(),
+            expected.len(),
+            summary(got)
+        ));
     }
-    let edges: Vec<Vec<usize>> = expected.iter().map(|e| (0..got.len()).filter(|&j| matches(e, &got[j])).collect()).collect();
+    let edges: Vec<Vec<usize>> = expected
+        .iter()
+        .map(|e| (0..got.len()).filter(|&j| matches(e, &got[j])).collect())
+        .collect();
     let mut owner: Vec<Option<usize>> = vec![None; got.len()];
-    fn augment(i: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
+    fn augment(
+        i: usize,
+        edges: &[Vec<usize>],
+        owner: &mut [Option<usize>],
+        seen: &mut [bool],
+    ) -> bool {
         for &j in &edges[i] {
             if !seen[j] {
                 seen[j] = true;
@@ -232,14 +309,23 @@ fn match_events(expected: &[serde_json::Map<String, Value>], got: &[serde_json::
         }
         false
     }
-    for i in 0..expected.len() {
+    for (i, e) in expected.iter().enumerate() {
         if !augment(i, &edges, &mut owner, &mut vec![false; got.len()]) {
-            return Err(format!("expected event {} {} has no stored match among: {}", i + 1, Value::Object(expected[i].clone()), summary(got)));
+            return Err(format!(
+                "expected event {} {} has no stored match among: {}",
+                i + 1,
+                Value::Object(e.clone()),
+                summary(got)
+            ));
         }
     }
     Ok(())
 }
 
 fn summary(events: &[serde_json::Map<String, Value>]) -> String {
-    events.iter().map(|e| Value::Object(e.clone()).to_string()).collect::<Vec<_>>().join("\n    ")
+    events
+        .iter()
+        .map(|e| Value::Object(e.clone()).to_string())
+        .collect::<Vec<_>>()
+        .join("\n    ")
 }

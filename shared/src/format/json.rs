@@ -36,7 +36,9 @@ impl<'a> JsonEvent<'a> {
         let (Some((first, _)), Some((_, last))) = (self.fields.first(), self.fields.last()) else {
             return Some(&[]);
         };
-        let Cow::Borrowed(name) = first.0 else { return None };
+        let Cow::Borrowed(name) = first.0 else {
+            return None;
+        };
         let start = offset_in(body, name.as_bytes())?.checked_sub(1)?;
         let end = offset_in(body, last.get().as_bytes())? + last.get().len();
         (body.get(start) == Some(&b'"')).then(|| &body[start..end])
@@ -76,7 +78,11 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
     if first == Some(&b'[') {
         let mut de = serde_json::Deserializer::from_slice(body);
         let mut failure = None;
-        let seed = ArraySeed { f: &mut f, failure: &mut failure, index: 0 };
+        let seed = ArraySeed {
+            f: &mut f,
+            failure: &mut failure,
+            index: 0,
+        };
         let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
         if let Some(e) = failure {
             return Err(e);

@@ -57,12 +57,20 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn fail(&self, what: impl Into<String>) -> DecodeError {
-        DecodeError::Msgpack { offset: self.pos, what: what.into() }
+        DecodeError::Msgpack {
+            offset: self.pos,
+            what: what.into(),
+        }
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
-        let end = end.ok_or_else(|| self.fail(format!("{n} bytes announced, {} left", self.buf.len() - self.pos)))?;
+        let end = end.ok_or_else(|| {
+            self.fail(format!(
+                "{n} bytes announced, {} left",
+                self.buf.len() - self.pos
+            ))
+        })?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -73,7 +81,10 @@ impl<'a> Reader<'a> {
     }
 
     fn uint(&mut self, bytes: usize) -> Result<u64, DecodeError> {
-        Ok(self.take(bytes)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+        Ok(self
+            .take(bytes)?
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
     fn array_len(&mut self) -> Result<u64, DecodeError> {
@@ -92,14 +103,22 @@ impl<'a> Reader<'a> {
             Marker::FixMap(n) => u64::from(n),
             Marker::Map16 => self.uint(2)?,
             Marker::Map32 => self.uint(4)?,
-            _ => return Err(DecodeError::Msgpack { offset: at, what: "expected a map (one event)".into() }),
+            _ => {
+                return Err(DecodeError::Msgpack {
+                    offset: at,
+                    what: "expected a map (one event)".into(),
+                })
+            }
         };
         let mut fields = Vec::with_capacity(n.min(64) as usize);
         for _ in 0..n {
             let key_at = self.pos;
             self.skip(0)?;
-            let key = key_text(&self.buf[key_at..self.pos])
-                .ok_or_else(|| DecodeError::Msgpack { offset: key_at, what: "a map key must be a string or an integer".into() })?;
+            let key =
+                key_text(&self.buf[key_at..self.pos]).ok_or_else(|| DecodeError::Msgpack {
+                    offset: key_at,
+                    what: "a map key must be a string or an integer".into(),
+                })?;
             let value_at = self.pos;
             self.skip(0)?;
             fields.push((key, MsgpackValue(&self.buf[value_at..self.pos])));
@@ -113,7 +132,9 @@ impl<'a> Reader<'a> {
             return Err(self.fail("nested too deep"));
         }
         let (items, bytes) = match self.marker()? {
-            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => (0, 0),
+            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => {
+                (0, 0)
+            }
             Marker::U8 | Marker::I8 => (0, 1),
             Marker::U16 | Marker::I16 => (0, 2),
             Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
@@ -154,7 +175,11 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
     }
     let mut out = Vec::new();
     v.write_json(&mut out);
-    let is_int = !out.is_empty() && out.iter().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && *c == b'-'));
+    let is_int = !out.is_empty()
+        && out
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && *c == b'-'));
     is_int.then(|| Cow::Owned(String::from_utf8(out).expect("ASCII")))
 }
 
@@ -195,7 +220,9 @@ impl FieldValue for MsgpackValue<'_> {
         match m {
             // The timestamp extension, type -1: 32-bit seconds; 30-bit nanoseconds and 34-bit
             // seconds; or 32-bit nanoseconds and 64-bit signed seconds.
-            Marker::FixExt4 if rest[0] == 0xff => Timestamp::from_unix_nanos(i128::from(be(&rest[1..5])) * 1_000_000_000),
+            Marker::FixExt4 if rest[0] == 0xff => {
+                Timestamp::from_unix_nanos(i128::from(be(&rest[1..5])) * 1_000_000_000)
+            }
             Marker::FixExt8 if rest[0] == 0xff => {
                 let v = be(&rest[1..9]);
                 let (nanos, secs) = (v >> 34, v & 0x3_ffff_ffff);
@@ -218,13 +245,18 @@ impl FieldValue for MsgpackValue<'_> {
                 let mut out = Vec::new();
                 self.write_json(&mut out);
                 let text = std::str::from_utf8(&out).ok()?;
-                text.parse::<i128>().ok().and_then(Timestamp::from_unix_integer)
+                text.parse::<i128>()
+                    .ok()
+                    .and_then(Timestamp::from_unix_integer)
             }
         }
     }
 
     fn write_json(&self, out: &mut Vec<u8>) {
-        let mut r = Reader { buf: self.0, pos: 0 };
+        let mut r = Reader {
+            buf: self.0,
+            pos: 0,
+        };
         // The value was checked whole when the event was read.
         let written = transcode(&mut r, out);
         debug_assert!(written.is_ok());
@@ -250,7 +282,8 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
         Marker::I16 => num(out, &(r.uint(2)? as u16 as i16)),
         Marker::I32 => num(out, &(r.uint(4)? as u32 as i32)),
         Marker::I64 => num(out, &(r.uint(8)? as i64)),
-        Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32)).expect("writing to memory"),
+        Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32))
+            .expect("writing to memory"),
         Marker::F64 => float(out, f64::from_bits(r.uint(8)?)),
         m @ (Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32) => {
             let n = match m {
@@ -301,7 +334,13 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 r.skip(0)?;
                 let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_else(|| {
                     let mut text = Vec::new();
-                    let _ = transcode(&mut Reader { buf: &r.buf[key_at..r.pos], pos: 0 }, &mut text);
+                    let _ = transcode(
+                        &mut Reader {
+                            buf: &r.buf[key_at..r.pos],
+                            pos: 0,
+                        },
+                        &mut text,
+                    );
                     Cow::Owned(String::from_utf8_lossy(&text).into_owned())
                 });
                 write_json_str(out, &key);

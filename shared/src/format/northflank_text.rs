@@ -13,18 +13,28 @@ pub struct TextLine<'a> {
 
 /// Parses one line (without its line break).
 pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
-    let (ts, rest) = line.split_once(' ').ok_or("expected `<timestamp> <stream> <message>`")?;
-    let timestamp = Timestamp::parse_rfc3339(ts).ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
+    let (ts, rest) = line
+        .split_once(' ')
+        .ok_or("expected `<timestamp> <stream> <message>`")?;
+    let timestamp = Timestamp::parse_rfc3339(ts)
+        .ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
     let (stream, rest) = rest.split_once(' ').unwrap_or((rest, ""));
     if stream != "stdout" && stream != "stderr" {
-        return Err(format!("expected `stdout` or `stderr` after the timestamp, found `{stream}`"));
+        return Err(format!(
+            "expected `stdout` or `stderr` after the timestamp, found `{stream}`"
+        ));
     }
     let (tag, message) = match rest.split_once(' ') {
         Some((t @ ("F" | "P"), m)) => (Some(t), m),
         _ if rest == "F" || rest == "P" => (Some(rest), ""),
         _ => (None, rest),
     };
-    Ok(TextLine { timestamp, stream, tag, message })
+    Ok(TextLine {
+        timestamp,
+        stream,
+        tag,
+        message,
+    })
 }
 
 /// The lines of a body with their 1-based numbers, line breaks (LF or CRLF) removed, blank
@@ -42,7 +52,13 @@ mod tests {
 
     fn check(line: &str, expected: &str) {
         let got = match parse(line) {
-            Ok(l) => format!("{} {} {:?} {:?}", l.timestamp.to_rfc3339(), l.stream, l.tag, l.message),
+            Ok(l) => format!(
+                "{} {} {:?} {:?}",
+                l.timestamp.to_rfc3339(),
+                l.stream,
+                l.tag,
+                l.message
+            ),
             Err(e) => format!("error: {e}"),
         };
         assert_eq!(got, expected, "line {line:?}");
@@ -50,15 +66,39 @@ mod tests {
 
     #[test]
     fn line_cases() {
-        check("2022-09-12T09:21:40.817924799Z stdout F hello world", r#"2022-09-12T09:21:40.817924799Z stdout Some("F") "hello world""#);
-        check("2022-09-12T09:21:40Z stderr P part", r#"2022-09-12T09:21:40Z stderr Some("P") "part""#);
-        check("2022-09-12T09:21:40Z stdout no tag", r#"2022-09-12T09:21:40Z stdout None "no tag""#);
-        check("2022-09-12T09:21:40Z stdout F", r#"2022-09-12T09:21:40Z stdout Some("F") """#);
-        check("2022-09-12T09:21:40Z stdout", r#"2022-09-12T09:21:40Z stdout None """#);
-        check("2022-09-12T09:21:40Z stdout  two  spaces", r#"2022-09-12T09:21:40Z stdout None " two  spaces""#);
+        check(
+            "2022-09-12T09:21:40.817924799Z stdout F hello world",
+            r#"2022-09-12T09:21:40.817924799Z stdout Some("F") "hello world""#,
+        );
+        check(
+            "2022-09-12T09:21:40Z stderr P part",
+            r#"2022-09-12T09:21:40Z stderr Some("P") "part""#,
+        );
+        check(
+            "2022-09-12T09:21:40Z stdout no tag",
+            r#"2022-09-12T09:21:40Z stdout None "no tag""#,
+        );
+        check(
+            "2022-09-12T09:21:40Z stdout F",
+            r#"2022-09-12T09:21:40Z stdout Some("F") """#,
+        );
+        check(
+            "2022-09-12T09:21:40Z stdout",
+            r#"2022-09-12T09:21:40Z stdout None """#,
+        );
+        check(
+            "2022-09-12T09:21:40Z stdout  two  spaces",
+            r#"2022-09-12T09:21:40Z stdout None " two  spaces""#,
+        );
         check("hello", "error: expected `<timestamp> <stream> <message>`");
-        check("yesterday stdout x", "error: `yesterday` is not an RFC 3339 timestamp");
-        check("2022-09-12T09:21:40Z stdin x", "error: expected `stdout` or `stderr` after the timestamp, found `stdin`");
+        check(
+            "yesterday stdout x",
+            "error: `yesterday` is not an RFC 3339 timestamp",
+        );
+        check(
+            "2022-09-12T09:21:40Z stdin x",
+            "error: expected `stdout` or `stderr` after the timestamp, found `stdin`",
+        );
     }
 
     #[test]

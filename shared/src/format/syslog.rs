@@ -15,14 +15,27 @@ pub struct Message<'a> {
     pub procid: Option<&'a str>,
     pub msgid: Option<&'a str>,
     /// `(SD-ID, [(PARAM-NAME, PARAM-VALUE with escapes undone)])`
-    pub structured_data: Vec<(&'a str, Vec<(&'a str, String)>)>,
+    pub structured_data: Vec<SdElement<'a>>,
     pub msg: String,
 }
 
-pub const SEVERITIES: [&str; 8] = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug"];
+/// One SD-ELEMENT: its SD-ID and its parameters, escapes undone.
+pub type SdElement<'a> = (&'a str, Vec<(&'a str, String)>);
+
+pub const SEVERITIES: [&str; 8] = [
+    "emergency",
+    "alert",
+    "critical",
+    "error",
+    "warning",
+    "notice",
+    "info",
+    "debug",
+];
 pub const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp",
-    "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
+    "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
 ];
 
 /// Parses one frame; the error says what was expected.
@@ -31,17 +44,28 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
     let frame = frame.strip_suffix(b"\r").unwrap_or(frame);
     let mut p = Parser { s: frame, pos: 0 };
     p.expect(b'<', "`<PRI>`")?;
-    let pri = p.digits(1, 3).filter(|&v| v <= 191).ok_or("PRI must be 0 to 191")?;
+    let pri = p
+        .digits(1, 3)
+        .filter(|&v| v <= 191)
+        .ok_or("PRI must be 0 to 191")?;
     p.expect(b'>', "`>` after PRI")?;
-    p.digits(1, 2).filter(|&v| v >= 1).ok_or("expected a VERSION after PRI")?;
+    p.digits(1, 2)
+        .filter(|&v| v >= 1)
+        .ok_or("expected a VERSION after PRI")?;
     p.expect(b' ', "a space after VERSION")?;
     let ts = p.token().ok_or("expected a TIMESTAMP")?;
     let timestamp = match ts {
         "-" => None,
-        t => Some(Timestamp::parse_rfc3339(t).ok_or_else(|| format!("TIMESTAMP `{t}` is not RFC 3339"))?),
+        t => Some(
+            Timestamp::parse_rfc3339(t)
+                .ok_or_else(|| format!("TIMESTAMP `{t}` is not RFC 3339"))?,
+        ),
     };
     let mut header = [None; 4];
-    for (slot, name) in header.iter_mut().zip(["HOSTNAME", "APP-NAME", "PROCID", "MSGID"]) {
+    for (slot, name) in header
+        .iter_mut()
+        .zip(["HOSTNAME", "APP-NAME", "PROCID", "MSGID"])
+    {
         p.expect(b' ', "a space between header fields")?;
         let t = p.token().ok_or_else(|| format!("expected {name}"))?;
         *slot = (t != "-").then_some(t);
@@ -105,18 +129,27 @@ impl<'a> Parser<'a> {
     }
 
     fn digits(&mut self, min: usize, max: usize) -> Option<u8> {
-        let n = self.s[self.pos..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let n = self.s[self.pos..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         if n < min || n > max {
             return None;
         }
-        let v = std::str::from_utf8(&self.s[self.pos..self.pos + n]).ok()?.parse::<u16>().ok()?;
+        let v = std::str::from_utf8(&self.s[self.pos..self.pos + n])
+            .ok()?
+            .parse::<u16>()
+            .ok()?;
         self.pos += n;
         u8::try_from(v).ok()
     }
 
     /// PRINTUSASCII up to the next space.
     fn token(&mut self) -> Option<&'a str> {
-        let n = self.s[self.pos..].iter().take_while(|&&c| (33..=126).contains(&c)).count();
+        let n = self.s[self.pos..]
+            .iter()
+            .take_while(|&&c| (33..=126).contains(&c))
+            .count();
         if n == 0 {
             return None;
         }
@@ -126,7 +159,10 @@ impl<'a> Parser<'a> {
     }
 
     fn name(&mut self) -> Option<&'a str> {
-        let n = self.s[self.pos..].iter().take_while(|&&c| (33..=126).contains(&c) && !b"= ]\"".contains(&c)).count();
+        let n = self.s[self.pos..]
+            .iter()
+            .take_while(|&&c| (33..=126).contains(&c) && !b"= ]\"".contains(&c))
+            .count();
         if n == 0 || n > 32 {
             return None;
         }
@@ -135,12 +171,14 @@ impl<'a> Parser<'a> {
         Some(t)
     }
 
-    fn structured_data(&mut self) -> Option<Vec<(&'a str, Vec<(&'a str, String)>)>> {
+    fn structured_data(&mut self) -> Option<Vec<SdElement<'a>>> {
         let mut out = Vec::new();
         while self.eat(b'[') {
             // RFC 5424 6.3.2: an SD-ID is IANA-registered or `name@number`; anything else is
             // the start of a message such as Heroku's `[web.1] …`.
-            let id = self.name().filter(|id| id.contains('@') || ["timeQuality", "origin", "meta"].contains(id))?;
+            let id = self
+                .name()
+                .filter(|id| id.contains('@') || ["timeQuality", "origin", "meta"].contains(id))?;
             let mut params = Vec::new();
             while self.eat(b' ') {
                 let name = self.name()?;
@@ -216,17 +254,32 @@ mod tests {
             "<13>1 - - - - ID47 [a@1 x=\"1\"][b@2] \u{feff}hello",
             r#"user.notice  None None None Some("ID47") [("a@1", [("x", "1")]), ("b@2", [])] "hello""#,
         );
-        check("<13>1 - - - - - - msg", r#"user.notice  None None None None [] "msg""#);
-        check("<13>1 - h a p m [web.1] started", r#"user.notice  Some("h") Some("a") Some("p") Some("m") [] "[web.1] started""#);
-        check("<13>1 - h a p m\r\n", r#"user.notice  Some("h") Some("a") Some("p") Some("m") [] """#);
+        check(
+            "<13>1 - - - - - - msg",
+            r#"user.notice  None None None None [] "msg""#,
+        );
+        check(
+            "<13>1 - h a p m [web.1] started",
+            r#"user.notice  Some("h") Some("a") Some("p") Some("m") [] "[web.1] started""#,
+        );
+        check(
+            "<13>1 - h a p m\r\n",
+            r#"user.notice  Some("h") Some("a") Some("p") Some("m") [] """#,
+        );
     }
 
     #[test]
     fn broken_frames_say_what() {
         check("hello", "error: expected `<PRI>` at byte 0");
         check("<999>1 - - - - -", "error: PRI must be 0 to 191");
-        check("<13>1 yesterday h a p m msg", "error: TIMESTAMP `yesterday` is not RFC 3339");
-        check("<13>1 - h a", "error: expected a space between header fields at byte 11");
+        check(
+            "<13>1 yesterday h a p m msg",
+            "error: TIMESTAMP `yesterday` is not RFC 3339",
+        );
+        check(
+            "<13>1 - h a",
+            "error: expected a space between header fields at byte 11",
+        );
         check("<13> - h a p m", "error: expected a VERSION after PRI");
     }
 }
