@@ -20,18 +20,13 @@ pub enum AuthError {
 
 /// Checks `x-vercel-signature` (hex HMAC-SHA1) against every configured secret, over the bytes
 /// on the wire and, when the body was gzip, over the decompressed bytes.
-pub fn vercel(
-    secrets: &[Secret],
-    signature: Option<&[u8]>,
-    candidates: &[&[u8]],
-) -> Result<(), AuthError> {
+pub fn vercel(secrets: &[Secret], signature: Option<&[u8]>, candidates: &[&[u8]]) -> Result<(), AuthError> {
     let signature = signature.ok_or(AuthError::Missing)?;
     let mut expected = [0u8; 20];
     hex::decode_to_slice(signature.trim_ascii(), &mut expected).map_err(|_| AuthError::Mismatch)?;
     let mut ok = false;
     for secret in secrets {
-        let mac = Hmac::<Sha1>::new_from_slice(secret.expose().as_bytes())
-            .expect("HMAC takes any key length");
+        let mac = Hmac::<Sha1>::new_from_slice(secret.expose().as_bytes()).expect("HMAC takes any key length");
         for body in candidates {
             let mut mac = mac.clone();
             mac.update(body);
@@ -48,13 +43,8 @@ pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthErr
         HttpAuth::Basic { username, password } => {
             let header = authorization.ok_or(AuthError::Missing)?;
             let encoded = strip_scheme(header, b"basic").ok_or(AuthError::Missing)?;
-            let decoded = STANDARD
-                .decode(encoded.trim_ascii())
-                .map_err(|_| AuthError::Mismatch)?;
-            let colon = decoded
-                .iter()
-                .position(|&c| c == b':')
-                .ok_or(AuthError::Mismatch)?;
+            let decoded = STANDARD.decode(encoded.trim_ascii()).map_err(|_| AuthError::Mismatch)?;
+            let colon = decoded.iter().position(|&c| c == b':').ok_or(AuthError::Mismatch)?;
             let (user, pass) = (&decoded[..colon], &decoded[colon + 1..]);
             let user_ok = username.as_ref().is_none_or(|u| ct_eq(u.as_bytes(), user));
             (ct_eq(password.expose().as_bytes(), pass) & user_ok)
@@ -63,13 +53,10 @@ pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthErr
         }
         HttpAuth::Bearer(token) => {
             let header = authorization.ok_or(AuthError::Missing)?;
-            let given = strip_scheme(header, b"bearer")
-                .ok_or(AuthError::Missing)?
-                .trim_ascii();
+            let given = strip_scheme(header, b"bearer").ok_or(AuthError::Missing)?.trim_ascii();
             // Northflank sends the token base64-encoded; people with curl send it plain.
             let decoded = STANDARD.decode(given).unwrap_or_default();
-            let ok = ct_eq(token.expose().as_bytes(), given)
-                | ct_eq(token.expose().as_bytes(), &decoded);
+            let ok = ct_eq(token.expose().as_bytes(), given) | ct_eq(token.expose().as_bytes(), &decoded);
             ok.then_some(()).ok_or(AuthError::Mismatch)
         }
     }
@@ -78,9 +65,7 @@ pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthErr
 /// The token of `Authorization: Bearer <token>`, for Better Stack sources.
 pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&[u8], AuthError> {
     let header = authorization.ok_or(AuthError::Missing)?;
-    let token = strip_scheme(header, b"bearer")
-        .ok_or(AuthError::Missing)?
-        .trim_ascii();
+    let token = strip_scheme(header, b"bearer").ok_or(AuthError::Missing)?.trim_ascii();
     if token.is_empty() {
         return Err(AuthError::Missing);
     }
@@ -89,9 +74,9 @@ pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&[u8], AuthError> {
 
 /// Whether `given` is one of `tokens`; every token is compared, whatever matches first.
 pub fn token_matches(tokens: &[Secret], given: &[u8]) -> bool {
-    tokens.iter().fold(false, |found, t| {
-        found | ct_eq(t.expose().as_bytes(), given)
-    })
+    tokens
+        .iter()
+        .fold(false, |found, t| found | ct_eq(t.expose().as_bytes(), given))
 }
 
 /// Constant-time equality that doesn't leak the length either: both sides are hashed first.
@@ -139,11 +124,7 @@ mod tests {
             (Some(sign("new", body)), &[body], Ok(())),
             (Some(sign("new", body).to_uppercase()), &[body], Ok(())),
             (Some(sign("other", body)), &[body], Err(AuthError::Mismatch)),
-            (
-                Some(sign("new", b"other")),
-                &[b"wire", body],
-                Err(AuthError::Mismatch),
-            ),
+            (Some(sign("new", b"other")), &[b"wire", body], Err(AuthError::Mismatch)),
             (Some(sign("new", body)), &[b"wire", body], Ok(())),
             (Some("zz".into()), &[body], Err(AuthError::Mismatch)),
             (Some(String::new()), &[body], Err(AuthError::Mismatch)),
@@ -183,19 +164,11 @@ mod tests {
                 Some(format!("Basic {}", b64("nf:nope"))),
                 Err(AuthError::Mismatch),
             ),
-            (
-                &basic,
-                Some(format!("Basic {}", b64("nfpw"))),
-                Err(AuthError::Mismatch),
-            ),
+            (&basic, Some(format!("Basic {}", b64("nfpw"))), Err(AuthError::Mismatch)),
             (&basic, Some("Basic !!!".into()), Err(AuthError::Mismatch)),
             (&basic, Some("Bearer pw".into()), Err(AuthError::Missing)),
             (&basic, None, Err(AuthError::Missing)),
-            (
-                &any_user,
-                Some(format!("Basic {}", b64("anyone:pw"))),
-                Ok(()),
-            ),
+            (&any_user, Some(format!("Basic {}", b64("anyone:pw"))), Ok(())),
             (
                 &any_user,
                 Some(format!("Basic {}", b64(":pw:with:colons"))),
@@ -203,11 +176,7 @@ mod tests {
             ),
             (&bearer, Some(format!("Bearer {}", b64("tok"))), Ok(())),
             (&bearer, Some("Bearer tok".into()), Ok(())),
-            (
-                &bearer,
-                Some("Bearer nope".into()),
-                Err(AuthError::Mismatch),
-            ),
+            (&bearer, Some("Bearer nope".into()), Err(AuthError::Mismatch)),
             (&bearer, Some("Bearer".into()), Err(AuthError::Missing)),
             (&HttpAuth::None, None, Ok(())),
         ];

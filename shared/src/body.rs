@@ -25,26 +25,15 @@ impl MediaType {
         let Some(header) = header else {
             return MediaType::Generic;
         };
-        let essence = header
-            .split(|&c| c == b';')
-            .next()
-            .unwrap_or_default()
-            .trim_ascii();
+        let essence = header.split(|&c| c == b';').next().unwrap_or_default().trim_ascii();
         let is = |name: &str| essence.eq_ignore_ascii_case(name.as_bytes());
-        if essence.is_empty()
-            || is("application/x-www-form-urlencoded")
-            || is("application/octet-stream")
-        {
+        if essence.is_empty() || is("application/x-www-form-urlencoded") || is("application/octet-stream") {
             MediaType::Generic
         } else if is("application/json") {
             MediaType::Json
-        } else if is("application/x-ndjson") || is("application/ndjson") || is("application/jsonl")
-        {
+        } else if is("application/x-ndjson") || is("application/ndjson") || is("application/jsonl") {
             MediaType::Ndjson
-        } else if is("application/msgpack")
-            || is("application/x-msgpack")
-            || is("application/vnd.msgpack")
-        {
+        } else if is("application/msgpack") || is("application/x-msgpack") || is("application/vnd.msgpack") {
             MediaType::Msgpack
         } else if is("text/plain") {
             MediaType::Text
@@ -86,10 +75,7 @@ pub fn decode(body: &[u8], gzip: bool, max: usize) -> Result<Cow<'_, [u8]>, Reje
     gunzip(body, max).map(Cow::Owned)
 }
 
-#[allow(
-    clippy::disallowed_methods,
-    reason = "this is the one capped use of the decoder"
-)]
+#[allow(clippy::disallowed_methods, reason = "this is the one capped use of the decoder")]
 pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
     let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max).min(16 << 20));
     let decoder = flate2::read::MultiGzDecoder::new(body);
@@ -97,9 +83,7 @@ pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
     match read {
         Ok(_) if out.len() > max => Err(Rejection::TooLarge),
         Ok(_) => Ok(out),
-        Err(e) => Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(
-            e.to_string(),
-        ))),
+        Err(e) => Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(e.to_string()))),
     }
 }
 
@@ -125,19 +109,12 @@ mod tests {
             (Some("application/x-msgpack"), MediaType::Msgpack),
             (Some("text/plain;charset=UTF-8"), MediaType::Text),
             (Some("application/logplex-1"), MediaType::Logplex),
-            (
-                Some("application/x-www-form-urlencoded"),
-                MediaType::Generic,
-            ),
+            (Some("application/x-www-form-urlencoded"), MediaType::Generic),
             (Some("application/octet-stream"), MediaType::Generic),
             (Some("image/png"), MediaType::Other),
         ];
         for (header, expected) in cases {
-            assert_eq!(
-                MediaType::parse(header.map(str::as_bytes)),
-                *expected,
-                "{header:?}"
-            );
+            assert_eq!(MediaType::parse(header.map(str::as_bytes)), *expected, "{header:?}");
         }
     }
 
@@ -146,9 +123,7 @@ mod tests {
         assert_eq!(is_gzip(None), Ok(false));
         assert_eq!(is_gzip(Some(b"identity")), Ok(false));
         assert_eq!(is_gzip(Some(b"GZIP")), Ok(true));
-        assert!(
-            matches!(is_gzip(Some(b"br")), Err(Rejection::UnsupportedEncoding(e)) if e == "br")
-        );
+        assert!(matches!(is_gzip(Some(b"br")), Err(Rejection::UnsupportedEncoding(e)) if e == "br"));
     }
 
     #[test]
@@ -156,10 +131,7 @@ mod tests {
         let data = vec![b'a'; 10_000];
         let packed = gz(&data);
         assert_eq!(decode(&packed, true, 10_000).unwrap().as_ref(), &data[..]);
-        assert!(matches!(
-            decode(&packed, true, 9_999),
-            Err(Rejection::TooLarge)
-        ));
+        assert!(matches!(decode(&packed, true, 9_999), Err(Rejection::TooLarge)));
         assert!(matches!(
             decode(&packed[..packed.len() / 2], true, 1 << 20),
             Err(Rejection::Undecodable(_))
@@ -168,10 +140,7 @@ mod tests {
             decode(b"not gzip", true, 1 << 20),
             Err(Rejection::Undecodable(_))
         ));
-        assert!(matches!(
-            decode(&data, false, 9_999),
-            Err(Rejection::TooLarge)
-        ));
+        assert!(matches!(decode(&data, false, 9_999), Err(Rejection::TooLarge)));
         let mut two = gz(b"a\n");
         two.extend(gz(b"b\n"));
         assert_eq!(

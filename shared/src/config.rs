@@ -88,10 +88,7 @@ impl SourceKind {
 /// How a Northflank or Logplex source authenticates its sender.
 #[derive(Debug, Clone)]
 pub enum HttpAuth {
-    Basic {
-        username: Option<String>,
-        password: Secret,
-    },
+    Basic { username: Option<String>, password: Secret },
     Bearer(Secret),
     None,
 }
@@ -118,9 +115,7 @@ pub enum ConfigError {
     Toml(String),
     #[error("{place}: `${{{name}}}` has no value (set it in the environment or as a secret)")]
     Unset { place: String, name: String },
-    #[error(
-        "{place}: `${{` without a closing `}}` or with a name that isn't [A-Za-z_][A-Za-z0-9_]*"
-    )]
+    #[error("{place}: `${{` without a closing `}}` or with a name that isn't [A-Za-z_][A-Za-z0-9_]*")]
     BadReference { place: String },
     #[error("{0}")]
     Invalid(String),
@@ -153,8 +148,7 @@ impl Config {
     /// Parses `text`, reading each `${NAME}` through `lookup` (environment variables locally and
     /// on Lambda, secrets on Workers). Everything that would fail later fails here.
     pub fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut value: toml::Table =
-            toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+        let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
         for (key, v) in value.iter_mut() {
             resolve(v, key.clone(), lookup)?;
         }
@@ -169,24 +163,13 @@ impl Config {
     }
 }
 
-fn resolve(
-    v: &mut toml::Value,
-    place: String,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<(), ConfigError> {
+fn resolve(v: &mut toml::Value, place: String, lookup: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
     match v {
         toml::Value::String(s) if s.contains("${") => *s = substitute(s, &place, lookup)?,
         toml::Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                let name = item
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .map(|n| format!(" `{n}`"));
-                resolve(
-                    item,
-                    format!("{place}[{i}]{}", name.unwrap_or_default()),
-                    lookup,
-                )?;
+                let name = item.get("name").and_then(|n| n.as_str()).map(|n| format!(" `{n}`"));
+                resolve(item, format!("{place}[{i}]{}", name.unwrap_or_default()), lookup)?;
             }
         }
         toml::Value::Table(t) => {
@@ -199,11 +182,7 @@ fn resolve(
     Ok(())
 }
 
-fn substitute(
-    s: &str,
-    place: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
+fn substitute(s: &str, place: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(start) = rest.find("${") {
@@ -214,10 +193,7 @@ fn substitute(
         };
         let end = after.find('}').ok_or_else(bad)?;
         let name = &after[..end];
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(bad());
@@ -236,26 +212,18 @@ fn substitute(
 fn build(raw: RawConfig) -> Result<Config, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(m);
     let prefix = raw.prefix.unwrap_or_else(|| "logs/".to_string());
-    if prefix.starts_with('/')
-        || prefix.split('/').any(|p| p == ".." || p == ".")
-        || prefix.contains("//")
-    {
+    if prefix.starts_with('/') || prefix.split('/').any(|p| p == ".." || p == ".") || prefix.contains("//") {
         return Err(invalid(format!(
             "prefix `{prefix}`: must be a relative key prefix without `.`, `..` or `//`"
         )));
     }
-    if !prefix
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c))
-    {
+    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c)) {
         return Err(invalid(format!(
             "prefix `{prefix}`: use only letters, digits and `/-_.=`"
         )));
     }
     if raw.limits.max_body == 0 || raw.limits.max_decompressed == 0 {
-        return Err(invalid(
-            "limits: max_body and max_decompressed must be above 0".into(),
-        ));
+        return Err(invalid("limits: max_body and max_decompressed must be above 0".into()));
     }
     if raw.storage.gzip_level > 9 {
         return Err(invalid(format!(
@@ -264,9 +232,7 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         )));
     }
     if raw.sources.is_empty() {
-        return Err(invalid(
-            "no [[source]] defined: drain would accept nothing".into(),
-        ));
+        return Err(invalid("no [[source]] defined: drain would accept nothing".into()));
     }
     let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
     for s in raw.sources {
@@ -311,10 +277,7 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(format!("source `{name}`: {m}"));
     let refuse = |field: &str, present: bool| {
         if present {
-            Err(invalid(format!(
-                "kind `{}` does not take `{field}`",
-                s.kind
-            )))
+            Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)))
         } else {
             Ok(())
         }
@@ -398,11 +361,7 @@ fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
     }
     let username = match basic.get("username") {
         None => None,
-        Some(u) => Some(
-            u.as_str()
-                .ok_or("`auth.basic.username` must be a string")?
-                .to_string(),
-        ),
+        Some(u) => Some(u.as_str().ok_or("`auth.basic.username` must be a string")?.to_string()),
     };
     let password = basic
         .get("password")
@@ -448,10 +407,7 @@ mod tests {
         };
         assert_eq!(secrets[0].expose(), "s3cret");
         assert_eq!(verify, &None);
-        assert!(
-            !format!("{c:?}").contains("s3cret"),
-            "Debug must not show secrets"
-        );
+        assert!(!format!("{c:?}").contains("s3cret"), "Debug must not show secrets");
     }
 
     #[test]
@@ -472,10 +428,7 @@ mod tests {
             "[[source]]\nname = \"v\"\nkind = \"vercel\"\n",
             "needs at least one entry in `secrets`",
         );
-        check_err(
-            "[[source]]\nname = \"v\"\nkind = \"splunk\"\n",
-            "unknown kind `splunk`",
-        );
+        check_err("[[source]]\nname = \"v\"\nkind = \"splunk\"\n", "unknown kind `splunk`");
         check_err(
             "[[source]]\nname = \"Bad_Name\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
             "source `Bad_Name`",
@@ -489,10 +442,7 @@ mod tests {
             "[[source]]\nname=\"a\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n[[source]]\nname=\"b\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n",
             "uses a token that source `a` uses too",
         );
-        check_err(
-            "[[source]]\nname=\"n\"\nkind=\"northflank\"\n",
-            "`auth` is missing",
-        );
+        check_err("[[source]]\nname=\"n\"\nkind=\"northflank\"\n", "`auth` is missing");
         check_err(
             "[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth=\"open\"\n",
             "`auth` is",
@@ -534,9 +484,7 @@ mod tests {
         ));
         assert!(matches!(
             &c.sources[2].kind,
-            SourceKind::Northflank {
-                auth: HttpAuth::None
-            }
+            SourceKind::Northflank { auth: HttpAuth::None }
         ));
     }
 }

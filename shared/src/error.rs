@@ -24,11 +24,7 @@ pub enum DecodeError {
     #[error("line {line}: {what}")]
     Line { line: usize, what: String },
     #[error("frame {frame} (byte {offset}): {what}")]
-    Frame {
-        frame: usize,
-        offset: usize,
-        what: String,
-    },
+    Frame { frame: usize, offset: usize, what: String },
 }
 
 /// Everything that stops a request short of being stored.
@@ -81,15 +77,10 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
             let (code, error) = match r {
                 Unauthorized(_) => ("invalid_signature", "signature didn't match".to_string()),
                 Undecodable(e) => ("invalid_body", e.to_string()),
-                TooLarge => (
-                    "payload_too_large",
-                    "payload reached size limit".to_string(),
-                ),
+                TooLarge => ("payload_too_large", "payload reached size limit".to_string()),
                 UnknownSource => ("not_found", r.to_string()),
                 MethodNotAllowed { .. } => ("method_not_allowed", r.to_string()),
-                UnsupportedType(_) | UnsupportedEncoding(_) => {
-                    ("unsupported_media_type", r.to_string())
-                }
+                UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", r.to_string()),
             };
             Response::json(status, &serde_json::json!({ "code": code, "error": error }))
         }
@@ -97,9 +88,7 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
             status,
             match r {
                 Unauthorized(_) => "Unauthorized".to_string(),
-                Undecodable(DecodeError::Msgpack { .. }) => {
-                    "Couldn't parse MessagePack content.".to_string()
-                }
+                Undecodable(DecodeError::Msgpack { .. }) => "Couldn't parse MessagePack content.".to_string(),
                 Undecodable(_) => "Couldn't parse JSON content.".to_string(),
                 TooLarge => "payload reached size limit".to_string(),
                 other => other.to_string(),
@@ -116,9 +105,7 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
             Some(SourceKind::Northflank {
                 auth: HttpAuth::Bearer(_),
             }) => Some("Bearer realm=\"drain\""),
-            Some(SourceKind::Northflank { .. } | SourceKind::Logplex { .. }) => {
-                Some("Basic realm=\"drain\"")
-            }
+            Some(SourceKind::Northflank { .. } | SourceKind::Logplex { .. }) => Some("Basic realm=\"drain\""),
             _ => None,
         };
         if let Some(c) = challenge {
@@ -138,8 +125,7 @@ pub fn storage_failed(kind: Option<&SourceKind>) -> Response {
         ),
         _ => Response::text(503, "storage failed, retry later".to_string()),
     };
-    resp.headers
-        .push(("retry-after", RETRY_AFTER_SECS.to_string()));
+    resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
     resp
 }
 

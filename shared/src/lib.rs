@@ -64,10 +64,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
     if name == "healthz" {
         return match method {
             "GET" | "HEAD" => answer(None, Response::text(200, "ok\n".into())),
-            _ => answer(
-                None,
-                reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" }),
-            ),
+            _ => answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" })),
         };
     }
     let source = if name.is_empty() {
@@ -80,10 +77,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
             return answer(None, reject(None, &Rejection::UnknownSource));
         };
         if method != "POST" {
-            return answer(
-                None,
-                reject(None, &Rejection::MethodNotAllowed { allow: "POST" }),
-            );
+            return answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "POST" }));
         }
         let token = auth::bearer_token(req.headers.get("authorization").map(|v| v.as_bytes()));
         let found = token.ok().and_then(|t| {
@@ -144,14 +138,9 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
             reject(Some(kind), &Rejection::MethodNotAllowed { allow: "POST" }),
         ),
     };
-    if let SourceKind::Vercel {
-        verify: Some(v), ..
-    } = &source.kind
-    {
+    if let SourceKind::Vercel { verify: Some(v), .. } = &source.kind {
         plan.response.headers.push(("x-vercel-verify", v.clone()));
-        plan.on_storage_failure
-            .headers
-            .push(("x-vercel-verify", v.clone()));
+        plan.on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
     }
     plan
 }

@@ -133,10 +133,7 @@ impl<'c> Batch<'c> {
         })?;
         bucket.lines.extend_from_slice(b"}\n");
         if bucket.lines.len() >= CHUNK {
-            bucket
-                .gz
-                .write_all(&bucket.lines)
-                .expect("writing to memory");
+            bucket.gz.write_all(&bucket.lines).expect("writing to memory");
             bucket.lines.clear();
         }
         Ok(())

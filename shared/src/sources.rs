@@ -58,8 +58,7 @@ pub fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             northflank(d)
         }
         SourceKind::BetterStack { tokens } => {
-            let token =
-                auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            let token = auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
             if !auth::token_matches(tokens, token) {
                 return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
             }
@@ -92,8 +91,7 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
         if e == auth::AuthError::Missing || gzip != Ok(true) {
             return Err(Rejection::Unauthorized(e));
         }
-        let plain =
-            body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
+        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
         auth::vercel(secrets, signature, &[&plain]).map_err(Rejection::Unauthorized)?;
         inflated = Some(plain);
     }
@@ -119,47 +117,34 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
 fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     let gzip = body::is_gzip(d.header("content-encoding"))?;
     let media = MediaType::parse(d.header("content-type"));
-    if matches!(
-        media,
-        MediaType::Other | MediaType::Msgpack | MediaType::Logplex
-    ) {
+    if matches!(media, MediaType::Other | MediaType::Msgpack | MediaType::Logplex) {
         return Err(unsupported_type(d));
     }
     let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
     let is_json = match media {
         MediaType::Json | MediaType::Ndjson => true,
         MediaType::Text => false,
-        _ => matches!(
-            decoded.iter().find(|c| !c.is_ascii_whitespace()),
-            Some(b'{' | b'[')
-        ),
+        _ => matches!(decoded.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[')),
     };
     let mut batch = d.batch();
     if is_json {
         json::for_each_event(&decoded, |ev| {
-            write_event(
-                &mut batch,
-                Rules::Northflank,
-                &ev.fields,
-                ev.inner(&decoded),
-            );
+            write_event(&mut batch, Rules::Northflank, &ev.fields, ev.inner(&decoded));
             Ok::<_, Rejection>(())
         })?;
     } else {
         let text = String::from_utf8_lossy(&decoded);
         for (n, line) in northflank_text::lines(&text) {
-            let l =
-                northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
-            let written: Result<(), Infallible> =
-                batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
-                    out.str_field("message", l.message);
-                    out.common();
-                    out.str_field("stream", l.stream);
-                    if let Some(tag) = l.tag {
-                        out.str_field("tag", tag);
-                    }
-                    Ok(())
-                });
+            let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
+            let written: Result<(), Infallible> = batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
+                out.str_field("message", l.message);
+                out.common();
+                out.str_field("stream", l.stream);
+                if let Some(tag) = l.tag {
+                    out.str_field("tag", tag);
+                }
+                Ok(())
+            });
             let Ok(()) = written;
         }
     }
@@ -183,12 +168,7 @@ fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         })?;
     } else {
         json::for_each_event(&decoded, |ev| {
-            write_event(
-                &mut batch,
-                Rules::BetterStack,
-                &ev.fields,
-                ev.inner(&decoded),
-            );
+            write_event(&mut batch, Rules::BetterStack, &ev.fields, ev.inner(&decoded));
             Ok::<_, Rejection>(())
         })?;
     }

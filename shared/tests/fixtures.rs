@@ -26,8 +26,7 @@ fn conformance_cases_pass_on_the_core() {
         .map(PathBuf::from)
         .unwrap_or_else(|_| team_folder().join("drain.toml"));
     let text = std::fs::read_to_string(&config_path).expect("fixture config");
-    let config =
-        Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
+    let config = Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
 
     let cases = load(&dirs).expect("cases load");
     let mut store: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -88,12 +87,7 @@ fn conformance_cases_pass_on_the_core() {
         if problems.is_empty() {
             passed += 1;
         } else {
-            failed.push(format!(
-                "{} ({}):\n  {}",
-                case.name,
-                case.about,
-                problems.join("\n  ")
-            ));
+            failed.push(format!("{} ({}):\n  {}", case.name, case.about, problems.join("\n  ")));
         }
     }
     println!("{passed} passed, {} failed", failed.len());

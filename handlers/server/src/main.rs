@@ -1,1 +1,166 @@
-fn main() {}
+//! `drain`: serve the drain contract locally (`drain serve`) or check a config (`drain check-config`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use drain_core::{Config, SourceKind};
+use drain_server::{app, AppState, Settings, Store};
+
+#[derive(Parser)]
+#[command(
+    name = "drain",
+    version,
+    about = "A log drain endpoint: Vercel, Northflank, Better Stack and Heroku Logplex into gzip NDJSON objects"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sources of a config, storing objects in a folder.
+    Serve {
+        /// The TOML config (see drain.example.toml); `${NAME}` is read from the environment.
+        #[arg(long, env = "DRAIN_CONFIG_FILE", default_value = "drain.example.toml")]
+        config: PathBuf,
+        /// Folder the objects land in, at DIR/<key>.
+        #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, env = "DRAIN_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Log format.
+        #[arg(long, env = "DRAIN_LOG_FORMAT", default_value = "text")]
+        log_format: LogFormat,
+        /// Seconds allowed to receive a body.
+        #[arg(long, env = "DRAIN_READ_TIMEOUT", default_value_t = 60)]
+        read_timeout: u64,
+        /// Seconds allowed to store a delivery before answering 503.
+        #[arg(long, env = "DRAIN_STORE_TIMEOUT", default_value_t = 30)]
+        store_timeout: u64,
+        /// Deliveries handled at once; past that, 503 with Retry-After.
+        #[arg(long, env = "DRAIN_MAX_CONCURRENT", default_value_t = 32)]
+        max_concurrent: usize,
+    },
+    /// Say what a config defines, or exactly what is wrong with it.
+    CheckConfig {
+        /// The TOML config.
+        file: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::CheckConfig { file } => {
+            let config = load(&file)?;
+            println!("{}: ok", file.display());
+            println!("prefix: {}", config.prefix);
+            println!(
+                "limits: max_body {} bytes, max_decompressed {} bytes",
+                config.limits.max_body, config.limits.max_decompressed
+            );
+            println!("storage: gzip level {}", config.storage.gzip_level);
+            for s in &config.sources {
+                let auth = match &s.kind {
+                    SourceKind::Vercel { secrets, verify } => format!(
+                        "{} secret(s), x-vercel-verify {}",
+                        secrets.len(),
+                        if verify.is_some() { "set" } else { "not set" }
+                    ),
+                    SourceKind::BetterStack { tokens } => {
+                        format!("{} token(s), also reachable at POST /", tokens.len())
+                    }
+                    SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => match auth {
+                        drain_core::config::HttpAuth::Basic { username: Some(_), .. } => {
+                            "Basic (username and password)".into()
+                        }
+                        drain_core::config::HttpAuth::Basic { username: None, .. } => "Basic (password only)".into(),
+                        drain_core::config::HttpAuth::Bearer(_) => "Bearer token".into(),
+                        drain_core::config::HttpAuth::None => "no auth".into(),
+                    },
+                };
+                println!(
+                    "source {:<20} kind {:<12} POST /{}  ({auth})",
+                    s.name,
+                    s.kind.name(),
+                    s.name
+                );
+            }
+            Ok(())
+        }
+        Command::Serve {
+            config,
+            data,
+            listen,
+            log_format,
+            read_timeout,
+            store_timeout,
+            max_concurrent,
+        } => {
+            init_logs(log_format);
+            let config = load(&config)?;
+            let settings = Settings {
+                read_timeout: Duration::from_secs(read_timeout),
+                store_timeout: Duration::from_secs(store_timeout),
+                max_concurrent: max_concurrent.max(1),
+            };
+            let store = Store::dir(&data);
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(serve(config, store, settings, listen))
+        }
+    }
+}
+
+fn load(file: &PathBuf) -> Result<Config> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    Config::parse(&text, &|name| std::env::var(name).ok()).with_context(|| format!("{} can't be used", file.display()))
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn serve(config: Config, store: Store, settings: Settings, listen: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let sources: Vec<String> = config
+        .sources
+        .iter()
+        .map(|s| format!("/{} ({})", s.name, s.kind.name()))
+        .collect();
+    tracing::info!(address = %listener.local_addr()?, store = %store.describe(), sources = ?sources, "drain listening");
+    let state = AppState::new(config, store, settings);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    tracing::info!("stopped: in-flight deliveries finished");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term.recv() => {},
+    }
+    tracing::info!("shutting down: finishing in-flight deliveries");
+}

@@ -65,12 +65,7 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len());
-        let end = end.ok_or_else(|| {
-            self.fail(format!(
-                "{n} bytes announced, {} left",
-                self.buf.len() - self.pos
-            ))
-        })?;
+        let end = end.ok_or_else(|| self.fail(format!("{n} bytes announced, {} left", self.buf.len() - self.pos)))?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -81,10 +76,7 @@ impl<'a> Reader<'a> {
     }
 
     fn uint(&mut self, bytes: usize) -> Result<u64, DecodeError> {
-        Ok(self
-            .take(bytes)?
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+        Ok(self.take(bytes)?.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
     fn array_len(&mut self) -> Result<u64, DecodeError> {
@@ -114,11 +106,10 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             let key_at = self.pos;
             self.skip(0)?;
-            let key =
-                key_text(&self.buf[key_at..self.pos]).ok_or_else(|| DecodeError::Msgpack {
-                    offset: key_at,
-                    what: "a map key must be a string or an integer".into(),
-                })?;
+            let key = key_text(&self.buf[key_at..self.pos]).ok_or_else(|| DecodeError::Msgpack {
+                offset: key_at,
+                what: "a map key must be a string or an integer".into(),
+            })?;
             let value_at = self.pos;
             self.skip(0)?;
             fields.push((key, MsgpackValue(&self.buf[value_at..self.pos])));
@@ -132,9 +123,7 @@ impl<'a> Reader<'a> {
             return Err(self.fail("nested too deep"));
         }
         let (items, bytes) = match self.marker()? {
-            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => {
-                (0, 0)
-            }
+            Marker::Null | Marker::True | Marker::False | Marker::FixPos(_) | Marker::FixNeg(_) => (0, 0),
             Marker::U8 | Marker::I8 => (0, 1),
             Marker::U16 | Marker::I16 => (0, 2),
             Marker::U32 | Marker::I32 | Marker::F32 => (0, 4),
@@ -245,18 +234,13 @@ impl FieldValue for MsgpackValue<'_> {
                 let mut out = Vec::new();
                 self.write_json(&mut out);
                 let text = std::str::from_utf8(&out).ok()?;
-                text.parse::<i128>()
-                    .ok()
-                    .and_then(Timestamp::from_unix_integer)
+                text.parse::<i128>().ok().and_then(Timestamp::from_unix_integer)
             }
         }
     }
 
     fn write_json(&self, out: &mut Vec<u8>) {
-        let mut r = Reader {
-            buf: self.0,
-            pos: 0,
-        };
+        let mut r = Reader { buf: self.0, pos: 0 };
         // The value was checked whole when the event was read.
         let written = transcode(&mut r, out);
         debug_assert!(written.is_ok());
@@ -282,8 +266,7 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
         Marker::I16 => num(out, &(r.uint(2)? as u16 as i16)),
         Marker::I32 => num(out, &(r.uint(4)? as u32 as i32)),
         Marker::I64 => num(out, &(r.uint(8)? as i64)),
-        Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32))
-            .expect("writing to memory"),
+        Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32)).expect("writing to memory"),
         Marker::F64 => float(out, f64::from_bits(r.uint(8)?)),
         m @ (Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32) => {
             let n = match m {

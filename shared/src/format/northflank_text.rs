@@ -16,8 +16,7 @@ pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
     let (ts, rest) = line
         .split_once(' ')
         .ok_or("expected `<timestamp> <stream> <message>`")?;
-    let timestamp = Timestamp::parse_rfc3339(ts)
-        .ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
+    let timestamp = Timestamp::parse_rfc3339(ts).ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
     let (stream, rest) = rest.split_once(' ').unwrap_or((rest, ""));
     if stream != "stdout" && stream != "stderr" {
         return Err(format!(
@@ -52,13 +51,7 @@ mod tests {
 
     fn check(line: &str, expected: &str) {
         let got = match parse(line) {
-            Ok(l) => format!(
-                "{} {} {:?} {:?}",
-                l.timestamp.to_rfc3339(),
-                l.stream,
-                l.tag,
-                l.message
-            ),
+            Ok(l) => format!("{} {} {:?} {:?}", l.timestamp.to_rfc3339(), l.stream, l.tag, l.message),
             Err(e) => format!("error: {e}"),
         };
         assert_eq!(got, expected, "line {line:?}");
@@ -82,19 +75,13 @@ mod tests {
             "2022-09-12T09:21:40Z stdout F",
             r#"2022-09-12T09:21:40Z stdout Some("F") """#,
         );
-        check(
-            "2022-09-12T09:21:40Z stdout",
-            r#"2022-09-12T09:21:40Z stdout None """#,
-        );
+        check("2022-09-12T09:21:40Z stdout", r#"2022-09-12T09:21:40Z stdout None """#);
         check(
             "2022-09-12T09:21:40Z stdout  two  spaces",
             r#"2022-09-12T09:21:40Z stdout None " two  spaces""#,
         );
         check("hello", "error: expected `<timestamp> <stream> <message>`");
-        check(
-            "yesterday stdout x",
-            "error: `yesterday` is not an RFC 3339 timestamp",
-        );
+        check("yesterday stdout x", "error: `yesterday` is not an RFC 3339 timestamp");
         check(
             "2022-09-12T09:21:40Z stdin x",
             "error: expected `stdout` or `stderr` after the timestamp, found `stdin`",

@@ -33,9 +33,8 @@ pub const SEVERITIES: [&str; 8] = [
     "debug",
 ];
 pub const FACILITIES: [&str; 24] = [
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
-    "ftp", "ntp", "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4",
-    "local5", "local6", "local7",
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", "ntp",
+    "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
 ];
 
 /// Parses one frame; the error says what was expected.
@@ -44,10 +43,7 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
     let frame = frame.strip_suffix(b"\r").unwrap_or(frame);
     let mut p = Parser { s: frame, pos: 0 };
     p.expect(b'<', "`<PRI>`")?;
-    let pri = p
-        .digits(1, 3)
-        .filter(|&v| v <= 191)
-        .ok_or("PRI must be 0 to 191")?;
+    let pri = p.digits(1, 3).filter(|&v| v <= 191).ok_or("PRI must be 0 to 191")?;
     p.expect(b'>', "`>` after PRI")?;
     p.digits(1, 2)
         .filter(|&v| v >= 1)
@@ -56,16 +52,10 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
     let ts = p.token().ok_or("expected a TIMESTAMP")?;
     let timestamp = match ts {
         "-" => None,
-        t => Some(
-            Timestamp::parse_rfc3339(t)
-                .ok_or_else(|| format!("TIMESTAMP `{t}` is not RFC 3339"))?,
-        ),
+        t => Some(Timestamp::parse_rfc3339(t).ok_or_else(|| format!("TIMESTAMP `{t}` is not RFC 3339"))?),
     };
     let mut header = [None; 4];
-    for (slot, name) in header
-        .iter_mut()
-        .zip(["HOSTNAME", "APP-NAME", "PROCID", "MSGID"])
-    {
+    for (slot, name) in header.iter_mut().zip(["HOSTNAME", "APP-NAME", "PROCID", "MSGID"]) {
         p.expect(b' ', "a space between header fields")?;
         let t = p.token().ok_or_else(|| format!("expected {name}"))?;
         *slot = (t != "-").then_some(t);
@@ -129,10 +119,7 @@ impl<'a> Parser<'a> {
     }
 
     fn digits(&mut self, min: usize, max: usize) -> Option<u8> {
-        let n = self.s[self.pos..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let n = self.s[self.pos..].iter().take_while(|c| c.is_ascii_digit()).count();
         if n < min || n > max {
             return None;
         }
@@ -254,10 +241,7 @@ mod tests {
             "<13>1 - - - - ID47 [a@1 x=\"1\"][b@2] \u{feff}hello",
             r#"user.notice  None None None Some("ID47") [("a@1", [("x", "1")]), ("b@2", [])] "hello""#,
         );
-        check(
-            "<13>1 - - - - - - msg",
-            r#"user.notice  None None None None [] "msg""#,
-        );
+        check("<13>1 - - - - - - msg", r#"user.notice  None None None None [] "msg""#);
         check(
             "<13>1 - h a p m [web.1] started",
             r#"user.notice  Some("h") Some("a") Some("p") Some("m") [] "[web.1] started""#,

@@ -94,10 +94,8 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<Case>> {
 }
 
 fn load_case(file: &Path) -> Result<Case> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let raw: RawCase =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let raw: RawCase = serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
     let body = match &raw.request.body {
         Some(name) => {
             let path = file.parent().unwrap_or(Path::new(".")).join(name);
@@ -106,11 +104,7 @@ fn load_case(file: &Path) -> Result<Case> {
         None => None,
     };
     Ok(Case {
-        name: file
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned(),
+        name: file.file_stem().unwrap_or_default().to_string_lossy().into_owned(),
         about: raw.about,
         method: raw.request.method,
         path: raw.request.path,
@@ -147,10 +141,7 @@ pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> 
         };
         for (name, value) in &e.headers {
             if header(name) != Some(value) {
-                problems.push(format!(
-                    "{which}header {name}: {:?} (expected {value:?})",
-                    header(name)
-                ));
+                problems.push(format!("{which}header {name}: {:?} (expected {value:?})", header(name)));
             }
         }
         for name in &e.headers_present {
@@ -202,11 +193,11 @@ pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> 
 
 /// Checks the key, the gzip NDJSON body and the fields every event must have; gives the events.
 pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, String> {
-    let key_re = Regex::new(r"^logs/drain=([a-z0-9-]+)/day=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/\d{8}T\d{6}Z-[0-9A-Za-z_-]+\.ndjson\.gz$")
-        .expect("valid regex");
-    let caps = key_re
-        .captures(&o.key)
-        .ok_or("key doesn't match the layout")?;
+    let key_re = Regex::new(
+        r"^logs/drain=([a-z0-9-]+)/day=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/\d{8}T\d{6}Z-[0-9A-Za-z_-]+\.ndjson\.gz$",
+    )
+    .expect("valid regex");
+    let caps = key_re.captures(&o.key).ok_or("key doesn't match the layout")?;
     let (drain, day, hour) = (&caps[1], &caps[2], &caps[3]);
     let mut text = String::new();
     flate2::read::MultiGzDecoder::new(&o.bytes[..])
@@ -214,8 +205,7 @@ pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, S
         .map_err(|e| format!("not gzip text: {e}"))?;
     let mut events = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let v: Value =
-            serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
+        let v: Value = serde_json::from_str(line).map_err(|e| format!("line {}: not JSON: {e}", i + 1))?;
         let Value::Object(ev) = v else {
             return Err(format!("line {}: not a JSON object", i + 1));
         };
@@ -240,10 +230,7 @@ pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, S
         }
         let dt = ev["dt"].as_str().unwrap_or_default();
         if &dt[..10] != day || &dt[11..13] != hour {
-            return Err(format!(
-                "line {}: dt {dt} outside day={day}/hour={hour}",
-                i + 1
-            ));
+            return Err(format!("line {}: dt {dt} outside day={day}/hour={hour}", i + 1));
         }
         events.push(ev);
     }
@@ -254,17 +241,11 @@ pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, S
 }
 
 fn is_autosi(t: &str) -> bool {
-    let re = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{3}|\d{6}|\d{9}))?Z$")
-        .expect("valid regex");
-    re.is_match(t)
-        && !t.trim_end_matches('Z').ends_with(".000")
-        && !(t.len() > 24 && t[..t.len() - 1].ends_with("000"))
+    let re = Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(\d{3}|\d{6}|\d{9}))?Z$").expect("valid regex");
+    re.is_match(t) && !t.trim_end_matches('Z').ends_with(".000") && !(t.len() > 24 && t[..t.len() - 1].ends_with("000"))
 }
 
-fn matches(
-    expected: &serde_json::Map<String, Value>,
-    got: &serde_json::Map<String, Value>,
-) -> bool {
+fn matches(expected: &serde_json::Map<String, Value>, got: &serde_json::Map<String, Value>) -> bool {
     expected.iter().all(|(k, v)| match (k.as_str(), v) {
         ("dt", Value::String(s)) if s == "$received_at" => {
             got.get("dt").is_some() && got.get("dt") == got.get("received_at")
@@ -292,12 +273,7 @@ fn match_events(
         .map(|e| (0..got.len()).filter(|&j| matches(e, &got[j])).collect())
         .collect();
     let mut owner: Vec<Option<usize>> = vec![None; got.len()];
-    fn augment(
-        i: usize,
-        edges: &[Vec<usize>],
-        owner: &mut [Option<usize>],
-        seen: &mut [bool],
-    ) -> bool {
+    fn augment(i: usize, edges: &[Vec<usize>], owner: &mut [Option<usize>], seen: &mut [bool]) -> bool {
         for &j in &edges[i] {
             if !seen[j] {
                 seen[j] = true;

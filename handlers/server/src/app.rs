@@ -1,0 +1,187 @@
+//! The HTTP side: one fallback handler that reads the body within the limit and the time, calls
+//! the core, stores the objects, and answers; plus the delivery log line.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use bytes::{Bytes, BytesMut};
+use drain_core::{handle, Body, Config, Plan, Timestamp};
+use http_body_util::BodyExt;
+use tokio::sync::Semaphore;
+
+use crate::store::{Put, Store};
+
+/// How the server behaves beyond the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Longest time to receive a whole body.
+    pub read_timeout: Duration,
+    /// Longest time to store a delivery's objects before answering 503.
+    pub store_timeout: Duration,
+    /// Deliveries handled at once; past that, 503 with `Retry-After`.
+    pub max_concurrent: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            read_timeout: Duration::from_secs(60),
+            store_timeout: Duration::from_secs(30),
+            max_concurrent: 32,
+        }
+    }
+}
+
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub settings: Settings,
+    slots: Semaphore,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, settings: Settings) -> Arc<Self> {
+        let slots = Semaphore::new(settings.max_concurrent);
+        Arc::new(Self {
+            config,
+            store,
+            settings,
+            slots,
+        })
+    }
+}
+
+/// The whole server as a router, for `axum::serve` and for tests.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new().fallback(deliver).with_state(state)
+}
+
+async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let Ok(_slot) = state.slots.try_acquire() else {
+        tracing::warn!(path = %req.uri().path(), "busy: concurrency limit reached, answered 503");
+        return busy();
+    };
+    let (parts, body) = req.into_parts();
+    let max = state.config.limits.max_body;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let bytes = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
+        None
+    } else {
+        match tokio::time::timeout(state.settings.read_timeout, read_body(body, max, declared)).await {
+            Err(_) => return text(408, "timed out reading the body"),
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => {
+                tracing::info!(error = %e, "body read failed");
+                return text(400, "could not read the body");
+            }
+        }
+    };
+    let received_at = now();
+    let request = drain_core::Request {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        headers: &parts.headers,
+        body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
+    };
+    let plan = handle(&state.config, &request, received_at);
+    let wire = bytes.as_ref().map_or(0, |b| b.len());
+    carry_out(&state, plan, wire, started).await
+}
+
+/// How far past the limit a body is still read (and thrown away) so that the sender sees the
+/// 413 instead of a reset connection; beyond it the connection is cut.
+const DISCARD_LIMIT: usize = 8 << 20;
+
+/// The body, or `None` once it passes `max` bytes: nothing past the limit is kept.
+async fn read_body(mut body: AxumBody, max: usize, declared: Option<u64>) -> Result<Option<Bytes>, axum::Error> {
+    let mut buf = BytesMut::with_capacity(declared.map_or(64 << 10, |n| n.min(max as u64) as usize));
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame?.into_data() else { continue };
+        total += data.len();
+        if total <= max {
+            buf.extend_from_slice(&data);
+        } else if total > max + DISCARD_LIMIT {
+            break;
+        }
+    }
+    Ok((total <= max).then(|| buf.freeze()))
+}
+
+async fn carry_out(state: &AppState, plan: Plan, wire_bytes: usize, started: Instant) -> Response {
+    let keys: Vec<&str> = plan.objects.iter().map(|o| o.key.as_str()).collect();
+    let stored = tokio::time::timeout(state.settings.store_timeout, async {
+        let mut outcomes = Vec::with_capacity(plan.objects.len());
+        for object in &plan.objects {
+            outcomes.push(state.store.put(object).await?);
+        }
+        Ok::<_, std::io::Error>(outcomes)
+    })
+    .await;
+    let (response, existing) = match stored {
+        Ok(Ok(outcomes)) => (
+            &plan.response,
+            outcomes.iter().filter(|p| **p == Put::AlreadyThere).count(),
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(source = plan.source.as_deref().unwrap_or("-"), error = %e, "storage failed");
+            (&plan.on_storage_failure, 0)
+        }
+        Err(_) => {
+            tracing::error!(source = plan.source.as_deref().unwrap_or("-"), "storage timed out");
+            (&plan.on_storage_failure, 0)
+        }
+    };
+    tracing::info!(
+        source = plan.source.as_deref().unwrap_or("-"),
+        status = response.status,
+        events = plan.events,
+        bytes = wire_bytes,
+        objects = ?keys,
+        already_stored = existing,
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "delivery"
+    );
+    to_http(response)
+}
+
+fn to_http(r: &drain_core::Response) -> Response {
+    let mut builder = http::Response::builder().status(r.status);
+    for (name, value) in &r.headers {
+        builder = builder.header(*name, value);
+    }
+    builder
+        .body(AxumBody::from(r.body.clone()))
+        .unwrap_or_else(|_| text(500, "bad response"))
+}
+
+fn text(status: u16, body: &'static str) -> Response {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(AxumBody::from(body))
+        .expect("static response")
+}
+
+fn busy() -> Response {
+    let mut r = text(503, "too many deliveries at once, retry later");
+    r.headers_mut()
+        .insert("retry-after", http::HeaderValue::from_static("1"));
+    r
+}
+
+/// The one clock read per delivery.
+fn now() -> Timestamp {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    Timestamp::from_unix_nanos(nanos).expect("the clock is within years 0000-9999")
+}

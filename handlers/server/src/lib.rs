@@ -1,0 +1,10 @@
+//! drain's local server: reads a request within the limits, hands it to `drain-core`, stores the
+//! plan's objects in a folder (or S3), answers. Everything else is decided by the core.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod store;
+
+pub use app::{app, AppState, Settings};
+pub use store::Store;

@@ -1,0 +1,87 @@
+//! Where objects land: a folder by default. A write is atomic (a hidden temp file, synced, then
+//! renamed or linked into place), so no half-written object is ever visible under its key.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use drain_core::Object;
+
+/// What happened to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Written,
+    /// `if_absent` and the key existed: a retry of a delivery that was already stored.
+    AlreadyThere,
+}
+
+#[derive(Debug)]
+pub enum Store {
+    Dir(DirStore),
+}
+
+impl Store {
+    pub fn dir(root: impl Into<PathBuf>) -> Self {
+        Store::Dir(DirStore {
+            root: root.into(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    pub async fn put(&self, object: &Object) -> io::Result<Put> {
+        match self {
+            Store::Dir(d) => d.put(object).await,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Dir(d) => format!("folder {}", d.root.display()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct DirStore {
+    root: PathBuf,
+    counter: AtomicU64,
+}
+
+impl DirStore {
+    async fn put(&self, object: &Object) -> io::Result<Put> {
+        let path = self.root.join(&object.key);
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let body = object.body.clone();
+        let if_absent = object.if_absent;
+        tokio::task::spawn_blocking(move || write_atomically(&path, &body, if_absent, n))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Result<Put> {
+    let dir = path.parent().ok_or_else(|| io::Error::other("key has no folder"))?;
+    if if_absent && path.exists() {
+        return Ok(Put::AlreadyThere);
+    }
+    std::fs::create_dir_all(dir)?;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create_new(&tmp)?;
+        f.write_all(body)?;
+        f.sync_all()?;
+        if if_absent {
+            // A hard link fails if the key exists, which makes "only if absent" atomic.
+            match std::fs::hard_link(&tmp, path) {
+                Ok(()) => Ok(Put::Written),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Put::AlreadyThere),
+                Err(e) => Err(e),
+            }
+        } else {
+            std::fs::rename(&tmp, path).map(|()| Put::Written)
+        }
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
