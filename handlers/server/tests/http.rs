@@ -1,0 +1,257 @@
+//! The server over real TCP: limits while streaming, storage failure, concurrency, shutdown.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use drain_core::Config;
+use drain_server::{app, AppState, Settings, Store};
+
+const CONFIG: &str = r#"
+[limits]
+max_body = 1048576
+max_decompressed = 4194304
+
+[[source]]
+name = "app"
+kind = "betterstack"
+tokens = ["t0ken"]
+"#;
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(data: &Path, settings: Settings) -> Self {
+        let config = Config::parse(CONFIG, &|_| None).unwrap();
+        let state = AppState::new(config, Store::dir(data), settings);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, app(state))
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        Server {
+            addr: addr_rx.recv().unwrap(),
+            stop: Some(tx),
+            done: Some(done),
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(done) = self.done.take() {
+            done.join().unwrap();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn post(addr: SocketAddr, body: &[u8]) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut resp = agent
+        .post(format!("http://{addr}/app"))
+        .header("authorization", "Bearer t0ken")
+        .header("content-type", "application/json")
+        .send(body)
+        .unwrap();
+    (resp.status().as_u16(), resp.body_mut().read_to_string().unwrap())
+}
+
+/// Writes a raw request head, then the body in pieces; gives the status line's code.
+fn raw(addr: SocketAddr, head: &str, pieces: &mut dyn FnMut(&mut TcpStream) -> std::io::Result<()>) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = pieces(&mut s);
+    let mut buf = [0u8; 512];
+    let n = s.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+fn objects(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn chunked_body_over_the_limit_is_cut_while_streaming() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-type: application/x-ndjson\r\ntransfer-encoding: chunked\r\n\r\n";
+    let line =
+        b"{\"message\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n".repeat(800);
+    let status = raw(server.addr, head, &mut |s| {
+        for _ in 0..30 {
+            // 30 chunks of ~66 KB: 2 MB in all, twice the limit, with no Content-Length.
+            write!(s, "{:x}\r\n", line.len())?;
+            s.write_all(&line)?;
+            s.write_all(b"\r\n")?;
+        }
+        s.write_all(b"0\r\n\r\n")
+    });
+    assert_eq!(status, 413);
+    assert!(objects(dir.path()).is_empty(), "nothing stored");
+}
+
+#[test]
+fn huge_declared_body_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: 1073741824\r\n\r\n";
+    // A 1 GB upload: the answer comes after the first bytes, not after a gigabyte.
+    let status = raw(server.addr, head, &mut |s| s.write_all(&[b'x'; 1024]));
+    assert_eq!(status, 413);
+    assert!(objects(dir.path()).is_empty());
+}
+
+#[test]
+fn storage_failure_answers_503_and_leaves_nothing_visible() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the data folder should be: every write fails (root ignores read-only modes).
+    let blocked = dir.path().join("data");
+    std::fs::write(&blocked, b"not a folder").unwrap();
+    let server = Server::start(&blocked, Settings::default());
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let resp = agent
+        .post(format!("http://{}/app", server.addr))
+        .header("authorization", "Bearer t0ken")
+        .send(&br#"{"message":"m","dt":"2026-11-22T10:00:00Z"}"#[..])
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 503);
+    assert_eq!(
+        resp.headers().get("retry-after").map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+    assert_eq!(objects(dir.path()), vec![blocked.clone()], "only the blocking file");
+}
+
+#[test]
+fn retried_delivery_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    let body = br#"[{"message":"a","dt":"2026-11-22T10:00:00Z"},{"message":"b","dt":"2026-11-22T11:00:00Z"}]"#;
+    assert_eq!(post(server.addr, body).0, 202);
+    assert_eq!(post(server.addr, body).0, 202);
+    let found = objects(dir.path());
+    assert_eq!(
+        found.len(),
+        2,
+        "one object per hour, not duplicated by the retry: {found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .all(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.')),
+        "no temp file left"
+    );
+}
+
+#[test]
+fn concurrent_deliveries_are_all_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    let addr = server.addr;
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|i| {
+                        post(
+                            addr,
+                            format!(r#"{{"message":"t{t} i{i}","dt":"2026-11-22T10:00:00Z"}}"#).as_bytes(),
+                        )
+                        .0
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    assert_eq!(statuses, vec![202; 160]);
+    assert_eq!(objects(dir.path()).len(), 160);
+}
+
+#[test]
+fn over_the_concurrency_limit_answers_503_not_oom() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_concurrent: 1,
+            ..Settings::default()
+        },
+    );
+    // Hold the only slot with an upload that hasn't finished.
+    let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: 100\r\n\r\n";
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.write_all(head.as_bytes()).unwrap();
+    slow.write_all(b"[{\"message\":").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, _) = post(server.addr, br#"{"message":"m"}"#);
+    assert_eq!(status, 503);
+    drop(slow);
+}
+
+#[test]
+fn graceful_shutdown_finishes_the_delivery_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), Settings::default());
+    let body = br#"{"message":"in flight","dt":"2026-11-22T10:00:00Z"}"#;
+    let head = format!(
+        "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(&body[..10]).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let stop = server.stop.take().unwrap();
+    stop.send(()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    s.write_all(&body[10..]).unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 202"), "{reply}");
+    server.shutdown();
+    assert_eq!(objects(dir.path()).len(), 1);
+    assert!(TcpStream::connect(server.addr).is_err(), "no longer listening");
+}
