@@ -59,6 +59,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
         on_storage_failure: storage_failed(source.map(|s| &s.kind)),
         response,
         events: 0,
+        refused: None,
     };
 
     if name == "healthz" {
@@ -119,8 +120,12 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                         response: accepted(kind),
                         on_storage_failure: storage_failed(Some(kind)),
                         events: decoded.events,
+                        refused: None,
                     },
-                    Err(r) => answer(Some(source), reject(Some(kind), &r)),
+                    Err(r) => Plan {
+                        refused: Some(r.to_string()),
+                        ..answer(Some(source), reject(Some(kind), &r))
+                    },
                 }
             }
         },

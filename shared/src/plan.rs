@@ -13,6 +13,9 @@ pub struct Plan {
     pub on_storage_failure: Response,
     /// Events decoded, for the handler's log line.
     pub events: usize,
+    /// Why the request was refused, in full (some senders' answers must be terse), for the
+    /// handler's log line. Never holds a credential.
+    pub refused: Option<String>,
 }
 
 /// One object to write.

@@ -147,6 +147,7 @@ async fn carry_out(state: &AppState, plan: Plan, wire_bytes: usize, started: Ins
         bytes = wire_bytes,
         objects = ?keys,
         already_stored = existing,
+        refused = plan.refused.as_deref().unwrap_or(""),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         "delivery"
     );

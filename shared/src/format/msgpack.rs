@@ -227,15 +227,26 @@ impl FieldValue for MsgpackValue<'_> {
                 self.write_json(&mut out);
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
-            _ => {
-                if let Some(s) = self.as_str() {
-                    return Timestamp::parse_rfc3339(&s);
-                }
+            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),
+            Marker::FixPos(_)
+            | Marker::FixNeg(_)
+            | Marker::U8
+            | Marker::U16
+            | Marker::U32
+            | Marker::U64
+            | Marker::I8
+            | Marker::I16
+            | Marker::I32
+            | Marker::I64 => {
                 let mut out = Vec::new();
                 self.write_json(&mut out);
-                let text = std::str::from_utf8(&out).ok()?;
-                text.parse::<i128>().ok().and_then(Timestamp::from_unix_integer)
+                std::str::from_utf8(&out)
+                    .ok()?
+                    .parse::<i128>()
+                    .ok()
+                    .and_then(Timestamp::from_unix_integer)
             }
+            _ => None,
         }
     }
 
