@@ -1,0 +1,228 @@
+//! Properties over generated inputs: nothing panics, the plan is deterministic, and events come
+//! out as they went in whatever the framing (NDJSON, array, MessagePack, gzip).
+
+use std::io::{Read, Write};
+
+use drain_core::{handle, Body, Config, Plan, Request, Timestamp};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+const CONFIG: &str = r#"
+[limits]
+max_body = 1048576
+max_decompressed = 4194304
+[[source]]
+name = "v"
+kind = "vercel"
+secrets = ["vs"]
+[[source]]
+name = "app"
+kind = "betterstack"
+tokens = ["tok"]
+[[source]]
+name = "nf"
+kind = "northflank"
+auth = "none"
+[[source]]
+name = "lp"
+kind = "logplex"
+auth = "none"
+"#;
+
+fn config() -> Config {
+    Config::parse(CONFIG, &|_| None).unwrap()
+}
+
+fn at() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-11-22T15:04:05.5Z").unwrap()
+}
+
+fn run(config: &Config, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Plan {
+    let mut map = http::HeaderMap::new();
+    for (k, v) in headers {
+        map.insert(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+    }
+    handle(
+        config,
+        &Request {
+            method: "POST",
+            path,
+            headers: &map,
+            body: Body::Complete(body),
+        },
+        at(),
+    )
+}
+
+fn stored_events(plan: &Plan) -> Vec<Map<String, Value>> {
+    let mut out = Vec::new();
+    for o in &plan.objects {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&o.body[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        for line in text.lines() {
+            let Value::Object(mut m) = serde_json::from_str(line).unwrap() else {
+                panic!("not an object")
+            };
+            for added in ["dt", "drain", "received_at"] {
+                m.remove(added);
+            }
+            out.push(m);
+        }
+    }
+    out
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        "[ -~\\n\\t\"\\\\é😀]{0,20}".prop_map(Value::from),
+    ]
+}
+
+fn value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-z]{1,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// A sender event: a string message, a `dt` or not, other fields with names that never collide.
+fn event() -> impl Strategy<Value = Map<String, Value>> {
+    (
+        "[ -~]{0,30}",
+        prop::option::of(1_600_000_000i64..1_800_000_000),
+        prop::collection::btree_map("f[a-z0-9_]{0,8}", value(), 0..6),
+    )
+        .prop_map(|(message, dt, fields)| {
+            let mut m = Map::new();
+            m.insert("message".into(), Value::from(message));
+            if let Some(dt) = dt {
+                m.insert("dt".into(), Value::from(dt));
+            }
+            m.extend(fields);
+            m
+        })
+}
+
+fn without_dt(events: &[Map<String, Value>]) -> Vec<Map<String, Value>> {
+    events
+        .iter()
+        .map(|e| {
+            e.iter()
+                .filter(|(k, _)| *k != "dt")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+fn sorted(mut v: Vec<Map<String, Value>>) -> Vec<String> {
+    let mut s: Vec<String> = v.drain(..).map(|m| Value::Object(m).to_string()).collect();
+    s.sort();
+    s
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_bytes_panic_and_the_plan_is_deterministic(
+        body in prop::collection::vec(any::<u8>(), 0..600),
+        path in prop::sample::select(vec!["/v", "/app", "/nf", "/lp", "/", "/healthz", "/x"]),
+        ctype in prop::sample::select(vec!["application/json", "application/x-ndjson", "application/msgpack", "text/plain", "application/logplex-1", ""]),
+        gz in any::<bool>(),
+    ) {
+        let config = config();
+        let mut headers = vec![("authorization", "Bearer tok")];
+        if !ctype.is_empty() { headers.push(("content-type", ctype)); }
+        if gz { headers.push(("content-encoding", "gzip")); }
+        let a = run(&config, path, &headers, &body);
+        let b = run(&config, path, &headers, &body);
+        prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        prop_assert!([200, 202, 400, 401, 403, 404, 405, 406, 413, 415].contains(&a.response.status), "{}", a.response.status);
+        if a.response.status >= 400 { prop_assert!(a.objects.is_empty()); }
+    }
+
+    #[test]
+    fn structured_looking_bodies_never_panic(
+        events in prop::collection::vec(event(), 0..5),
+        cut in any::<prop::sample::Index>(),
+        flip in any::<prop::sample::Index>(),
+    ) {
+        let config = config();
+        let ndjson: Vec<u8> = events.iter().flat_map(|e| format!("{}\n", Value::Object(e.clone())).into_bytes()).collect();
+        let packed = rmp_array(&events);
+        for body in [ndjson.clone(), packed.clone()] {
+            if body.is_empty() { continue; }
+            let mut damaged = body[..cut.index(body.len() + 1)].to_vec();
+            if !damaged.is_empty() { let i = flip.index(damaged.len()); damaged[i] ^= 0x5a; }
+            for ctype in ["application/json", "application/msgpack"] {
+                let plan = run(&config, "/app", &[("authorization", "Bearer tok"), ("content-type", ctype)], &damaged);
+                prop_assert!([202, 406].contains(&plan.response.status));
+            }
+        }
+    }
+
+    #[test]
+    fn ndjson_array_gzip_and_msgpack_store_the_same_events(events in prop::collection::vec(event(), 1..8)) {
+        let config = config();
+        let h = [("authorization", "Bearer tok"), ("content-type", "application/json")];
+        let ndjson: String = events.iter().map(|e| format!("{}\n", Value::Object(e.clone()))).collect();
+        let array = Value::Array(events.iter().cloned().map(Value::Object).collect()).to_string();
+        let expected = sorted(without_dt(&events));
+
+        let by_lines = run(&config, "/app", &h, ndjson.as_bytes());
+        prop_assert_eq!(by_lines.response.status, 202);
+        prop_assert_eq!(sorted(stored_events(&by_lines)), expected.clone());
+
+        let by_array = run(&config, "/app", &h, array.as_bytes());
+        prop_assert_eq!(sorted(stored_events(&by_array)), expected.clone());
+        // Same body bytes after gzip: same keys (a retry with another compression is still a retry).
+        let gz = run(&config, "/app", &[h[0], h[1], ("content-encoding", "gzip")], &gzip(ndjson.as_bytes()));
+        prop_assert_eq!(by_lines.objects.iter().map(|o| &o.key).collect::<Vec<_>>(), gz.objects.iter().map(|o| &o.key).collect::<Vec<_>>());
+
+        let mp = run(&config, "/app", &[h[0], ("content-type", "application/msgpack")], &rmp_array(&events));
+        prop_assert_eq!(mp.response.status, 202);
+        prop_assert_eq!(sorted(stored_events(&mp)), expected);
+        prop_assert_eq!(by_lines.events, events.len());
+    }
+}
+
+fn rmp_array(events: &[Map<String, Value>]) -> Vec<u8> {
+    fn conv(v: &Value) -> rmpv::Value {
+        match v {
+            Value::Null => rmpv::Value::Nil,
+            Value::Bool(b) => rmpv::Value::Boolean(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => rmpv::Value::from(u),
+                (_, Some(i)) => rmpv::Value::from(i),
+                _ => rmpv::Value::F64(n.as_f64().unwrap()),
+            },
+            Value::String(s) => rmpv::Value::from(s.as_str()),
+            Value::Array(a) => rmpv::Value::Array(a.iter().map(conv).collect()),
+            Value::Object(o) => rmpv::Value::Map(
+                o.iter()
+                    .map(|(k, v)| (rmpv::Value::from(k.as_str()), conv(v)))
+                    .collect(),
+            ),
+        }
+    }
+    let all = rmpv::Value::Array(events.iter().map(|e| conv(&Value::Object(e.clone()))).collect());
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, &all).unwrap();
+    out
+}
