@@ -1,6 +1,8 @@
 //! Properties over generated inputs: nothing panics, the plan is deterministic, and events come
 //! out as they went in whatever the framing (NDJSON, array, MessagePack, gzip).
 
+#![allow(clippy::disallowed_methods, reason = "the test reads back what the core wrote")]
+
 use std::io::{Read, Write};
 
 use drain_core::{handle, Body, Config, Plan, Request, Timestamp};
