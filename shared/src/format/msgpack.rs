@@ -117,6 +117,19 @@ impl<'a> Reader<'a> {
         Ok(MsgpackEvent { fields })
     }
 
+    /// Moves past one map key, which must be a scalar: JSON has only string keys, and writing a
+    /// nested key as text would escape it again at every level (exponential output).
+    fn key(&mut self, depth: usize) -> Result<(), DecodeError> {
+        let at = self.pos;
+        self.skip(depth)?;
+        key_text(&self.buf[at..self.pos])
+            .map(|_| ())
+            .ok_or_else(|| DecodeError::Msgpack {
+                offset: at,
+                what: "a map key must be a string, number, boolean or nil".into(),
+            })
+    }
+
     /// Moves past one value, checking that it is whole and not nested too deep.
     fn skip(&mut self, depth: usize) -> Result<(), DecodeError> {
         if depth > MAX_DEPTH {
@@ -135,9 +148,18 @@ impl<'a> Reader<'a> {
             Marker::FixArray(n) => (u64::from(n), 0),
             Marker::Array16 => (self.uint(2)?, 0),
             Marker::Array32 => (self.uint(4)?, 0),
-            Marker::FixMap(n) => (2 * u64::from(n), 0),
-            Marker::Map16 => (2 * self.uint(2)?, 0),
-            Marker::Map32 => (2 * self.uint(4)?, 0),
+            m @ (Marker::FixMap(_) | Marker::Map16 | Marker::Map32) => {
+                let n = match m {
+                    Marker::FixMap(n) => u64::from(n),
+                    Marker::Map16 => self.uint(2)?,
+                    _ => self.uint(4)?,
+                };
+                for _ in 0..n {
+                    self.key(depth + 1)?;
+                    self.skip(depth + 1)?;
+                }
+                return Ok(());
+            }
             Marker::FixExt1 => (0, 2),
             Marker::FixExt2 => (0, 3),
             Marker::FixExt4 => (0, 5),
@@ -156,20 +178,37 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A map key as a field name: strings as they are, integers in decimal.
+/// A map key as a field name: strings as they are; integers, floats, booleans and nil as their
+/// JSON text; `None` for containers, bin and ext. Only scalars are ever transcoded here.
 fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
     let v = MsgpackValue(encoded);
     if let Some(s) = v.str() {
         return Some(s);
     }
+    let scalar = matches!(
+        Marker::from_u8(*encoded.first()?),
+        Marker::FixPos(_)
+            | Marker::FixNeg(_)
+            | Marker::U8
+            | Marker::U16
+            | Marker::U32
+            | Marker::U64
+            | Marker::I8
+            | Marker::I16
+            | Marker::I32
+            | Marker::I64
+            | Marker::F32
+            | Marker::F64
+            | Marker::Null
+            | Marker::True
+            | Marker::False
+    );
+    if !scalar {
+        return None;
+    }
     let mut out = Vec::new();
     v.write_json(&mut out);
-    let is_int = !out.is_empty()
-        && out
-            .iter()
-            .enumerate()
-            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && *c == b'-'));
-    is_int.then(|| Cow::Owned(String::from_utf8(out).expect("ASCII")))
+    Some(Cow::Owned(String::from_utf8(out).expect("ASCII")))
 }
 
 impl<'a> MsgpackValue<'a> {
