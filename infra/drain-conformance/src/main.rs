@@ -21,18 +21,24 @@ fn main() -> ExitCode {
 
 fn run() -> Result<bool> {
     let mut url = None;
+    let mut invoke = None;
     let mut store = None;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--url" => url = args.next(),
+            "--lambda-invoke" => invoke = args.next(),
             "--store" => store = args.next(),
             _ if a.starts_with("--") => bail!("unknown option {a}"),
             _ => dirs.push(PathBuf::from(a)),
         }
     }
-    let url = url.context("--url is required")?;
+    let target = match (url, invoke) {
+        (Some(u), None) => Target::Http(u),
+        (None, Some(i)) => Target::LambdaInvoke(i),
+        _ => bail!("give one of --url URL or --lambda-invoke URL"),
+    };
     let store = Store::parse(&store.context("--store is required")?)?;
     let cases = load(&dirs)?;
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -41,7 +47,11 @@ fn run() -> Result<bool> {
         let before = store.list()?;
         let mut replies = Vec::new();
         for _ in 0..case.repeat {
-            replies.push(send(&agent, &url, case).with_context(|| format!("sending {}", case.name))?);
+            let reply = match &target {
+                Target::Http(url) => send(&agent, url, case),
+                Target::LambdaInvoke(url) => invoke_function_url(&agent, url, case),
+            };
+            replies.push(reply.with_context(|| format!("sending {}", case.name))?);
         }
         let after = store.list()?;
         let created: Vec<Stored> = after
@@ -60,6 +70,99 @@ fn run() -> Result<bool> {
     }
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// How cases reach the platform.
+enum Target {
+    /// Plain HTTP to a base URL.
+    Http(String),
+    /// The Lambda Invoke API (`…/2015-03-31/functions/NAME/invocations`) with the event a
+    /// function URL would build: see `function_url_event`.
+    LambdaInvoke(String),
+}
+
+/// The function URL event (payload format 2.0) AWS builds for a request: the body base64-encoded
+/// whenever it is compressed, not text, or not UTF-8. (`cargo lambda watch`'s own function URL
+/// emulation answers 500 for gzip bodies sent as `application/json`, so the runner builds the
+/// event itself.)
+fn function_url_event(case: &drain_conformance::Case) -> serde_json::Value {
+    use base64::Engine;
+    let (path, query) = case.path.split_once('?').unwrap_or((&case.path, ""));
+    let mut headers = serde_json::Map::new();
+    for (k, v) in &case.headers {
+        let k = k.to_ascii_lowercase();
+        let joined = match headers.get(&k).and_then(|x| x.as_str()) {
+            Some(prev) => format!("{prev},{v}"),
+            None => v.clone(),
+        };
+        headers.insert(k, joined.into());
+    }
+    let header = |name: &str| {
+        case.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let texty =
+        header("content-type").is_none_or(|t| t.starts_with("text/") || t.contains("json") || t.contains("xml"));
+    let (body, encoded) = match &case.body {
+        None => (serde_json::Value::Null, false),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(text) if texty && header("content-encoding").is_none() => (text.into(), false),
+            _ => (base64::engine::general_purpose::STANDARD.encode(b).into(), true),
+        },
+    };
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "drain-conformance",
+            "domainName": "drain-conformance.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "drain-conformance",
+            "http": { "method": case.method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "drain-conformance" },
+            "requestId": format!("conformance-{}", case.name),
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "22/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1_795_348_800_000u64
+        },
+        "body": body,
+        "isBase64Encoded": encoded
+    })
+}
+
+fn invoke_function_url(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Result<Reply> {
+    use base64::Engine;
+    let event = function_url_event(case).to_string();
+    let mut resp = agent
+        .post(url)
+        .header("content-type", "application/json")
+        .send(event.as_bytes())?;
+    let out: serde_json::Value = serde_json::from_slice(&resp.body_mut().with_config().limit(64 << 20).read_to_vec()?)?;
+    if resp.status().as_u16() != 200 {
+        bail!("invoke answered {}: {out}", resp.status());
+    }
+    let status = out["statusCode"]
+        .as_u64()
+        .context("no statusCode in the function's answer")? as u16;
+    let mut headers = Vec::new();
+    if let Some(h) = out["headers"].as_object() {
+        for (k, v) in h {
+            headers.push((k.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_string()));
+        }
+    }
+    let body = match out["body"].as_str() {
+        None => Vec::new(),
+        Some(b) if out["isBase64Encoded"].as_bool() == Some(true) => {
+            base64::engine::general_purpose::STANDARD.decode(b)?
+        }
+        Some(b) => b.as_bytes().to_vec(),
+    };
+    Ok(Reply { status, headers, body })
 }
 
 fn send(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Result<Reply> {
@@ -93,13 +196,29 @@ fn send(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Resul
 /// Where to read the objects back from.
 enum Store {
     Dir(PathBuf),
+    /// A bucket, through the S3 API (endpoint and credentials from the AWS environment).
+    S3 {
+        bucket: String,
+        client: aws_sdk_s3::Client,
+        rt: tokio::runtime::Runtime,
+    },
 }
 
 impl Store {
     fn parse(s: &str) -> Result<Self> {
         match s.split_once(':') {
             Some(("dir", path)) => Ok(Store::Dir(PathBuf::from(path))),
-            _ => bail!("--store takes dir:PATH"),
+            Some(("s3", bucket)) => {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                let sdk = rt.block_on(aws_config::load_from_env());
+                let conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build();
+                Ok(Store::S3 {
+                    bucket: bucket.to_string(),
+                    client: aws_sdk_s3::Client::from_conf(conf),
+                    rt,
+                })
+            }
+            _ => bail!("--store takes dir:PATH or s3:BUCKET"),
         }
     }
 
@@ -107,6 +226,25 @@ impl Store {
         let mut out = BTreeMap::new();
         match self {
             Store::Dir(root) => walk(root, root, &mut out)?,
+            Store::S3 { bucket, client, rt } => rt.block_on(async {
+                let mut pages = client.list_objects_v2().bucket(bucket).into_paginator().send();
+                while let Some(page) = pages.next().await {
+                    for o in page?.contents() {
+                        let key = o.key().unwrap_or_default().to_string();
+                        let got = client.get_object().bucket(bucket).key(&key).send().await?;
+                        if got.content_encoding() != Some("gzip") || got.content_type() != Some("application/x-ndjson")
+                        {
+                            bail!(
+                                "{key}: stored with content-type {:?}, content-encoding {:?}",
+                                got.content_type(),
+                                got.content_encoding()
+                            );
+                        }
+                        out.insert(key, got.body.collect().await?.to_vec());
+                    }
+                }
+                Ok::<_, anyhow::Error>(())
+            })?,
         }
         Ok(out)
     }

@@ -1,0 +1,52 @@
+//! drain on AWS Lambda: the function URL event in, `drain-core`'s plan carried out on S3, the
+//! plan's response out. Config from `DRAIN_CONFIG` (`${NAME}` from the environment), bucket from
+//! `DRAIN_BUCKET`; the S3 client is built and its connection opened during init.
+
+#![forbid(unsafe_code)]
+
+mod request;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use drain_core::Config;
+use drain_s3::S3Store;
+use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
+
+pub struct State {
+    config: Config,
+    store: S3Store,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let started = Instant::now();
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .without_time()
+        .with_target(false)
+        .init();
+    let text = std::env::var("DRAIN_CONFIG").map_err(|_| "DRAIN_CONFIG is not set: it holds the drain TOML config")?;
+    let config = Config::parse(&text, &|name| std::env::var(name).ok())
+        .map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))?;
+    let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
+    let store = S3Store::from_env(bucket).await;
+    let warm = store.warm_up().await;
+    if let Err(e) = &warm {
+        tracing::warn!(bucket = store.bucket(), error = %e, "bucket did not answer during init; deliveries will retry it");
+    }
+    tracing::info!(
+        init_ms = started.elapsed().as_secs_f64() * 1000.0,
+        sources = config.sources.len(),
+        bucket_ok = warm.is_ok(),
+        "drain ready"
+    );
+    let state = Arc::new(State { config, store });
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, lambda_runtime::Error>(request::handle(&state, event.payload).await) }
+    }))
+    .await
+}
