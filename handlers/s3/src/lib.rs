@@ -52,16 +52,13 @@ impl S3Store {
         &self.bucket
     }
 
-    /// Opens the connection (DNS, TCP, TLS) ahead of the first delivery; says whether the bucket
-    /// answered.
+    /// Opens the connection (DNS, TCP, TLS) ahead of the first delivery. Any HTTP answer counts,
+    /// a 403 included: the function may put and get objects but not list the bucket.
     pub async fn warm_up(&self) -> Result<(), String> {
-        self.client
-            .head_bucket()
-            .bucket(&self.bucket)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| DisplayErrorContext(e).to_string())
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) | Err(SdkError::ServiceError(_)) => Ok(()),
+            Err(e) => Err(DisplayErrorContext(e).to_string()),
+        }
     }
 
     pub async fn put(&self, object: &Object) -> Result<Put, String> {

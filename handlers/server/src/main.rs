@@ -30,6 +30,10 @@ enum Command {
         /// Folder the objects land in, at DIR/<key>.
         #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
         data: PathBuf,
+        /// Store in this S3-compatible bucket instead of the folder (region, credentials and
+        /// AWS_ENDPOINT_URL_S3 for R2/MinIO come from the standard AWS environment).
+        #[arg(long, env = "DRAIN_S3_BUCKET")]
+        s3_bucket: Option<String>,
         /// Address to listen on.
         #[arg(long, env = "DRAIN_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -101,6 +105,7 @@ fn main() -> Result<()> {
         Command::Serve {
             config,
             data,
+            s3_bucket,
             listen,
             log_format,
             read_timeout,
@@ -114,9 +119,20 @@ fn main() -> Result<()> {
                 store_timeout: Duration::from_secs(store_timeout),
                 max_concurrent: max_concurrent.max(1),
             };
-            let store = Store::dir(&data);
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-            runtime.block_on(serve(config, store, settings, listen))
+            runtime.block_on(async move {
+                let store = match s3_bucket {
+                    Some(bucket) => {
+                        let s3 = drain_server::store::S3Store::from_env(bucket).await;
+                        if let Err(e) = s3.warm_up().await {
+                            tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");
+                        }
+                        Store::S3(s3)
+                    }
+                    None => Store::dir(&data),
+                };
+                serve(config, store, settings, listen).await
+            })
         }
     }
 }

@@ -1,23 +1,18 @@
-//! Where objects land: a folder by default. A write is atomic (a hidden temp file, synced, then
-//! renamed or linked into place), so no half-written object is ever visible under its key.
+//! Where objects land: a folder by default, or an S3-compatible bucket. A folder write is atomic
+//! (a hidden temp file, synced, then renamed or linked into place), so no half-written object is
+//! ever visible under its key; an S3 `PutObject` is atomic by itself.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use drain_core::Object;
-
-/// What happened to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Put {
-    Written,
-    /// `if_absent` and the key existed: a retry of a delivery that was already stored.
-    AlreadyThere,
-}
+pub use drain_s3::{Put, S3Store};
 
 #[derive(Debug)]
 pub enum Store {
     Dir(DirStore),
+    S3(S3Store),
 }
 
 impl Store {
@@ -31,12 +26,14 @@ impl Store {
     pub async fn put(&self, object: &Object) -> io::Result<Put> {
         match self {
             Store::Dir(d) => d.put(object).await,
+            Store::S3(s) => s.put(object).await.map_err(io::Error::other),
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
             Store::Dir(d) => format!("folder {}", d.root.display()),
+            Store::S3(s) => format!("bucket {}", s.bucket()),
         }
     }
 }
