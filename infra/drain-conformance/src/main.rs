@@ -196,6 +196,11 @@ fn send(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Resul
 /// Where to read the objects back from.
 enum Store {
     Dir(PathBuf),
+    /// A local R2 bucket read back through the test-only reader Worker (`infra/r2-reader`).
+    R2Http {
+        url: String,
+        agent: ureq::Agent,
+    },
     /// A bucket, through the S3 API (endpoint and credentials from the AWS environment).
     S3 {
         bucket: String,
@@ -218,7 +223,14 @@ impl Store {
                     rt,
                 })
             }
-            _ => bail!("--store takes dir:PATH or s3:BUCKET"),
+            Some(("r2http", url)) => {
+                let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+                Ok(Store::R2Http {
+                    url: url.trim_end_matches('/').to_string(),
+                    agent,
+                })
+            }
+            _ => bail!("--store takes dir:PATH, s3:BUCKET or r2http:URL"),
         }
     }
 
@@ -226,6 +238,28 @@ impl Store {
         let mut out = BTreeMap::new();
         match self {
             Store::Dir(root) => walk(root, root, &mut out)?,
+            Store::R2Http { url, agent } => {
+                let keys: Vec<String> =
+                    serde_json::from_slice(&agent.get(format!("{url}/__r2/list")).call()?.body_mut().read_to_vec()?)?;
+                for key in keys {
+                    let mut got = agent.get(format!("{url}/__r2/get?key={}", percent(&key))).call()?;
+                    let header = |n: &str| {
+                        got.headers()
+                            .get(n)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default()
+                            .to_string()
+                    };
+                    let (ctype, cenc) = (header("x-stored-content-type"), header("x-stored-content-encoding"));
+                    if got.status().as_u16() != 200 || cenc != "gzip" || ctype != "application/x-ndjson" {
+                        bail!(
+                            "{key}: status {}, stored with content-type {ctype:?}, content-encoding {cenc:?}",
+                            got.status()
+                        );
+                    }
+                    out.insert(key, got.body_mut().with_config().limit(64 << 20).read_to_vec()?);
+                }
+            }
             Store::S3 { bucket, client, rt } => rt.block_on(async {
                 let mut pages = client.list_objects_v2().bucket(bucket).into_paginator().send();
                 while let Some(page) = pages.next().await {
@@ -248,6 +282,18 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) -> Result<()> {
