@@ -185,24 +185,12 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
     if let Some(s) = v.str() {
         return Some(s);
     }
-    let scalar = matches!(
-        Marker::from_u8(*encoded.first()?),
-        Marker::FixPos(_)
-            | Marker::FixNeg(_)
-            | Marker::U8
-            | Marker::U16
-            | Marker::U32
-            | Marker::U64
-            | Marker::I8
-            | Marker::I16
-            | Marker::I32
-            | Marker::I64
-            | Marker::F32
-            | Marker::F64
-            | Marker::Null
-            | Marker::True
-            | Marker::False
-    );
+    let m = Marker::from_u8(*encoded.first()?);
+    let scalar = is_integer(m)
+        || matches!(
+            m,
+            Marker::F32 | Marker::F64 | Marker::Null | Marker::True | Marker::False
+        );
     if !scalar {
         return None;
     }
@@ -232,6 +220,22 @@ impl<'a> MsgpackValue<'a> {
     fn payload(&self, len_bytes: usize) -> &'a [u8] {
         &self.0[1 + len_bytes..]
     }
+}
+
+fn is_integer(m: Marker) -> bool {
+    matches!(
+        m,
+        Marker::FixPos(_)
+            | Marker::FixNeg(_)
+            | Marker::U8
+            | Marker::U16
+            | Marker::U32
+            | Marker::U64
+            | Marker::I8
+            | Marker::I16
+            | Marker::I32
+            | Marker::I64
+    )
 }
 
 fn be(b: &[u8]) -> u64 {
@@ -267,16 +271,7 @@ impl FieldValue for MsgpackValue<'_> {
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),
-            Marker::FixPos(_)
-            | Marker::FixNeg(_)
-            | Marker::U8
-            | Marker::U16
-            | Marker::U32
-            | Marker::U64
-            | Marker::I8
-            | Marker::I16
-            | Marker::I32
-            | Marker::I64 => {
+            m if is_integer(m) => {
                 let mut out = Vec::new();
                 self.write_json(&mut out);
                 std::str::from_utf8(&out)
