@@ -19,12 +19,39 @@ pub struct State {
     store: S3Store,
 }
 
+/// `RUST_LOG` (default `info`), with the crates that log raw requests capped at `debug` whatever it
+/// asks: at `trace`, `lambda_runtime` logs each raw event, `Authorization` headers included, and the
+/// AWS SDK its signed requests.
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    for target in [
+        "lambda_runtime",
+        "lambda_http",
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_sigv4",
+        "aws_config",
+        "hyper",
+        "hyper_util",
+        "h2",
+    ] {
+        let level = std::cmp::min(
+            filter
+                .max_level_hint()
+                .unwrap_or(tracing::level_filters::LevelFilter::INFO),
+            tracing::level_filters::LevelFilter::DEBUG,
+        );
+        filter = filter.add_directive(format!("{target}={level}").parse().expect("valid directive"));
+    }
+    filter
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let started = Instant::now();
     tracing_subscriber::fmt()
         .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(log_filter())
         .without_time()
         .with_target(false)
         .init();

@@ -23,6 +23,7 @@ fn run() -> Result<bool> {
     let mut url = None;
     let mut invoke = None;
     let mut store = None;
+    let mut secrets_log: Option<(PathBuf, PathBuf)> = None;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -30,6 +31,11 @@ fn run() -> Result<bool> {
             "--url" => url = args.next(),
             "--lambda-invoke" => invoke = args.next(),
             "--store" => store = args.next(),
+            "--secrets-in-log" => {
+                let config = args.next().context("--secrets-in-log CONFIG LOG")?;
+                let log = args.next().context("--secrets-in-log CONFIG LOG")?;
+                secrets_log = Some((config.into(), log.into()));
+            }
             _ if a.starts_with("--") => bail!("unknown option {a}"),
             _ => dirs.push(PathBuf::from(a)),
         }
@@ -68,8 +74,93 @@ fn run() -> Result<bool> {
             println!("FAIL {} ({})\n  {}", case.name, case.about, problems.join("\n  "));
         }
     }
+    if let Some((config, log)) = &secrets_log {
+        match secrets_absent(&cases, config, log) {
+            Ok(n) => {
+                passed += 1;
+                println!(
+                    "ok   no secret in the log: none of {n} credential values appears in {}",
+                    log.display()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL secrets in the log: {e}");
+            }
+        }
+    }
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// Every credential of the config (`secrets`, `tokens`, `password`, `bearer`) and every
+/// `Authorization` value the cases sent (whole, its credential, and that decoded from base64):
+/// none may appear in the platform's log. Values under 6 characters are skipped (they would
+/// match by chance).
+fn secrets_absent(cases: &[drain_conformance::Case], config: &Path, log: &Path) -> Result<usize> {
+    use base64::Engine;
+    fn collect(v: &toml::Value, key: &str, out: &mut Vec<String>) {
+        match v {
+            toml::Value::String(s) if ["secrets", "tokens", "password", "bearer"].contains(&key) => out.push(s.clone()),
+            toml::Value::Array(a) => a.iter().for_each(|x| collect(x, key, out)),
+            toml::Value::Table(t) => {
+                if let (Some(user), Some(pass)) = (
+                    t.get("username").and_then(|u| u.as_str()),
+                    t.get("password").and_then(|p| p.as_str()),
+                ) {
+                    out.push(base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")));
+                }
+                t.iter().for_each(|(k, x)| collect(x, k, out))
+            }
+            _ => {}
+        }
+    }
+    let mut values = Vec::new();
+    collect(
+        &toml::from_str::<toml::Value>(&std::fs::read_to_string(config)?)?,
+        "",
+        &mut values,
+    );
+    let encoded: Vec<String> = values
+        .iter()
+        .map(|v| base64::engine::general_purpose::STANDARD.encode(v))
+        .collect();
+    values.extend(encoded);
+    for case in cases {
+        for (k, v) in &case.headers {
+            if k.eq_ignore_ascii_case("authorization") {
+                values.push(v.clone());
+                if let Some((_, cred)) = v.split_once(' ') {
+                    values.push(cred.trim().to_string());
+                    if let Ok(plain) = base64::engine::general_purpose::STANDARD.decode(cred.trim()) {
+                        let plain = String::from_utf8_lossy(&plain).into_owned();
+                        values.extend(plain.split_once(':').map(|(_, pass)| pass.to_string()));
+                        values.push(plain);
+                    }
+                }
+            }
+        }
+    }
+    values.retain(|v| v.len() >= 6);
+    values.sort();
+    values.dedup();
+    let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
+    if text.trim().is_empty() {
+        bail!("{} is empty: nothing was checked", log.display());
+    }
+    let found: Vec<String> = values
+        .iter()
+        .filter(|v| text.contains(v.as_str()))
+        .map(|v| format!("{}…", &v[..3]))
+        .collect();
+    if !found.is_empty() {
+        bail!(
+            "{} credential values appear in {} (first characters: {found:?})",
+            found.len(),
+            log.display()
+        );
+    }
+    Ok(values.len())
 }
 
 /// How cases reach the platform.
