@@ -91,7 +91,11 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
         if e == auth::AuthError::Missing || gzip != Ok(true) {
             return Err(Rejection::Unauthorized(e));
         }
-        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|_| Rejection::Unauthorized(e))?;
+        // Too large to check is a 413, so an honest sender learns why; broken gzip stays a 403.
+        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|r| match r {
+            Rejection::TooLarge => Rejection::TooLarge,
+            _ => Rejection::Unauthorized(e),
+        })?;
         auth::vercel(secrets, signature, &[&plain]).map_err(Rejection::Unauthorized)?;
         inflated = Some(plain);
     }
