@@ -89,10 +89,6 @@ impl<'c> Batch<'c> {
         }
     }
 
-    pub fn received_at(&self) -> Timestamp {
-        self.received_at
-    }
-
     pub fn events(&self) -> usize {
         self.events
     }

@@ -1,0 +1,222 @@
+//! Realistic request bodies for each sender kind, generated deterministically, shared by the
+//! one-table benchmark (`infra/bench`) and the criterion benchmark.
+
+use std::io::Write;
+
+use hmac::{Hmac, Mac};
+
+/// The config every generated request is for.
+pub const CONFIG: &str = r#"
+[[source]]
+name = "vercel"
+kind = "vercel"
+secrets = ["bench-secret"]
+[[source]]
+name = "app"
+kind = "betterstack"
+tokens = ["bench-token"]
+[[source]]
+name = "nf"
+kind = "northflank"
+auth = { bearer = "bench-token" }
+[[source]]
+name = "heroku"
+kind = "logplex"
+auth = { basic = { username = "heroku", password = "bench-password" } }
+"#;
+
+/// One request: its route, headers and body, and the same events as JSON lines.
+pub struct Case {
+    pub kind: &'static str,
+    pub path: &'static str,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+    pub events: usize,
+    /// JSON text of the same events, for the validate-only floor and the naive baseline.
+    pub json_lines: Vec<u8>,
+}
+
+fn headers(pairs: &[(&'static str, String)]) -> http::HeaderMap {
+    let mut h = http::HeaderMap::new();
+    for (k, v) in pairs {
+        h.insert(*k, v.parse().expect("header"));
+    }
+    h
+}
+
+/// Vercel NDJSON, ~750 B per event as in Vercel's docs.
+pub fn vercel(target: usize) -> Case {
+    let mut body = Vec::new();
+    let mut n: usize = 0;
+    while body.len() < target {
+        serde_json::to_writer(&mut body, &serde_json::json!({
+            "id": format!("{:028}", 1573817187330377061717300000u128 + n as u128), "deploymentId": "dpl_233NRGRjVZX1caZrXWtz5g1TAksD",
+            "source": if n.is_multiple_of(3) { "build" } else { "lambda" }, "host": "my-app-abc123.vercel.app", "timestamp": 1795348800000u64 + n as u64 * 7,
+            "projectId": "gdufoJxB6b9b1fEqr1jUtFkyavUU", "level": if n.is_multiple_of(10) { "error" } else { "info" },
+            "message": format!("API request processed in {} ms for user {}", n % 997, n * 31 % 10007), "entrypoint": "api/index.js",
+            "requestId": format!("643af4e3-975a-4cc7-9e7a-{n:012x}"), "statusCode": 200, "path": "/api/users", "executionRegion": "sfo1",
+            "environment": "production", "traceId": format!("1b02cd14bb8642fd092bc23f{n:08x}"), "spanId": "f24e8631bd11faa7",
+            "proxy": { "timestamp": 1795348800172u64 + n as u64, "method": "GET", "host": "my-app.vercel.app", "path": format!("/api/users?page={}", n % 50),
+                "userAgent": ["Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36"], "referer": "https://my-app.vercel.app",
+                "region": "sfo1", "statusCode": 200, "clientIp": format!("120.75.{}.{}", n % 256, n * 7 % 256), "scheme": "https", "vercelCache": "MISS" }
+        })).expect("memory");
+        body.push(b'\n');
+        n += 1;
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(b"bench-secret").expect("key");
+    mac.update(&body);
+    let sig = hex::encode(mac.finalize().into_bytes());
+    let h = headers(&[
+        ("content-type", "application/x-ndjson".into()),
+        ("x-vercel-signature", sig),
+    ]);
+    Case {
+        kind: "vercel ndjson",
+        path: "/vercel",
+        headers: h,
+        json_lines: body.clone(),
+        body,
+        events: n,
+    }
+}
+
+/// Better Stack MessagePack array, as the Node client sends it (context nested).
+pub fn betterstack(target: usize) -> Case {
+    use rmpv::Value as V;
+    let event = |i: usize| {
+        V::Map(vec![
+            (V::from("dt"), V::from(1_795_348_800_000u64 + i as u64)),
+            (
+                V::from("level"),
+                V::from(if i.is_multiple_of(10) { "error" } else { "info" }),
+            ),
+            (
+                V::from("message"),
+                V::from(format!("request {i} handled in {} ms", i % 997).as_str()),
+            ),
+            (
+                V::from("context"),
+                V::Map(vec![
+                    (
+                        V::from("runtime"),
+                        V::Map(vec![
+                            (V::from("file"), V::from("src/server/handlers/users.js")),
+                            (V::from("line"), V::from(i % 400)),
+                            (V::from("function"), V::from("handleRequest")),
+                        ]),
+                    ),
+                    (
+                        V::from("system"),
+                        V::Map(vec![
+                            (V::from("pid"), V::from(4242)),
+                            (V::from("hostname"), V::from("web-7f9c6d-xk2pq")),
+                        ]),
+                    ),
+                ]),
+            ),
+        ])
+    };
+    let mut events = Vec::new();
+    let mut size = 0;
+    while size < target {
+        let mut one = Vec::new();
+        rmpv::encode::write_value(&mut one, &event(events.len())).expect("memory");
+        size += one.len();
+        events.push(event(events.len()));
+    }
+    let n = events.len();
+    let json_lines: Vec<u8> = (0..n).flat_map(|i| format!("{{\"dt\":{},\"level\":\"info\",\"message\":\"request {i} handled in {} ms\",\"context\":{{\"runtime\":{{\"file\":\"src/server/handlers/users.js\",\"line\":{},\"function\":\"handleRequest\"}},\"system\":{{\"pid\":4242,\"hostname\":\"web-7f9c6d-xk2pq\"}}}}}}\n", 1_795_348_800_000u64 + i as u64, i % 997, i % 400).into_bytes()).collect();
+    let mut body = Vec::new();
+    rmpv::encode::write_value(&mut body, &V::Array(events)).expect("memory");
+    let h = headers(&[
+        ("content-type", "application/msgpack".into()),
+        ("authorization", "Bearer bench-token".into()),
+    ]);
+    Case {
+        kind: "betterstack msgpack",
+        path: "/app",
+        headers: h,
+        body,
+        events: n,
+        json_lines,
+    }
+}
+
+/// Northflank text lines.
+pub fn northflank(target: usize) -> Case {
+    let mut body = Vec::new();
+    let mut json_lines = Vec::new();
+    let mut n: usize = 0;
+    while body.len() < target {
+        let msg = format!(
+            "GET /api/items/{} 200 {} ms user={} trace=1b02cd14bb8642fd092bc23f{n:08x}",
+            n % 5000,
+            n % 997,
+            n * 31 % 10007
+        );
+        writeln!(
+            body,
+            "2026-11-22T12:{:02}:{:02}.{:09}Z {} F {msg}",
+            n / 60 % 60,
+            n % 60,
+            n * 7919 % 1_000_000_000,
+            if n.is_multiple_of(9) { "stderr" } else { "stdout" }
+        )
+        .expect("memory");
+        serde_json::to_writer(
+            &mut json_lines,
+            &serde_json::json!({"message": msg, "stream": "stdout"}),
+        )
+        .expect("memory");
+        json_lines.push(b'\n');
+        n += 1;
+    }
+    let h = headers(&[
+        ("content-type", "text/plain".into()),
+        ("authorization", "Bearer bench-token".into()),
+    ]);
+    Case {
+        kind: "northflank text",
+        path: "/nf",
+        headers: h,
+        body,
+        events: n,
+        json_lines,
+    }
+}
+
+/// Heroku Logplex frames (no STRUCTURED-DATA, router lines).
+pub fn logplex(target: usize) -> Case {
+    let mut body = Vec::new();
+    let mut json_lines = Vec::new();
+    let mut n: usize = 0;
+    while body.len() < target {
+        let msg = format!("at=info method=GET path=\"/api/items/{}\" host=app.herokuapp.com request_id={n:032x} fwd=\"120.75.16.101\" dyno=web.{} connect=1ms service={}ms status=200 bytes={} protocol=https", n % 5000, n % 4 + 1, n % 997, n * 37 % 20000);
+        let frame = format!(
+            "<158>1 2026-11-22T12:{:02}:{:02}.{:06}+00:00 host heroku router - {msg}\n",
+            n / 60 % 60,
+            n % 60,
+            n * 7919 % 1_000_000
+        );
+        write!(body, "{} {frame}", frame.len()).expect("memory");
+        serde_json::to_writer(
+            &mut json_lines,
+            &serde_json::json!({"message": msg, "hostname": "host", "app_name": "heroku", "procid": "router"}),
+        )
+        .expect("memory");
+        json_lines.push(b'\n');
+        n += 1;
+    }
+    let h = headers(&[
+        ("content-type", "application/logplex-1".into()),
+        ("authorization", "Basic aGVyb2t1OmJlbmNoLXBhc3N3b3Jk".into()),
+    ]);
+    Case {
+        kind: "logplex frames",
+        path: "/heroku",
+        headers: h,
+        body,
+        events: n,
+        json_lines,
+    }
+}
