@@ -1,13 +1,15 @@
 //! drain on AWS Lambda: the function URL event in, `drain-core`'s plan carried out on S3, the
 //! plan's response out. Config from `DRAIN_CONFIG` (`${NAME}` from the environment), bucket from
-//! `DRAIN_BUCKET`; the S3 client is built and its connection opened during init.
+//! `DRAIN_BUCKET`; the S3 client is built and its connection opened during init. A delivery's
+//! objects must be stored within `DRAIN_STORE_TIMEOUT` seconds (default 20, under the function's
+//! 30 s timeout) or it answers 503, never the 502 of a function that timed out.
 
 #![forbid(unsafe_code)]
 
 mod request;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use drain_core::Config;
 use drain_s3::S3Store;
@@ -17,6 +19,7 @@ use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
 pub struct State {
     config: Config,
     store: S3Store,
+    store_timeout: Duration,
 }
 
 /// `RUST_LOG` (default `info`), with the crates that log raw requests capped at `debug` whatever it
@@ -59,6 +62,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let config = Config::parse(&text, &|name| std::env::var(name).ok())
         .map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))?;
     let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
+    let store_timeout = match std::env::var("DRAIN_STORE_TIMEOUT") {
+        Err(_) => Duration::from_secs(20),
+        Ok(s) => Duration::from_secs_f64(
+            s.parse::<f64>()
+                .ok()
+                .filter(|t| *t > 0.0 && *t < 900.0)
+                .ok_or("DRAIN_STORE_TIMEOUT must be a number of seconds between 0 and 900")?,
+        ),
+    };
     let store = S3Store::from_env(bucket).await;
     let warm = store.warm_up().await;
     if let Err(e) = &warm {
@@ -70,7 +82,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         bucket_ok = warm.is_ok(),
         "drain ready"
     );
-    let state = Arc::new(State { config, store });
+    let state = Arc::new(State {
+        config,
+        store,
+        store_timeout,
+    });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
         let state = Arc::clone(&state);
         async move { Ok::<_, lambda_runtime::Error>(request::handle(&state, event.payload).await) }

@@ -41,18 +41,21 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
         },
     };
     let plan = decide(&state.config, &request, received_at);
-    let mut existing = 0;
-    let mut failure = None;
-    for object in &plan.objects {
-        match state.store.put(object).await {
-            Ok(Put::Written) => {}
-            Ok(Put::AlreadyThere) => existing += 1,
-            Err(e) => {
-                failure = Some(e);
-                break;
+    let stored = tokio::time::timeout(state.store_timeout, async {
+        let mut existing = 0;
+        for object in &plan.objects {
+            if state.store.put(object).await? == Put::AlreadyThere {
+                existing += 1;
             }
         }
-    }
+        Ok::<_, String>(existing)
+    })
+    .await
+    .unwrap_or_else(|_| Err(format!("storing took longer than {:?}", state.store_timeout)));
+    let (existing, failure) = match stored {
+        Ok(n) => (n, None),
+        Err(e) => (0, Some(e)),
+    };
     let response = if let Some(e) = &failure {
         tracing::error!(source = plan.source.as_deref().unwrap_or("-"), error = %e, "storage failed");
         &plan.on_storage_failure

@@ -21,6 +21,11 @@ pub struct Case {
     pub body: Option<Vec<u8>>,
     pub repeat: usize,
     pub expect: Expect,
+    /// Fault cases only: the storage fault injected while the request is sent (see
+    /// `drain-fault-proxy`), and what the same request must give once the fault is gone, counting
+    /// every object created by both attempts.
+    pub fault: Option<String>,
+    pub then: Option<Expect>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -45,6 +50,8 @@ struct RawCase {
     request: RawRequest,
     repeat: Option<usize>,
     expect: Expect,
+    fault: Option<String>,
+    then: Option<Expect>,
 }
 
 #[derive(Deserialize)]
@@ -112,13 +119,19 @@ fn load_case(file: &Path) -> Result<Case> {
         body,
         repeat: raw.repeat.unwrap_or(1).max(1),
         expect: raw.expect,
+        fault: raw.fault,
+        then: raw.then,
     })
 }
 
 /// Every way `replies` and `created` fall short of the case; empty when the case passes.
 pub fn check(case: &Case, replies: &[Reply], created: &[Stored]) -> Vec<String> {
+    check_against(&case.expect, replies, created)
+}
+
+/// Every way `replies` and `created` fall short of `e`.
+pub fn check_against(e: &Expect, replies: &[Reply], created: &[Stored]) -> Vec<String> {
     let mut problems = Vec::new();
-    let e = &case.expect;
     for (n, r) in replies.iter().enumerate() {
         let which = if replies.len() > 1 {
             format!("reply {}: ", n + 1)

@@ -1,12 +1,14 @@
 //! `drain-conformance --url URL --store dir:PATH [CASES_DIR ...]`: sends every case to a running
-//! drain over HTTP, reads what it stored, and prints `N passed, N failed` last.
+//! drain over HTTP, reads what it stored, and prints `N passed, N failed` last. With
+//! `--fault-proxy URL`, a case's `fault` is set on `drain-fault-proxy` while it is sent, then
+//! cleared, and the same request sent again must meet the case's `then`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use drain_conformance::{check, load, Reply, Stored};
+use drain_conformance::{check, check_against, load, Reply, Stored};
 
 fn main() -> ExitCode {
     match run() {
@@ -23,6 +25,7 @@ fn run() -> Result<bool> {
     let mut url = None;
     let mut invoke = None;
     let mut store = None;
+    let mut proxy = None;
     let mut secrets_log: Option<(PathBuf, PathBuf)> = None;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -31,6 +34,7 @@ fn run() -> Result<bool> {
             "--url" => url = args.next(),
             "--lambda-invoke" => invoke = args.next(),
             "--store" => store = args.next(),
+            "--fault-proxy" => proxy = args.next(),
             "--secrets-in-log" => {
                 let config = args.next().context("--secrets-in-log CONFIG LOG")?;
                 let log = args.next().context("--secrets-in-log CONFIG LOG")?;
@@ -51,21 +55,46 @@ fn run() -> Result<bool> {
     let (mut passed, mut failed) = (0, 0);
     for case in &cases {
         let before = store.list()?;
-        let mut replies = Vec::new();
-        for _ in 0..case.repeat {
-            let reply = match &target {
+        let send_once = || {
+            match &target {
                 Target::Http(url) => send(&agent, url, case),
                 Target::LambdaInvoke(url) => invoke_function_url(&agent, url, case),
-            };
-            replies.push(reply.with_context(|| format!("sending {}", case.name))?);
+            }
+            .with_context(|| format!("sending {}", case.name))
+        };
+        let created_since = |before: &BTreeMap<String, Vec<u8>>| -> Result<Vec<Stored>> {
+            Ok(store
+                .list()?
+                .into_iter()
+                .filter(|(k, _)| !before.contains_key(k))
+                .map(|(key, bytes)| Stored { key, bytes })
+                .collect())
+        };
+        let mut problems = Vec::new();
+        match (&case.fault, &proxy) {
+            (None, _) => {
+                let replies = (0..case.repeat).map(|_| send_once()).collect::<Result<Vec<_>>>()?;
+                problems = check(case, &replies, &created_since(&before)?);
+            }
+            (Some(fault), Some(proxy)) => {
+                control(&agent, proxy, "POST", fault)?;
+                let faulted = send_once();
+                control(&agent, proxy, "POST", "none")?;
+                let faulted = faulted?;
+                // Whatever the faulted attempt left visible is checked whole (no partial object).
+                for p in check(case, std::slice::from_ref(&faulted), &created_since(&before)?) {
+                    problems.push(format!("during the fault: {p}"));
+                }
+                // Writes held by the fault land (or not) before the retry.
+                control(&agent, proxy, "GET", "")?;
+                let retried = send_once()?;
+                let then = case.then.as_ref().context("a fault case needs `then`")?;
+                for p in check_against(then, std::slice::from_ref(&retried), &created_since(&before)?) {
+                    problems.push(format!("after the retry: {p}"));
+                }
+            }
+            (Some(_), None) => bail!("{} injects a fault: give --fault-proxy URL", case.name),
         }
-        let after = store.list()?;
-        let created: Vec<Stored> = after
-            .into_iter()
-            .filter(|(k, _)| !before.contains_key(k))
-            .map(|(key, bytes)| Stored { key, bytes })
-            .collect();
-        let problems = check(case, &replies, &created);
         if problems.is_empty() {
             passed += 1;
             println!("ok   {}", case.name);
@@ -161,6 +190,20 @@ fn secrets_absent(cases: &[drain_conformance::Case], config: &Path, log: &Path) 
         );
     }
     Ok(values.len())
+}
+
+/// `POST URL/__fault` with the fault, or `GET URL/__fault/settle`.
+fn control(agent: &ureq::Agent, proxy: &str, method: &str, fault: &str) -> Result<()> {
+    let url = proxy.trim_end_matches('/');
+    let mut resp = if method == "POST" {
+        agent.post(format!("{url}/__fault")).send(fault.as_bytes())?
+    } else {
+        agent.get(format!("{url}/__fault/settle")).call()?
+    };
+    if resp.status().as_u16() != 200 {
+        bail!("fault proxy: {} {}", resp.status(), resp.body_mut().read_to_string()?);
+    }
+    Ok(())
 }
 
 /// How cases reach the platform.
