@@ -77,14 +77,28 @@ pub fn decode(body: &[u8], gzip: bool, max: usize) -> Result<Cow<'_, [u8]>, Reje
 
 #[allow(clippy::disallowed_methods, reason = "this is the one capped use of the decoder")]
 pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
-    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(max).min(16 << 20));
-    let decoder = flate2::read::MultiGzDecoder::new(body);
-    let read = decoder.take(max as u64 + 1).read_to_end(&mut out);
-    match read {
-        Ok(_) if out.len() > max => Err(Rejection::TooLarge),
-        Ok(_) => Ok(out),
-        Err(e) => Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(e.to_string()))),
+    let limit = max.saturating_add(1);
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit).min(16 << 20));
+    let mut decoder = flate2::read::MultiGzDecoder::new(body).take(limit as u64);
+    let mut chunk = [0u8; 32 << 10];
+    loop {
+        let n = match decoder.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(e.to_string()))),
+        };
+        // Grown by doubling but never past the limit, so a bomb holds at most `max + 1` bytes.
+        if out.len() + n > out.capacity() {
+            let target = (out.capacity() * 2).max(out.len() + n).min(limit);
+            out.reserve_exact(target - out.len());
+        }
+        out.extend_from_slice(&chunk[..n]);
     }
+    if out.len() > max {
+        return Err(Rejection::TooLarge);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 //! The HTTP side: one fallback handler that reads the body within the limit and the time, calls
 //! the core, stores the objects, and answers; plus the delivery log line.
+//!
+//! Memory is bounded by three limits, none of which a slow sender can exhaust cheaply: the body
+//! bytes held across all deliveries (`max_buffered`, reserved as they arrive, or up front when the
+//! length is declared; past it, 503), the deliveries decoded at once (`max_decoding`, each holding
+//! at most `max_decompressed` inflated; the others wait), and the deliveries in progress
+//! (`max_concurrent`; past it, 503).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -8,10 +14,10 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use drain_core::{handle, Body, Config, Plan, Timestamp};
 use http_body_util::BodyExt;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::store::{Put, Store};
 
@@ -22,8 +28,12 @@ pub struct Settings {
     pub read_timeout: Duration,
     /// Longest time to store a delivery's objects before answering 503.
     pub store_timeout: Duration,
-    /// Deliveries handled at once; past that, 503 with `Retry-After`.
+    /// Deliveries in progress at once (receiving, decoding or storing); past that, 503.
     pub max_concurrent: usize,
+    /// Body bytes held at once across all deliveries; a delivery that would pass it gets 503.
+    pub max_buffered: usize,
+    /// Deliveries decoded at once (CPU-bound, off the async workers); the others wait.
+    pub max_decoding: usize,
 }
 
 impl Default for Settings {
@@ -31,7 +41,9 @@ impl Default for Settings {
         Self {
             read_timeout: Duration::from_secs(60),
             store_timeout: Duration::from_secs(30),
-            max_concurrent: 32,
+            max_concurrent: 1024,
+            max_buffered: 256 << 20,
+            max_decoding: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
 }
@@ -41,16 +53,20 @@ pub struct AppState {
     pub store: Store,
     pub settings: Settings,
     slots: Semaphore,
+    /// One permit per KiB of body held.
+    buffered: Semaphore,
+    decoding: Semaphore,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store, settings: Settings) -> Arc<Self> {
-        let slots = Semaphore::new(settings.max_concurrent);
         Arc::new(Self {
             config,
             store,
+            slots: Semaphore::new(settings.max_concurrent),
+            buffered: Semaphore::new(kib(settings.max_buffered).max(1)),
+            decoding: Semaphore::new(settings.max_decoding.max(1)),
             settings,
-            slots,
         })
     }
 }
@@ -64,7 +80,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let started = Instant::now();
     let Ok(_slot) = state.slots.try_acquire() else {
         tracing::warn!(path = %req.uri().path(), "busy: concurrency limit reached, answered 503");
-        return busy();
+        return busy("too many deliveries at once, retry later");
     };
     let (parts, body) = req.into_parts();
     let max = state.config.limits.max_body;
@@ -72,48 +88,116 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let bytes = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
-        None
+    let read = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
+        Ok(Read::TooLarge)
     } else {
-        match tokio::time::timeout(state.settings.read_timeout, read_body(body, max, declared)).await {
+        match tokio::time::timeout(state.settings.read_timeout, read_body(&state, body, max, declared)).await {
             Err(_) => return text(408, "timed out reading the body"),
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(e)) => {
-                tracing::info!(error = %e, "body read failed");
-                return text(400, "could not read the body");
-            }
+            Ok(read) => read,
+        }
+    };
+    let (bytes, _held) = match read {
+        Ok(Read::Complete(bytes, held)) => (Some(bytes), Some(held)),
+        Ok(Read::TooLarge) => (None, None),
+        Ok(Read::OverBudget) => {
+            tracing::warn!(path = %parts.uri.path(), "busy: body memory budget reached, answered 503");
+            return busy("too many bytes in flight, retry later");
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "body read failed");
+            return text(400, "could not read the body");
         }
     };
     let received_at = now();
-    let request = drain_core::Request {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        headers: &parts.headers,
-        body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
+    let Ok(_decoding) = state.decoding.acquire().await else {
+        return busy("shutting down");
     };
-    let plan = handle(&state.config, &request, received_at);
     let wire = bytes.as_ref().map_or(0, |b| b.len());
-    carry_out(&state, plan, wire, started).await
+    // Decoding is CPU-bound (up to `max_decompressed` inflated): on a blocking thread, so the
+    // async workers keep reading other bodies meanwhile.
+    let decided = tokio::task::spawn_blocking({
+        let state = Arc::clone(&state);
+        move || {
+            let request = drain_core::Request {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                headers: &parts.headers,
+                body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
+            };
+            handle(&state.config, &request, received_at)
+        }
+    })
+    .await;
+    drop(_decoding);
+    match decided {
+        Ok(plan) => carry_out(&state, plan, wire, started).await,
+        Err(e) => {
+            tracing::error!(error = %e, "decoding failed");
+            text(500, "internal error")
+        }
+    }
 }
 
 /// How far past the limit a body is still read (and thrown away) so that the sender sees the
 /// 413 instead of a reset connection; beyond it the connection is cut.
 const DISCARD_LIMIT: usize = 8 << 20;
 
-/// The body, or `None` once it passes `max` bytes: nothing past the limit is kept.
-async fn read_body(mut body: AxumBody, max: usize, declared: Option<u64>) -> Result<Option<Bytes>, axum::Error> {
-    let mut buf = BytesMut::with_capacity(declared.map_or(64 << 10, |n| n.min(max as u64) as usize));
+enum Read<'a> {
+    /// The body, and its share of the memory budget.
+    Complete(Bytes, SemaphorePermit<'a>),
+    /// Past `max_body`: nothing past the limit was kept.
+    TooLarge,
+    /// Keeping it would pass `max_buffered`.
+    OverBudget,
+}
+
+fn kib(bytes: usize) -> usize {
+    bytes.div_ceil(1024)
+}
+
+/// Reads the body frame by frame, reserving its bytes from the memory budget as they are kept
+/// (all at once when the length is declared). The buffer grows at most to `max`, never by
+/// doubling past it.
+async fn read_body<'a>(
+    state: &'a AppState,
+    mut body: AxumBody,
+    max: usize,
+    declared: Option<u64>,
+) -> Result<Read<'a>, axum::Error> {
+    let reserve = |bytes: usize| {
+        u32::try_from(kib(bytes))
+            .ok()
+            .and_then(|n| state.buffered.try_acquire_many(n).ok())
+    };
+    let first = declared.map_or(64 << 10, |n| n.min(max as u64) as usize);
+    let Some(mut held) = reserve(first) else {
+        return Ok(Read::OverBudget);
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(first);
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame?.into_data() else { continue };
         total += data.len();
         if total <= max {
+            let needed = buf.len() + data.len();
+            if needed > buf.capacity() {
+                let target = needed.max(buf.capacity() * 2).min(max);
+                let Some(more) = reserve(target - buf.capacity()) else {
+                    return Ok(Read::OverBudget);
+                };
+                held.merge(more);
+                buf.reserve_exact(target - buf.len());
+            }
             buf.extend_from_slice(&data);
         } else if total > max + DISCARD_LIMIT {
             break;
         }
     }
-    Ok((total <= max).then(|| buf.freeze()))
+    Ok(if total <= max {
+        Read::Complete(Bytes::from(buf), held)
+    } else {
+        Read::TooLarge
+    })
 }
 
 async fn carry_out(state: &AppState, plan: Plan, wire_bytes: usize, started: Instant) -> Response {
@@ -172,8 +256,8 @@ fn text(status: u16, body: &'static str) -> Response {
         .expect("static response")
 }
 
-fn busy() -> Response {
-    let mut r = text(503, "too many deliveries at once, retry later");
+fn busy(why: &'static str) -> Response {
+    let mut r = text(503, why);
     r.headers_mut()
         .insert("retry-after", http::HeaderValue::from_static("1"));
     r

@@ -46,9 +46,18 @@ enum Command {
         /// Seconds allowed to store a delivery before answering 503.
         #[arg(long, env = "DRAIN_STORE_TIMEOUT", default_value_t = 30)]
         store_timeout: u64,
-        /// Deliveries handled at once; past that, 503 with Retry-After.
-        #[arg(long, env = "DRAIN_MAX_CONCURRENT", default_value_t = 32)]
+        /// Deliveries in progress at once (receiving, decoding or storing); past that, 503 with
+        /// Retry-After.
+        #[arg(long, env = "DRAIN_MAX_CONCURRENT", default_value_t = 1024)]
         max_concurrent: usize,
+        /// MiB of request bodies held at once across deliveries; a delivery that would pass it
+        /// gets 503 with Retry-After.
+        #[arg(long, env = "DRAIN_MAX_BUFFERED_MIB", default_value_t = 256)]
+        max_buffered_mib: usize,
+        /// Deliveries decoded at once, each holding up to max_decompressed inflated; the others
+        /// wait. Default: the number of CPUs.
+        #[arg(long, env = "DRAIN_MAX_DECODING")]
+        max_decoding: Option<usize>,
     },
     /// Say what a config defines, or exactly what is wrong with it.
     CheckConfig {
@@ -111,6 +120,8 @@ fn main() -> Result<()> {
             read_timeout,
             store_timeout,
             max_concurrent,
+            max_buffered_mib,
+            max_decoding,
         } => {
             init_logs(log_format);
             let config = load(&config)?;
@@ -118,6 +129,8 @@ fn main() -> Result<()> {
                 read_timeout: Duration::from_secs(read_timeout),
                 store_timeout: Duration::from_secs(store_timeout),
                 max_concurrent: max_concurrent.max(1),
+                max_buffered: max_buffered_mib.max(1) << 20,
+                max_decoding: max_decoding.unwrap_or(Settings::default().max_decoding).max(1),
             };
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(async move {

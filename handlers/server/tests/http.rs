@@ -231,6 +231,40 @@ fn over_the_concurrency_limit_answers_503_not_oom() {
 }
 
 #[test]
+fn past_the_body_memory_budget_answers_503_and_slow_uploads_hold_no_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_buffered: 256 << 10,
+            ..Settings::default()
+        },
+    );
+    // Slow uploads that declared small bodies hold a little of the budget each, no more.
+    let mut slow: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: 100\r\n\r\n[";
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, _) = post(server.addr, br#"{"message":"still served"}"#);
+    assert_eq!(status, 202);
+    // A declared body larger than what is left of the budget: 503 before any of it is read.
+    let big = format!("[{}]", vec![r#"{"message":"x"}"#; 20_000].join(","));
+    let head = format!(
+        "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: {}\r\n\r\n",
+        big.len()
+    );
+    let status = raw(server.addr, &head, &mut |s| s.write_all(big.as_bytes()));
+    assert_eq!(status, 503);
+    assert_eq!(objects(dir.path()).len(), 1);
+    slow.clear();
+}
+
+#[test]
 fn graceful_shutdown_finishes_the_delivery_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path(), Settings::default());

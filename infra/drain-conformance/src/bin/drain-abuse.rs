@@ -1,0 +1,264 @@
+//! `drain-abuse --url URL --pid PID --token TOKEN --max-rss-mib N`: abuses a running `drain serve`
+//! (its `betterstack` source at `/app`) and prints one row per scenario: what the abusers were
+//! answered, whether a well-behaved sender kept being served meanwhile, and the server's peak RSS
+//! (`VmHWM`, reset before each scenario through `/proc/PID/clear_refs`). Fails if a peak passes
+//! `--max-rss-mib`, if the server dies, or if the well-behaved sender got anything but 202 or 503.
+//!
+//! Scenarios: 16 concurrent bodies of 20 MiB; 16 chunked bodies of 40 MiB (past the limit, no
+//! length given); 16 gzip bombs (1 GiB of zeros in ~1 MiB); 256 slow-loris uploads trickling
+//! one byte every 500 ms for 10 s.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+struct Args {
+    url: String,
+    pid: u32,
+    token: String,
+    max_rss_mib: f64,
+}
+
+fn main() -> Result<()> {
+    let (mut url, mut pid, mut token, mut max_rss) = (None, None, None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--url" => url = args.next(),
+            "--pid" => pid = args.next(),
+            "--token" => token = args.next(),
+            "--max-rss-mib" => max_rss = args.next(),
+            _ => bail!("usage: drain-abuse --url URL --pid PID --token TOKEN --max-rss-mib N"),
+        }
+    }
+    let a = Args {
+        url: url.context("--url")?.trim_end_matches('/').to_string(),
+        pid: pid.context("--pid")?.parse()?,
+        token: token.context("--token")?,
+        max_rss_mib: max_rss.context("--max-rss-mib")?.parse()?,
+    };
+    println!("server RSS at start: {:.1} MiB", rss_mib(a.pid, "VmRSS")?);
+    println!(
+        "| scenario | abusers answered | well-behaved sender meanwhile | peak RSS | RSS after |\n| --- | --- | --- | --- | --- |"
+    );
+    let mut failed = Vec::new();
+
+    let big = ndjson(20 * 1024 * 1024 - 4096);
+    row(&a, "16 × 20 MiB bodies at once", &mut failed, || {
+        parallel(16, |_| post(&a, &big, None, None))
+    })?;
+    let over = ndjson(40 * 1024 * 1024);
+    row(&a, "16 × 40 MiB chunked, no length", &mut failed, || {
+        parallel(16, |_| post(&a, &over, None, Some(64 * 1024)))
+    })?;
+    let bomb = gzip_zeros(1 << 30)?;
+    row(
+        &a,
+        &format!("16 gzip bombs ({} KiB → 1 GiB)", bomb.len() / 1024),
+        &mut failed,
+        || parallel(16, |_| post(&a, &bomb, Some("gzip"), None)),
+    )?;
+    row(&a, "256 slow-loris uploads, 10 s", &mut failed, || {
+        slow_loris(&a, 256, Duration::from_secs(10))
+    })?;
+
+    if failed.is_empty() {
+        println!(
+            "ok: every peak within {} MiB, the well-behaved sender served throughout",
+            a.max_rss_mib
+        );
+        Ok(())
+    } else {
+        bail!("{}", failed.join("; "))
+    }
+}
+
+/// Runs one scenario while a well-behaved sender posts a small batch every 50 ms.
+fn row(a: &Args, name: &str, failed: &mut Vec<String>, scenario: impl FnOnce() -> Vec<String>) -> Result<()> {
+    std::fs::write(format!("/proc/{}/clear_refs", a.pid), "5").context("resetting the peak RSS")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let probe = {
+        let (stop, url, token) = (Arc::clone(&stop), a.url.clone(), a.token.clone());
+        std::thread::spawn(move || {
+            let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+            let mut slowest = Duration::ZERO;
+            let mut n = 0u64;
+            while !stop.load(Ordering::SeqCst) {
+                let body = format!("{{\"message\":\"well-behaved {n}\"}}\n");
+                n += 1;
+                let t = Instant::now();
+                let got = send(&url, &token, body.as_bytes(), None, None);
+                slowest = slowest.max(t.elapsed());
+                *seen.entry(got).or_default() += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (seen, slowest)
+        })
+    };
+    let answers = scenario();
+    stop.store(true, Ordering::SeqCst);
+    let (probe_seen, slowest) = probe.join().expect("probe thread");
+    let peak = rss_mib(a.pid, "VmHWM").context("the server is gone")?;
+    std::thread::sleep(Duration::from_millis(500));
+    let after = rss_mib(a.pid, "VmRSS").context("the server is gone")?;
+    println!(
+        "| {name} | {} | {} (slowest {:.0} ms) | {peak:.1} MiB | {after:.1} MiB |",
+        summary(&count(answers)),
+        summary(&probe_seen),
+        slowest.as_secs_f64() * 1000.0
+    );
+    if peak > a.max_rss_mib {
+        failed.push(format!("{name}: peak RSS {peak:.1} MiB over {} MiB", a.max_rss_mib));
+    }
+    if probe_seen.keys().any(|k| k != "202" && k != "503") || !probe_seen.contains_key("202") {
+        failed.push(format!("{name}: the well-behaved sender got {}", summary(&probe_seen)));
+    }
+    Ok(())
+}
+
+fn parallel(n: usize, f: impl Fn(usize) -> String + Sync) -> Vec<String> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                s.spawn({
+                    let f = &f;
+                    move || f(i)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("sender thread")).collect()
+    })
+}
+
+fn post(a: &Args, body: &[u8], encoding: Option<&str>, chunked: Option<usize>) -> String {
+    send(&a.url, &a.token, body, encoding, chunked)
+}
+
+/// One POST over a fresh connection; the status, or what went wrong.
+fn send(url: &str, token: &str, body: &[u8], encoding: Option<&str>, chunk: Option<usize>) -> String {
+    let result = (|| -> Result<String> {
+        let host = url.trim_start_matches("http://");
+        let mut s = TcpStream::connect(host)?;
+        s.set_read_timeout(Some(Duration::from_secs(120)))?;
+        let mut head = format!(
+            "POST /app HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/x-ndjson\r\nconnection: close\r\n"
+        );
+        if let Some(e) = encoding {
+            head += &format!("content-encoding: {e}\r\n");
+        }
+        match chunk {
+            None => head += &format!("content-length: {}\r\n\r\n", body.len()),
+            Some(_) => head += "transfer-encoding: chunked\r\n\r\n",
+        }
+        s.write_all(head.as_bytes())?;
+        let written = match chunk {
+            None => s.write_all(body),
+            Some(size) => body
+                .chunks(size)
+                .try_for_each(|c| {
+                    s.write_all(format!("{:x}\r\n", c.len()).as_bytes())?;
+                    s.write_all(c)?;
+                    s.write_all(b"\r\n")
+                })
+                .and_then(|()| s.write_all(b"0\r\n\r\n")),
+        };
+        // A server that answered early and closed makes the write fail: its answer still counts.
+        let mut reply = Vec::new();
+        let read = s.read_to_end(&mut reply);
+        let status = std::str::from_utf8(reply.get(9..12).unwrap_or_default())
+            .unwrap_or_default()
+            .to_string();
+        match (status.parse::<u16>(), written, read) {
+            (Ok(_), _, _) => Ok(status),
+            (Err(_), Err(e), _) | (Err(_), Ok(()), Err(e)) => Ok(format!("cut ({})", e.kind())),
+            (Err(_), Ok(()), Ok(_)) => Ok("cut (no answer)".into()),
+        }
+    })();
+    result.unwrap_or_else(|e| format!("error ({e})"))
+}
+
+fn slow_loris(a: &Args, n: usize, how_long: Duration) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let mut conns = Vec::new();
+    for _ in 0..n {
+        let Ok(mut s) = TcpStream::connect(&host) else { continue };
+        let head = format!(
+            "POST /app HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {}\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000000\r\n\r\n{{",
+            a.token
+        );
+        if s.write_all(head.as_bytes()).is_ok() {
+            conns.push(s);
+        }
+    }
+    let start = Instant::now();
+    while start.elapsed() < how_long {
+        std::thread::sleep(Duration::from_millis(500));
+        conns.retain_mut(|s| s.write_all(b" ").is_ok());
+    }
+    vec![format!(
+        "{} of {n} still open after {} s",
+        conns.len(),
+        how_long.as_secs()
+    )]
+}
+
+fn ndjson(size: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size + 200);
+    let mut i = 0u64;
+    while out.len() < size {
+        writeln!(
+            out,
+            "{{\"message\":\"abuse line {i} with some padding to look like a log line\",\"level\":\"info\",\"n\":{i}}}"
+        )
+        .expect("vec write");
+        i += 1;
+    }
+    let cut = out[..size].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    out.truncate(cut);
+    out
+}
+
+fn gzip_zeros(n: usize) -> Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..n / zeros.len() {
+        enc.write_all(&zeros)?;
+    }
+    Ok(enc.finish()?)
+}
+
+fn rss_mib(pid: u32, field: &str) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(field)?
+                .trim_start_matches(':')
+                .trim()
+                .strip_suffix(" kB")?
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("no {field} in /proc/{pid}/status"))?;
+    Ok(kib / 1024.0)
+}
+
+fn count(answers: Vec<String>) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for a in answers {
+        *m.entry(a).or_default() += 1;
+    }
+    m
+}
+
+fn summary(m: &BTreeMap<String, usize>) -> String {
+    m.iter()
+        .map(|(k, n)| format!("{n}× {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
