@@ -132,7 +132,12 @@ fn main() -> Result<()> {
                 max_buffered: max_buffered_mib.max(1) << 20,
                 max_decoding: max_decoding.unwrap_or(Settings::default().max_decoding).max(1),
             };
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            // Decoding and folder writes run on the blocking pool: a few threads suffice, and
+            // each extra thread would hold its own allocator arena (RSS).
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .max_blocking_threads(settings.max_decoding + 4)
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
                 let store = match s3_bucket {
                     Some(bucket) => {
