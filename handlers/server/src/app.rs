@@ -83,6 +83,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         return busy("too many deliveries at once, retry later");
     };
     let (parts, body) = req.into_parts();
+    let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
     let max = state.config.limits.max_body;
     let declared = parts
         .headers
@@ -109,13 +110,8 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
     };
     let received_at = now();
-    let Ok(_decoding) = state.decoding.acquire().await else {
-        return busy("shutting down");
-    };
     let wire = bytes.as_ref().map_or(0, |b| b.len());
-    // Decoding is CPU-bound (up to `max_decompressed` inflated): on a blocking thread, so the
-    // async workers keep reading other bodies meanwhile.
-    let decided = tokio::task::spawn_blocking({
+    let decide = {
         let state = Arc::clone(&state);
         move || {
             let request = drain_core::Request {
@@ -126,17 +122,29 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             };
             handle(&state.config, &request, received_at)
         }
-    })
-    .await;
-    drop(_decoding);
-    match decided {
-        Ok(plan) => carry_out(&state, plan, wire, started).await,
-        Err(e) => {
-            tracing::error!(error = %e, "decoding failed");
-            text(500, "internal error")
+    };
+    // A small plain body is decoded right here (well under a millisecond). A large or compressed
+    // one (up to `max_decompressed` inflated) goes to the blocking pool, `max_decoding` at a time,
+    // so the async workers keep reading other bodies meanwhile.
+    let plan = if wire <= INLINE_DECODE && !compressed {
+        decide()
+    } else {
+        let Ok(_decoding) = state.decoding.acquire().await else {
+            return busy("shutting down");
+        };
+        match tokio::task::spawn_blocking(decide).await {
+            Ok(plan) => plan,
+            Err(e) => {
+                tracing::error!(error = %e, "decoding failed");
+                return text(500, "internal error");
+            }
         }
-    }
+    };
+    carry_out(&state, plan, wire, started).await
 }
+
+/// Plain bodies up to this size are decoded on the async worker that read them.
+const INLINE_DECODE: usize = 256 << 10;
 
 /// How far past the limit a body is still read (and thrown away) so that the sender sees the
 /// 413 instead of a reset connection; beyond it the connection is cut.
@@ -170,9 +178,10 @@ async fn read_body<'a>(
             .and_then(|n| state.buffered.try_acquire_many(n).ok())
     };
     let first = declared.map_or(64 << 10, |n| n.min(max as u64) as usize);
-    let Some(mut held) = reserve(first) else {
+    let Some(permit) = reserve(first) else {
         return Ok(Read::OverBudget);
     };
+    let mut held = Some(permit);
     let mut buf: Vec<u8> = Vec::with_capacity(first);
     let mut total = 0usize;
     while let Some(frame) = body.frame().await {
@@ -182,7 +191,7 @@ async fn read_body<'a>(
             let needed = buf.len() + data.len();
             if needed > buf.capacity() {
                 let target = needed.max(buf.capacity() * 2).min(max);
-                let Some(more) = reserve(target - buf.capacity()) else {
+                let (Some(held), Some(more)) = (held.as_mut(), reserve(target - buf.capacity())) else {
                     return Ok(Read::OverBudget);
                 };
                 held.merge(more);
@@ -191,12 +200,14 @@ async fn read_body<'a>(
             buf.extend_from_slice(&data);
         } else if total > max + DISCARD_LIMIT {
             break;
+        } else if held.is_some() {
+            // Past the limit: what was kept is freed now, the rest is only counted.
+            (buf, held) = (Vec::new(), None);
         }
     }
-    Ok(if total <= max {
-        Read::Complete(Bytes::from(buf), held)
-    } else {
-        Read::TooLarge
+    Ok(match held {
+        Some(held) if total <= max => Read::Complete(Bytes::from(buf), held),
+        _ => Read::TooLarge,
     })
 }
 
