@@ -137,7 +137,7 @@ fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             Ok::<_, Rejection>(())
         })?;
     } else {
-        let text = String::from_utf8_lossy(&decoded);
+        let text = crate::output::lossy(&decoded);
         for (n, line) in northflank_text::lines(&text) {
             let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
             let written: Result<(), Infallible> = batch.event(Some(l.timestamp), |out: &mut Line<'_>| {

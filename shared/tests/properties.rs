@@ -142,6 +142,18 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
+    fn json_strings_are_escaped_exactly_as_serde_json_does(s in "(?s).{0,40}", ctl in prop::collection::vec(0u8..0x20, 0..4)) {
+        let mut text = s.clone();
+        for c in ctl {
+            text.push(char::from(c));
+            text.push_str("\"\\é");
+        }
+        let mut ours = Vec::new();
+        drain_core::output::write_json_str(&mut ours, &text);
+        prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&text).unwrap());
+    }
+
+    #[test]
     fn no_bytes_panic_and_the_plan_is_deterministic(
         body in prop::collection::vec(any::<u8>(), 0..600),
         path in prop::sample::select(vec!["/v", "/app", "/nf", "/lp", "/", "/healthz", "/x"]),

@@ -15,6 +15,10 @@ use drain_core::Config;
 use drain_s3::S3Store;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 pub struct State {
     config: Config,
@@ -22,11 +26,21 @@ pub struct State {
     store_timeout: Duration,
 }
 
-/// `RUST_LOG` (default `info`), with the crates that log raw requests capped at `debug` whatever it
-/// asks: at `trace`, `lambda_runtime` logs each raw event, `Authorization` headers included, and the
-/// AWS SDK its signed requests.
-fn log_filter() -> tracing_subscriber::EnvFilter {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+/// `RUST_LOG` (default `info`; `Targets` syntax: `level` or `target=level`, comma-separated), with
+/// the crates that log raw requests capped at `debug` whatever it asks: at `trace`,
+/// `lambda_runtime` logs each raw event, `Authorization` headers included, and the AWS SDK its
+/// signed requests. (`Targets` rather than `EnvFilter`: no regex engine in the binary.)
+fn log_filter() -> Targets {
+    let mut filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|s| s.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
+    let most = filter
+        .iter()
+        .map(|(_, level)| level)
+        .chain(filter.default_level())
+        .max()
+        .unwrap_or(LevelFilter::INFO);
     for target in [
         "lambda_runtime",
         "lambda_http",
@@ -38,13 +52,7 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
         "hyper_util",
         "h2",
     ] {
-        let level = std::cmp::min(
-            filter
-                .max_level_hint()
-                .unwrap_or(tracing::level_filters::LevelFilter::INFO),
-            tracing::level_filters::LevelFilter::DEBUG,
-        );
-        filter = filter.add_directive(format!("{target}={level}").parse().expect("valid directive"));
+        filter = filter.with_target(target, std::cmp::min(most, LevelFilter::DEBUG));
     }
     filter
 }
@@ -52,11 +60,14 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let started = Instant::now();
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(log_filter())
-        .without_time()
-        .with_target(false)
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .without_time()
+                .with_target(false),
+        )
+        .with(log_filter())
         .init();
     let text = std::env::var("DRAIN_CONFIG").map_err(|_| "DRAIN_CONFIG is not set: it holds the drain TOML config")?;
     let config = Config::parse(&text, &|name| std::env::var(name).ok())

@@ -213,7 +213,7 @@ impl<'a> MsgpackValue<'a> {
             Marker::Str32 => self.payload(4),
             _ => return None,
         };
-        Some(String::from_utf8_lossy(bytes))
+        Some(crate::output::lossy(bytes))
     }
 
     /// The payload of a str/bin/ext value after its length bytes.
@@ -320,7 +320,7 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 Marker::Str16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
-            write_json_str(out, &String::from_utf8_lossy(r.take(n as usize)?));
+            write_json_str(out, &crate::output::lossy(r.take(n as usize)?));
         }
         m @ (Marker::Bin8 | Marker::Bin16 | Marker::Bin32) => {
             let n = match m {

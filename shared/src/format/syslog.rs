@@ -2,6 +2,8 @@
 //! Hand-written: the maintained parsers on crates.io (syslog_loose, syslog_rfc5424) either
 //! guess at the format or reject Heroku's frames, and this grammar is small.
 
+use std::borrow::Cow;
+
 use crate::timestamp::Timestamp;
 
 /// One parsed message, borrowing from the frame.
@@ -16,7 +18,7 @@ pub struct Message<'a> {
     pub msgid: Option<&'a str>,
     /// `(SD-ID, [(PARAM-NAME, PARAM-VALUE with escapes undone)])`
     pub structured_data: Vec<SdElement<'a>>,
-    pub msg: String,
+    pub msg: Cow<'a, str>,
 }
 
 /// One SD-ELEMENT: its SD-ID and its parameters, escapes undone.
@@ -90,7 +92,7 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
         procid,
         msgid,
         structured_data,
-        msg: String::from_utf8_lossy(rest).into_owned(),
+        msg: crate::output::lossy(rest),
     })
 }
 
