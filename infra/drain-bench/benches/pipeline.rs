@@ -36,9 +36,10 @@ fn bench(c: &mut Criterion) {
     }
     let floor = vercel(1 << 20);
     g.throughput(Throughput::Bytes(floor.body.len() as u64));
-    g.bench_function("floor_gzip_level6_vercel_1MiB", |b| {
+    let level = drain_core::config::DEFAULT_GZIP_LEVEL;
+    g.bench_function(format!("floor_gzip_level{level}_vercel_1MiB"), |b| {
         b.iter(|| {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
             e.write_all(&floor.body).expect("memory");
             e.finish().expect("memory")
         })

@@ -142,14 +142,20 @@ fn naive(case: &drain_bench::Case, level: u32) -> Vec<u8> {
             for line in std::str::from_utf8(&case.body).expect("utf-8").lines() {
                 let mut parts = line.splitn(3, ' ');
                 let (ts, stream, rest) = (parts.next(), parts.next(), parts.next().unwrap_or(""));
-                let message = rest.strip_prefix("F ").or_else(|| rest.strip_prefix("P ")).unwrap_or(rest);
+                let message = rest
+                    .strip_prefix("F ")
+                    .or_else(|| rest.strip_prefix("P "))
+                    .unwrap_or(rest);
                 events.push(json!({"dt": ts, "stream": stream, "message": message}));
             }
         }
         "logplex frames" => {
             let mut rest = &case.body[..];
             while let Some(space) = rest.iter().position(|&b| b == b' ') {
-                let len: usize = std::str::from_utf8(&rest[..space]).expect("digits").parse().expect("length");
+                let len: usize = std::str::from_utf8(&rest[..space])
+                    .expect("digits")
+                    .parse()
+                    .expect("length");
                 let frame = std::str::from_utf8(&rest[space + 1..space + 1 + len]).expect("utf-8");
                 rest = &rest[space + 1 + len..];
                 let p: Vec<&str> = frame.trim_end().splitn(7, ' ').collect();
