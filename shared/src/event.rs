@@ -73,32 +73,33 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
     let level_at = find("level");
     let level_is_str = level_at.is_some_and(|i| fields[i].1.as_str().is_some());
 
-    let mut actions: Vec<Action> = Vec::with_capacity(fields.len());
-    let mut all_keep = true;
-    for (i, (k, _)) in fields.iter().enumerate() {
-        let k = k.as_ref();
-        let action = match k {
-            "dt" if rules == Rules::BetterStack && Some(i) == time_field => {
-                if dt.is_some() {
-                    Action::Drop
-                } else {
-                    Action::DtRaw
-                }
+    // What becomes of each sender field; decided again while writing rather than kept in a
+    // per-event vector (renames, the only case that allocates, are rare).
+    let action = |i: usize, k: &str| match k {
+        "dt" if rules == Rules::BetterStack && Some(i) == time_field => {
+            if dt.is_some() {
+                Action::Drop
+            } else {
+                Action::DtRaw
             }
-            "message" if Some(i) == message_at && message_str.is_some() => {
-                if stripped.is_some() {
-                    Action::Drop
-                } else {
-                    Action::Keep
-                }
+        }
+        "message" if Some(i) == message_at && message_str.is_some() => {
+            if stripped.is_some() {
+                Action::Drop
+            } else {
+                Action::Keep
             }
-            "level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
-            k if RESERVED.contains(&k) => Action::Rename(free_name(k, fields)),
-            _ => Action::Keep,
-        };
-        all_keep &= matches!(action, Action::Keep);
-        actions.push(action);
-    }
+        }
+        "level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
+        k if RESERVED.contains(&k) => Action::Rename(free_name(k, fields)),
+        _ => Action::Keep,
+    };
+    let all_keep = || {
+        fields
+            .iter()
+            .enumerate()
+            .all(|(i, (k, _))| matches!(action(i, k.as_ref()), Action::Keep))
+    };
 
     let written: Result<(), Infallible> = batch.event(dt, |line: &mut Line<'_>| {
         // `message`, when it isn't among the kept sender fields.
@@ -119,21 +120,20 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
         }
         line.common();
         match splice {
-            Some(inner) if all_keep => {
+            Some(inner) if all_keep() => {
                 if !inner.is_empty() {
                     line.out.push(b',');
                     write_json_raw(line.out, inner);
                 }
             }
             _ => {
-                for ((k, v), action) in fields.iter().zip(&actions) {
-                    let name = match action {
-                        Action::Keep => k.as_ref(),
-                        Action::Rename(n) => n.as_str(),
-                        Action::DtRaw => "dt_raw",
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    match action(i, k.as_ref()) {
+                        Action::Keep => line.key(k.as_ref()),
+                        Action::Rename(n) => line.key(&n),
+                        Action::DtRaw => line.key("dt_raw"),
                         Action::Drop => continue,
-                    };
-                    line.key(name);
+                    }
                     v.write_json(line.out);
                 }
             }

@@ -166,8 +166,8 @@ fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
     let mut batch = d.batch();
     if msgpack {
-        msgpack::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::BetterStack, &ev.fields, None);
+        msgpack::for_each_event(&decoded, |fields| {
+            write_event(&mut batch, Rules::BetterStack, fields, None);
             Ok::<_, Rejection>(())
         })?;
     } else {

@@ -15,10 +15,8 @@ use crate::timestamp::Timestamp;
 /// How deep arrays and maps may nest, as serde_json allows.
 const MAX_DEPTH: usize = 128;
 
-/// One event: its top-level fields, each value still encoded.
-pub struct MsgpackEvent<'a> {
-    pub fields: Vec<(Cow<'a, str>, MsgpackValue<'a>)>,
-}
+/// One event's top-level fields, each value still encoded.
+pub type Fields<'a> = [(Cow<'a, str>, MsgpackValue<'a>)];
 
 /// One encoded value, exactly its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -28,9 +26,11 @@ pub struct MsgpackValue<'a>(pub &'a [u8]);
 /// after another.
 pub fn for_each_event<'a, E: From<DecodeError>>(
     body: &'a [u8],
-    mut f: impl FnMut(MsgpackEvent<'a>) -> Result<(), E>,
+    mut f: impl FnMut(&Fields<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut r = Reader { buf: body, pos: 0 };
+    // One vector for every event's fields, cleared between events.
+    let mut fields = Vec::new();
     while r.pos < body.len() {
         let at = r.pos;
         match r.marker()? {
@@ -38,12 +38,14 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
                 r.pos = at;
                 let n = r.array_len()?;
                 for _ in 0..n {
-                    f(r.event()?)?;
+                    r.event(&mut fields)?;
+                    f(&fields)?;
                 }
             }
             _ => {
                 r.pos = at;
-                f(r.event()?)?;
+                r.event(&mut fields)?;
+                f(&fields)?;
             }
         }
     }
@@ -89,7 +91,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A map at the top of an event.
-    fn event(&mut self) -> Result<MsgpackEvent<'a>, DecodeError> {
+    fn event(&mut self, fields: &mut Vec<(Cow<'a, str>, MsgpackValue<'a>)>) -> Result<(), DecodeError> {
         let at = self.pos;
         let n = match self.marker()? {
             Marker::FixMap(n) => u64::from(n),
@@ -102,7 +104,7 @@ impl<'a> Reader<'a> {
                 })
             }
         };
-        let mut fields = Vec::with_capacity(n.min(64) as usize);
+        fields.clear();
         for _ in 0..n {
             let key_at = self.pos;
             self.skip(0)?;
@@ -114,20 +116,23 @@ impl<'a> Reader<'a> {
             self.skip(0)?;
             fields.push((key, MsgpackValue(&self.buf[value_at..self.pos])));
         }
-        Ok(MsgpackEvent { fields })
+        Ok(())
     }
 
     /// Moves past one map key, which must be a scalar: JSON has only string keys, and writing a
     /// nested key as text would escape it again at every level (exponential output).
     fn key(&mut self, depth: usize) -> Result<(), DecodeError> {
         let at = self.pos;
+        let scalar = self.buf.get(at).is_some_and(|&b| is_scalar_key(Marker::from_u8(b)));
         self.skip(depth)?;
-        key_text(&self.buf[at..self.pos])
-            .map(|_| ())
-            .ok_or_else(|| DecodeError::Msgpack {
+        if scalar {
+            Ok(())
+        } else {
+            Err(DecodeError::Msgpack {
                 offset: at,
                 what: "a map key must be a string, number, boolean or nil".into(),
             })
+        }
     }
 
     /// Moves past one value, checking that it is whole and not nested too deep.
@@ -185,12 +190,7 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
     if let Some(s) = v.str() {
         return Some(s);
     }
-    let m = Marker::from_u8(*encoded.first()?);
-    let scalar = is_integer(m)
-        || matches!(
-            m,
-            Marker::F32 | Marker::F64 | Marker::Null | Marker::True | Marker::False
-        );
+    let scalar = is_scalar_key(Marker::from_u8(*encoded.first()?));
     if !scalar {
         return None;
     }
@@ -220,6 +220,24 @@ impl<'a> MsgpackValue<'a> {
     fn payload(&self, len_bytes: usize) -> &'a [u8] {
         &self.0[1 + len_bytes..]
     }
+}
+
+/// Whether a value with this marker can be a map key: a string or a scalar (written as its
+/// JSON text), never a container, bin or ext.
+fn is_scalar_key(m: Marker) -> bool {
+    is_integer(m)
+        || matches!(
+            m,
+            Marker::FixStr(_)
+                | Marker::Str8
+                | Marker::Str16
+                | Marker::Str32
+                | Marker::F32
+                | Marker::F64
+                | Marker::Null
+                | Marker::True
+                | Marker::False
+        )
 }
 
 fn is_integer(m: Marker) -> bool {
