@@ -186,16 +186,56 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut start = 0;
-    let mut i = 0;
+    let (start, _) = escape::<false>(out, bytes, 0, 0);
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Bytes meant as UTF-8 text (a MessagePack string), written as `write_json_str` writes their
+/// text, invalid sequences replaced with U+FFFD. The escape scan checks for ASCII in the same
+/// pass, so only text with other characters is validated separately, from its first one on.
+pub fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mark = out.len();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let (mut start, at) = escape::<true>(out, bytes, 0, 0);
+    if at < bytes.len() {
+        // An ASCII prefix ends on a character boundary, so the rest decides validity.
+        if std::str::from_utf8(&bytes[at..]).is_err() {
+            out.truncate(mark);
+            return write_json_str(out, &String::from_utf8_lossy(bytes));
+        }
+        start = escape::<false>(out, bytes, start, at).0;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+/// Escapes `bytes[i..]` into `out`, where `bytes[start..i]` is a pending run with nothing to
+/// escape. Returns the pending run's start and where the scan stopped: the end, or with
+/// `STOP_AT_NON_ASCII` the first byte at or above 0x80.
+#[inline(always)]
+fn escape<const STOP_AT_NON_ASCII: bool>(
+    out: &mut Vec<u8>,
+    bytes: &[u8],
+    mut start: usize,
+    mut i: usize,
+) -> (usize, usize) {
     while i < bytes.len() {
-        while i + 8 <= bytes.len() && !needs_escape(u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"))) {
+        while let Some(word) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            if needs_escape(w) || (STOP_AT_NON_ASCII && w & HIGH != 0) {
+                break;
+            }
             i += 8;
         }
         // The word with something to escape, or the last few bytes, one by one.
         let end = (i + 8).min(bytes.len());
         while i < end {
             let b = bytes[i];
+            if STOP_AT_NON_ASCII && b >= 0x80 {
+                return (start, i);
+            }
             if ESCAPE[usize::from(b)] {
                 out.extend_from_slice(&bytes[start..i]);
                 write_escape(out, b);
@@ -204,9 +244,10 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
             i += 1;
         }
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    (start, i)
 }
+
+const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The bytes JSON requires escaped in a string: control characters, `"` and `\\`.
 static ESCAPE: [bool; 256] = {
@@ -244,7 +285,6 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
 #[inline]
 fn needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     let control = w.wrapping_sub(ONES * 0x20) & !w;
     let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
     let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'\\')));

@@ -154,6 +154,17 @@ proptest! {
     }
 
     #[test]
+    fn json_bytes_are_written_as_their_lossy_text(s in "(?s).{0,40}", cut in any::<prop::sample::Index>(), junk in prop::collection::vec(any::<u8>(), 0..12)) {
+        // Valid text, text cut inside a character, and text followed by arbitrary bytes.
+        let at = cut.index(s.len() + 1);
+        for bytes in [s.as_bytes().to_vec(), s.as_bytes()[..at].to_vec(), [s.as_bytes(), &junk].concat()] {
+            let mut ours = Vec::new();
+            drain_core::output::write_json_bytes(&mut ours, &bytes);
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&String::from_utf8_lossy(&bytes)).unwrap());
+        }
+    }
+
+    #[test]
     fn no_bytes_panic_and_the_plan_is_deterministic(
         body in prop::collection::vec(any::<u8>(), 0..600),
         path in prop::sample::select(vec!["/v", "/app", "/nf", "/lp", "/", "/healthz", "/x"]),

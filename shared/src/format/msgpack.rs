@@ -9,7 +9,7 @@ use rmp::Marker;
 
 use crate::error::DecodeError;
 use crate::event::FieldValue;
-use crate::output::write_json_str;
+use crate::output::{write_json_bytes, write_json_str};
 use crate::timestamp::Timestamp;
 
 /// How deep arrays and maps may nest, as serde_json allows.
@@ -206,14 +206,33 @@ impl<'a> MsgpackValue<'a> {
 
     /// The value when it is a string (invalid UTF-8 replaced).
     fn str(self) -> Option<Cow<'a, str>> {
-        let bytes = match self.parts().0 {
+        self.str_bytes().map(crate::output::lossy)
+    }
+
+    /// A string's bytes, not yet checked for UTF-8.
+    fn str_bytes(self) -> Option<&'a [u8]> {
+        Some(match self.parts().0 {
             Marker::FixStr(_) => self.payload(0),
             Marker::Str8 => self.payload(1),
             Marker::Str16 => self.payload(2),
             Marker::Str32 => self.payload(4),
             _ => return None,
-        };
-        Some(crate::output::lossy(bytes))
+        })
+    }
+
+    /// The value when it is an integer.
+    fn integer(self) -> Option<i128> {
+        let (m, rest) = self.parts();
+        Some(match m {
+            Marker::FixPos(n) => n.into(),
+            Marker::FixNeg(n) => n.into(),
+            Marker::U8 | Marker::U16 | Marker::U32 | Marker::U64 => be(rest).into(),
+            Marker::I8 => i64::from(rest[0] as i8).into(),
+            Marker::I16 => i64::from(be(rest) as u16 as i16).into(),
+            Marker::I32 => i64::from(be(rest) as u32 as i32).into(),
+            Marker::I64 => (be(rest) as i64).into(),
+            _ => return None,
+        })
     }
 
     /// The payload of a str/bin/ext value after its length bytes.
@@ -289,15 +308,7 @@ impl FieldValue for MsgpackValue<'_> {
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),
-            m if is_integer(m) => {
-                let mut out = Vec::new();
-                self.write_json(&mut out);
-                std::str::from_utf8(&out)
-                    .ok()?
-                    .parse::<i128>()
-                    .ok()
-                    .and_then(Timestamp::from_unix_integer)
-            }
+            m if is_integer(m) => self.integer().and_then(Timestamp::from_unix_integer),
             _ => None,
         }
     }
@@ -311,24 +322,20 @@ impl FieldValue for MsgpackValue<'_> {
 }
 
 fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    let num = |out: &mut Vec<u8>, v: &dyn std::fmt::Display| {
-        use std::io::Write;
-        let _ = write!(out, "{v}");
-    };
     match r.marker()? {
         Marker::Null => out.extend_from_slice(b"null"),
         Marker::True => out.extend_from_slice(b"true"),
         Marker::False => out.extend_from_slice(b"false"),
-        Marker::FixPos(n) => num(out, &n),
-        Marker::FixNeg(n) => num(out, &n),
-        Marker::U8 => num(out, &r.uint(1)?),
-        Marker::U16 => num(out, &r.uint(2)?),
-        Marker::U32 => num(out, &r.uint(4)?),
-        Marker::U64 => num(out, &r.uint(8)?),
-        Marker::I8 => num(out, &(r.uint(1)? as u8 as i8)),
-        Marker::I16 => num(out, &(r.uint(2)? as u16 as i16)),
-        Marker::I32 => num(out, &(r.uint(4)? as u32 as i32)),
-        Marker::I64 => num(out, &(r.uint(8)? as i64)),
+        Marker::FixPos(n) => num(out, n),
+        Marker::FixNeg(n) => num(out, n),
+        Marker::U8 => num(out, r.uint(1)?),
+        Marker::U16 => num(out, r.uint(2)?),
+        Marker::U32 => num(out, r.uint(4)?),
+        Marker::U64 => num(out, r.uint(8)?),
+        Marker::I8 => num(out, r.uint(1)? as u8 as i8),
+        Marker::I16 => num(out, r.uint(2)? as u16 as i16),
+        Marker::I32 => num(out, r.uint(4)? as u32 as i32),
+        Marker::I64 => num(out, r.uint(8)? as i64),
         Marker::F32 => serde_json::to_writer(&mut *out, &f32::from_bits(r.uint(4)? as u32)).expect("writing to memory"),
         Marker::F64 => float(out, f64::from_bits(r.uint(8)?)),
         m @ (Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32) => {
@@ -338,7 +345,7 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 Marker::Str16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
-            write_json_str(out, &crate::output::lossy(r.take(n as usize)?));
+            write_json_bytes(out, r.take(n as usize)?);
         }
         m @ (Marker::Bin8 | Marker::Bin16 | Marker::Bin32) => {
             let n = match m {
@@ -378,7 +385,14 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 }
                 let key_at = r.pos;
                 r.skip(0)?;
-                let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_else(|| {
+                let key = &r.buf[key_at..r.pos];
+                if let Some(text) = MsgpackValue(key).str_bytes() {
+                    write_json_bytes(out, text);
+                    out.push(b':');
+                    transcode(r, out)?;
+                    continue;
+                }
+                let key = key_text(key).unwrap_or_else(|| {
                     let mut text = Vec::new();
                     let _ = transcode(
                         &mut Reader {
@@ -425,7 +439,7 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 }
                 None => {
                     out.extend_from_slice(b"{\"ext_type\":");
-                    num(out, &ty);
+                    num(out, ty);
                     out.extend_from_slice(b",\"data\":\"");
                     out.extend_from_slice(STANDARD.encode(data).as_bytes());
                     out.extend_from_slice(b"\"}");
@@ -435,6 +449,11 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
         Marker::Reserved => return Err(r.fail("reserved marker 0xc1")),
     }
     Ok(())
+}
+
+/// An integer as JSON text.
+fn num(out: &mut Vec<u8>, v: impl itoa::Integer) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// JSON has no NaN or infinity: those become `null`.
