@@ -42,13 +42,13 @@ enum Action {
 
 /// Writes one event. `splice` is the sender's object text between its braces, when the format
 /// can give it: if no field needs renaming, it is copied as is instead of field by field.
-pub fn write_event<K: AsRef<str>, V: FieldValue>(
+pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     batch: &mut Batch<'_>,
     rules: Rules,
     fields: &[(K, V)],
     splice: Option<&[u8]>,
 ) {
-    let find = |name: &str| fields.iter().position(|(k, _)| k.as_ref() == name);
+    let find = |name: &str| fields.iter().position(|(k, _)| k.as_ref() == name.as_bytes());
     let time_field = match rules {
         Rules::Vercel => find("timestamp"),
         Rules::Northflank => find("timestamp").or_else(|| find("date")),
@@ -75,23 +75,23 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
 
     // What becomes of each sender field; decided again while writing rather than kept in a
     // per-event vector (renames, the only case that allocates, are rare).
-    let action = |i: usize, k: &str| match k {
-        "dt" if rules == Rules::BetterStack && Some(i) == time_field => {
+    let action = |i: usize, k: &[u8]| match k {
+        b"dt" if rules == Rules::BetterStack && Some(i) == time_field => {
             if dt.is_some() {
                 Action::Drop
             } else {
                 Action::DtRaw
             }
         }
-        "message" if Some(i) == message_at && message_str.is_some() => {
+        b"message" if Some(i) == message_at && message_str.is_some() => {
             if stripped.is_some() {
                 Action::Drop
             } else {
                 Action::Keep
             }
         }
-        "level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
-        k if RESERVED.contains(&k) => Action::Rename(free_name(k, fields)),
+        b"level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
+        k if RESERVED.iter().any(|r| r.as_bytes() == k) => Action::Rename(free_name(k, fields)),
         _ => Action::Keep,
     };
     let all_keep = || {
@@ -130,8 +130,8 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
                 for (i, (k, v)) in fields.iter().enumerate() {
                     match action(i, k.as_ref()) {
                         Action::Keep => line.key(k.as_ref()),
-                        Action::Rename(n) => line.key(&n),
-                        Action::DtRaw => line.key("dt_raw"),
+                        Action::Rename(n) => line.key(n.as_bytes()),
+                        Action::DtRaw => line.key(b"dt_raw"),
                         Action::Drop => continue,
                     }
                     v.write_json(line.out);
@@ -144,9 +144,9 @@ pub fn write_event<K: AsRef<str>, V: FieldValue>(
 }
 
 /// `_name`, with more underscores while the sender already uses that name too.
-fn free_name<K: AsRef<str>, V>(name: &str, fields: &[(K, V)]) -> String {
-    let mut candidate = format!("_{name}");
-    while fields.iter().any(|(k, _)| k.as_ref() == candidate) {
+fn free_name<K: AsRef<[u8]>, V>(name: &[u8], fields: &[(K, V)]) -> String {
+    let mut candidate = format!("_{}", String::from_utf8_lossy(name));
+    while fields.iter().any(|(k, _)| k.as_ref() == candidate.as_bytes()) {
         candidate.insert(0, '_');
     }
     candidate

@@ -58,15 +58,15 @@ impl Line<'_> {
         self.out.extend_from_slice(self.common);
     }
 
-    /// `,"name":` with `name` escaped as JSON.
-    pub fn key(&mut self, name: &str) {
+    /// `,"name":` with `name` written as a JSON string (its lossy text if it isn't UTF-8).
+    pub fn key(&mut self, name: &[u8]) {
         self.out.push(b',');
-        write_json_str(self.out, name);
+        write_json_bytes(self.out, name);
         self.out.push(b':');
     }
 
     pub fn str_field(&mut self, name: &str, value: &str) {
-        self.key(name);
+        self.key(name.as_bytes());
         write_json_str(self.out, value);
     }
 }

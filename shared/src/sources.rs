@@ -216,7 +216,7 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
                 }
             }
             if !m.structured_data.is_empty() {
-                out.key("structured_data");
+                out.key(b"structured_data");
                 out.out.push(b'{');
                 for (i, (id, params)) in m.structured_data.iter().enumerate() {
                     if i > 0 {

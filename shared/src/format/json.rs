@@ -23,9 +23,9 @@ pub struct JsonEvent<'a> {
 #[derive(Debug)]
 pub struct Key<'a>(pub Cow<'a, str>);
 
-impl AsRef<str> for Key<'_> {
-    fn as_ref(&self) -> &str {
-        &self.0
+impl AsRef<[u8]> for Key<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

@@ -9,14 +9,15 @@ use rmp::Marker;
 
 use crate::error::DecodeError;
 use crate::event::FieldValue;
-use crate::output::{write_json_bytes, write_json_str};
+use crate::output::write_json_bytes;
 use crate::timestamp::Timestamp;
 
 /// How deep arrays and maps may nest, as serde_json allows.
 const MAX_DEPTH: usize = 128;
 
-/// One event's top-level fields, each value still encoded.
-pub type Fields<'a> = [(Cow<'a, str>, MsgpackValue<'a>)];
+/// One event's top-level fields: each name as its bytes (a string's, not yet checked for UTF-8,
+/// or a scalar key's JSON text), each value still encoded.
+pub type Fields<'a> = [(Cow<'a, [u8]>, MsgpackValue<'a>)];
 
 /// One encoded value, exactly its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +92,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A map at the top of an event.
-    fn event(&mut self, fields: &mut Vec<(Cow<'a, str>, MsgpackValue<'a>)>) -> Result<(), DecodeError> {
+    fn event(&mut self, fields: &mut Vec<(Cow<'a, [u8]>, MsgpackValue<'a>)>) -> Result<(), DecodeError> {
         let at = self.pos;
         let n = match self.marker()? {
             Marker::FixMap(n) => u64::from(n),
@@ -183,12 +184,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// A map key as a field name: strings as they are; integers, floats, booleans and nil as their
-/// JSON text; `None` for containers, bin and ext. Only scalars are ever transcoded here.
-fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
+/// A map key as a field name: a string's bytes as they are; integers, floats, booleans and nil
+/// as their JSON text; `None` for containers, bin and ext. Only scalars are ever transcoded here.
+fn key_text(encoded: &[u8]) -> Option<Cow<'_, [u8]>> {
     let v = MsgpackValue(encoded);
-    if let Some(s) = v.str() {
-        return Some(s);
+    if let Some(s) = v.str_bytes() {
+        return Some(Cow::Borrowed(s));
     }
     let scalar = is_scalar_key(Marker::from_u8(*encoded.first()?));
     if !scalar {
@@ -196,7 +197,7 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, str>> {
     }
     let mut out = Vec::new();
     v.write_json(&mut out);
-    Some(Cow::Owned(String::from_utf8(out).expect("ASCII")))
+    Some(Cow::Owned(out))
 }
 
 impl<'a> MsgpackValue<'a> {
@@ -385,25 +386,9 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 }
                 let key_at = r.pos;
                 r.skip(0)?;
-                let key = &r.buf[key_at..r.pos];
-                if let Some(text) = MsgpackValue(key).str_bytes() {
-                    write_json_bytes(out, text);
-                    out.push(b':');
-                    transcode(r, out)?;
-                    continue;
-                }
-                let key = key_text(key).unwrap_or_else(|| {
-                    let mut text = Vec::new();
-                    let _ = transcode(
-                        &mut Reader {
-                            buf: &r.buf[key_at..r.pos],
-                            pos: 0,
-                        },
-                        &mut text,
-                    );
-                    Cow::Owned(String::from_utf8_lossy(&text).into_owned())
-                });
-                write_json_str(out, &key);
+                // Keys were checked to be scalars when the event was read.
+                let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_default();
+                write_json_bytes(out, &key);
                 out.push(b':');
                 transcode(r, out)?;
             }
