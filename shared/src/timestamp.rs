@@ -1,17 +1,32 @@
 //! Instants as the senders write them, and as drain writes them back (RFC 3339, UTC, AutoSi).
 
 use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
-/// An instant in UTC with nanosecond precision.
+const NANOS_PER_SEC: i128 = 1_000_000_000;
+/// 0000-01-01T00:00:00Z and 10000-01-01T00:00:00Z in Unix seconds: the years drain writes.
+const FIRST_SEC: i64 = -62_167_219_200;
+const END_SEC: i64 = 253_402_300_800;
+/// The Julian day of 1970-01-01.
+const EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
+/// An instant in UTC with nanosecond precision, kept as Unix seconds and the nanoseconds past
+/// them: events are compared and bucketed by hour with integer arithmetic, and the calendar is
+/// worked out only when the instant is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(OffsetDateTime);
+pub struct Timestamp {
+    secs: i64,
+    nanos: u32,
+}
 
 impl Timestamp {
     /// From nanoseconds since the Unix epoch; `None` outside the years 0000–9999.
     pub fn from_unix_nanos(nanos: i128) -> Option<Self> {
-        let t = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
-        (0..=9999).contains(&t.year()).then_some(Self(t))
+        let secs = i64::try_from(nanos.div_euclid(NANOS_PER_SEC)).ok()?;
+        (FIRST_SEC..END_SEC).contains(&secs).then_some(Self {
+            secs,
+            nanos: nanos.rem_euclid(NANOS_PER_SEC) as u32,
+        })
     }
 
     /// From milliseconds since the Unix epoch (what `Date.now()` gives on Workers).
@@ -20,12 +35,12 @@ impl Timestamp {
     }
 
     pub fn unix_nanos(self) -> i128 {
-        self.0.unix_timestamp_nanos()
+        i128::from(self.secs) * NANOS_PER_SEC + i128::from(self.nanos)
     }
 
     /// Whole hours since the epoch: the partition an event belongs to.
     pub fn hour(self) -> i64 {
-        self.0.unix_timestamp().div_euclid(3600)
+        self.secs.div_euclid(3600)
     }
 
     /// An RFC 3339 date-time with any offset, `T`, `t` or a space between date and time.
@@ -110,20 +125,19 @@ impl Timestamp {
     /// Appends the RFC 3339 UTC form with 0, 3, 6 or 9 fractional digits, the fewest that keep
     /// the value exact (chrono's `SecondsFormat::AutoSi`).
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
-        let t = self.0;
-        let (y, mo, d) = (t.year(), u8::from(t.month()), t.day());
-        let (h, mi, s, n) = (t.hour(), t.minute(), t.second(), t.nanosecond());
-        push_num(out, y as u32, 4);
+        let c = self.civil();
+        push_num(out, c.year, 4);
         out.push(b'-');
-        push_num(out, mo.into(), 2);
+        push_num(out, c.month, 2);
         out.push(b'-');
-        push_num(out, d.into(), 2);
+        push_num(out, c.day, 2);
         out.push(b'T');
-        push_num(out, h.into(), 2);
+        push_num(out, c.hour, 2);
         out.push(b':');
-        push_num(out, mi.into(), 2);
+        push_num(out, c.minute, 2);
         out.push(b':');
-        push_num(out, s.into(), 2);
+        push_num(out, c.second, 2);
+        let n = c.nanos;
         if n != 0 {
             out.push(b'.');
             if n % 1_000_000 == 0 {
@@ -145,26 +159,58 @@ impl Timestamp {
 
     /// `YYYY-MM-DD`, `HH` and `YYYYMMDDTHHMMSSZ`: the parts of an object key.
     pub fn key_parts(self) -> (String, String, String) {
-        let t = self.0;
+        let c = self.civil();
         let mut day = Vec::with_capacity(10);
-        push_num(&mut day, t.year() as u32, 4);
+        push_num(&mut day, c.year, 4);
         day.push(b'-');
-        push_num(&mut day, u8::from(t.month()).into(), 2);
+        push_num(&mut day, c.month, 2);
         day.push(b'-');
-        push_num(&mut day, t.day().into(), 2);
+        push_num(&mut day, c.day, 2);
         let mut hour = Vec::with_capacity(2);
-        push_num(&mut hour, t.hour().into(), 2);
+        push_num(&mut hour, c.hour, 2);
         let mut stamp = Vec::with_capacity(16);
-        push_num(&mut stamp, t.year() as u32, 4);
-        push_num(&mut stamp, u8::from(t.month()).into(), 2);
-        push_num(&mut stamp, t.day().into(), 2);
+        push_num(&mut stamp, c.year, 4);
+        push_num(&mut stamp, c.month, 2);
+        push_num(&mut stamp, c.day, 2);
         stamp.push(b'T');
-        push_num(&mut stamp, t.hour().into(), 2);
-        push_num(&mut stamp, t.minute().into(), 2);
-        push_num(&mut stamp, t.second().into(), 2);
+        push_num(&mut stamp, c.hour, 2);
+        push_num(&mut stamp, c.minute, 2);
+        push_num(&mut stamp, c.second, 2);
         stamp.push(b'Z');
         let s = |v: Vec<u8>| String::from_utf8(v).expect("ASCII");
         (s(day), s(hour), s(stamp))
+    }
+}
+
+/// An instant's calendar fields in UTC.
+struct Civil {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+}
+
+impl Timestamp {
+    fn civil(self) -> Civil {
+        let days = self.secs.div_euclid(86_400);
+        let of_day = self.secs.rem_euclid(86_400) as u32;
+        // In range by construction: years 0000-9999 are valid Julian days for `time`.
+        let date = i32::try_from(days + EPOCH_JULIAN_DAY)
+            .ok()
+            .and_then(|jd| Date::from_julian_day(jd).ok())
+            .unwrap_or(Date::MIN);
+        Civil {
+            year: date.year().unsigned_abs(),
+            month: u8::from(date.month()).into(),
+            day: date.day().into(),
+            hour: of_day / 3600,
+            minute: of_day / 60 % 60,
+            second: of_day % 60,
+            nanos: self.nanos,
+        }
     }
 }
 
@@ -221,6 +267,44 @@ mod tests {
         check("18446744073709551615", Some("2554-07-21T23:34:33.709551615Z"));
         check("\"2022-12-31T13:45:59\"", None);
         check("\"2022-13-31T13:45:59Z\"", None);
+    }
+
+    #[test]
+    fn the_years_0000_to_9999_and_no_others() {
+        let first = i128::from(FIRST_SEC) * NANOS_PER_SEC;
+        let end = i128::from(END_SEC) * NANOS_PER_SEC;
+        assert_eq!(Timestamp::from_unix_nanos(first - 1), None);
+        assert_eq!(Timestamp::from_unix_nanos(end), None);
+        let write = |n| Timestamp::from_unix_nanos(n).map(Timestamp::to_rfc3339);
+        assert_eq!(write(first).as_deref(), Some("0000-01-01T00:00:00Z"));
+        assert_eq!(write(end - 1).as_deref(), Some("9999-12-31T23:59:59.999999999Z"));
+    }
+
+    #[test]
+    fn written_as_time_writes_it() {
+        // Every 1,000,003rd second plus a changing fraction, across the whole range.
+        let mut sec = FIRST_SEC;
+        let mut i = 0u32;
+        while sec < END_SEC {
+            let nanos = i128::from(sec) * NANOS_PER_SEC + i128::from(u64::from(i) * 7_919_993 % 1_000_000_000);
+            let ours = Timestamp::from_unix_nanos(nanos).unwrap();
+            let theirs = OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
+            assert_eq!(Timestamp::parse_rfc3339(&ours.to_rfc3339()), Some(ours), "{theirs}");
+            let (day, hour, _) = ours.key_parts();
+            assert_eq!(
+                day,
+                format!(
+                    "{:04}-{:02}-{:02}",
+                    theirs.year(),
+                    u8::from(theirs.month()),
+                    theirs.day()
+                )
+            );
+            assert_eq!(hour, format!("{:02}", theirs.hour()));
+            assert_eq!(ours.hour(), theirs.unix_timestamp().div_euclid(3600));
+            sec += 1_000_003;
+            i += 1;
+        }
     }
 
     #[test]
