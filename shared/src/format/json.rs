@@ -74,9 +74,14 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
     mut f: impl FnMut(JsonEvent<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let first = body.iter().find(|c| !c.is_ascii_whitespace());
-    if first == Some(&b'[') {
-        let mut de = serde_json::Deserializer::from_slice(body);
+    // JSON text is UTF-8 (RFC 8259). Checked once for the whole body, which is much faster than
+    // string by string, and lets serde_json read it as `str` without checking again.
+    let body = std::str::from_utf8(body).map_err(|e| {
+        DecodeError::Json(format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+    })?;
+    let first = body.bytes().find(|c| !c.is_ascii_whitespace());
+    if first == Some(b'[') {
+        let mut de = serde_json::Deserializer::from_str(body);
         let mut failure = None;
         let seed = ArraySeed {
             f: &mut f,
@@ -89,7 +94,7 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
         }
         return parsed.map_err(|e| DecodeError::Json(e.to_string()).into());
     }
-    for item in serde_json::Deserializer::from_slice(body).into_iter::<JsonEvent<'a>>() {
+    for item in serde_json::Deserializer::from_str(body).into_iter::<JsonEvent<'a>>() {
         f(item.map_err(|e| DecodeError::Json(e.to_string()))?)?;
     }
     Ok(())
