@@ -65,9 +65,23 @@ impl Line<'_> {
         self.out.push(b':');
     }
 
-    pub fn str_field(&mut self, name: &str, value: &str) {
-        self.key(name.as_bytes());
+    /// `,"name":"value"` for one of drain's own names, which need no escape.
+    pub fn str_field(&mut self, name: &'static str, value: &str) {
+        self.name(name);
         write_json_str(self.out, value);
+    }
+
+    /// As `str_field`, for a value meant as UTF-8 (its lossy text if it isn't).
+    pub fn bytes_field(&mut self, name: &'static str, value: &[u8]) {
+        self.name(name);
+        write_json_bytes(self.out, value);
+    }
+
+    fn name(&mut self, name: &'static str) {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        self.out.extend_from_slice(b",\"");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
     }
 }
 

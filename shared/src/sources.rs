@@ -195,7 +195,7 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             what,
         })?;
         let written: Result<(), Infallible> = batch.event(m.timestamp, |out: &mut Line<'_>| {
-            out.str_field("message", &m.msg);
+            out.bytes_field("message", m.msg);
             out.str_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
             out.common();
             out.str_field(

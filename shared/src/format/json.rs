@@ -77,7 +77,10 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
     // JSON text is UTF-8 (RFC 8259). Checked once for the whole body, which is much faster than
     // string by string, and lets serde_json read it as `str` without checking again.
     let body = std::str::from_utf8(body).map_err(|e| {
-        DecodeError::Json(format!("the body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+        DecodeError::Json(format!(
+            "the body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
     })?;
     let first = body.bytes().find(|c| !c.is_ascii_whitespace());
     if first == Some(b'[') {

@@ -2,8 +2,6 @@
 //! Hand-written: the maintained parsers on crates.io (syslog_loose, syslog_rfc5424) either
 //! guess at the format or reject Heroku's frames, and this grammar is small.
 
-use std::borrow::Cow;
-
 use crate::timestamp::Timestamp;
 
 /// One parsed message, borrowing from the frame.
@@ -18,7 +16,8 @@ pub struct Message<'a> {
     pub msgid: Option<&'a str>,
     /// `(SD-ID, [(PARAM-NAME, PARAM-VALUE with escapes undone)])`
     pub structured_data: Vec<SdElement<'a>>,
-    pub msg: Cow<'a, str>,
+    /// MSG as sent, BOM removed: meant as UTF-8, checked when it is written.
+    pub msg: &'a [u8],
 }
 
 /// One SD-ELEMENT: its SD-ID and its parameters, escapes undone.
@@ -92,7 +91,7 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
         procid,
         msgid,
         structured_data,
-        msg: crate::output::lossy(rest),
+        msg: rest,
     })
 }
 
@@ -218,7 +217,7 @@ mod tests {
                 m.procid,
                 m.msgid,
                 m.structured_data,
-                m.msg
+                String::from_utf8_lossy(m.msg)
             ),
             Err(e) => format!("error: {e}"),
         };
