@@ -13,19 +13,17 @@ pub struct TextLine<'a> {
 
 /// Parses one line (without its line break).
 pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
-    let (ts, rest) = line
-        .split_once(' ')
-        .ok_or("expected `<timestamp> <stream> <message>`")?;
+    let (ts, rest) = split_at_space(line).ok_or("expected `<timestamp> <stream> <message>`")?;
     let timestamp = Timestamp::parse_rfc3339(ts).ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
-    let (stream, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (stream, rest) = split_at_space(rest).unwrap_or((rest, ""));
     if stream != "stdout" && stream != "stderr" {
         return Err(format!(
             "expected `stdout` or `stderr` after the timestamp, found `{stream}`"
         ));
     }
-    let (tag, message) = match rest.split_once(' ') {
-        Some((t @ ("F" | "P"), m)) => (Some(t), m),
-        _ if rest == "F" || rest == "P" => (Some(rest), ""),
+    let (tag, message) = match rest.as_bytes() {
+        [b'F' | b'P'] => (Some(rest), ""),
+        [b'F' | b'P', b' ', ..] => (Some(&rest[..1]), &rest[2..]),
         _ => (None, rest),
     };
     Ok(TextLine {
@@ -39,10 +37,23 @@ pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
 /// The lines of a body with their 1-based numbers, line breaks (LF or CRLF) removed, blank
 /// lines skipped.
 pub fn lines(body: &str) -> impl Iterator<Item = (usize, &str)> {
-    body.split('\n')
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', body.as_bytes())
+        .chain(std::iter::once(body.len()))
         .enumerate()
-        .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
+        .map(move |(i, end)| {
+            let l = &body[start..end];
+            start = end + 1;
+            (i + 1, l.strip_suffix('\r').unwrap_or(l))
+        })
         .filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// The text before the first space and the text after it. (Byte search: `str::split_once` with
+/// a `char` compares each hit with `memcmp`.)
+fn split_at_space(s: &str) -> Option<(&str, &str)> {
+    let i = memchr::memchr(b' ', s.as_bytes())?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 #[cfg(test)]
