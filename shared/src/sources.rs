@@ -212,7 +212,7 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
                 ("msgid", m.msgid),
             ] {
                 if let Some(v) = value {
-                    out.str_field(name, v);
+                    out.bytes_field(name, v);
                 }
             }
             if !m.structured_data.is_empty() {

@@ -58,7 +58,11 @@ impl Timestamp {
         } else {
             OffsetDateTime::parse(s, &Rfc3339).ok()?
         };
-        Self::from_unix_nanos(parsed.unix_timestamp_nanos())
+        let secs = parsed.unix_timestamp();
+        (FIRST_SEC..END_SEC).contains(&secs).then_some(Self {
+            secs,
+            nanos: parsed.nanosecond(),
+        })
     }
 
     /// A Unix time whose unit is told by its magnitude: seconds, milliseconds, microseconds or

@@ -10,10 +10,11 @@ pub struct Message<'a> {
     pub facility: u8,
     pub severity: u8,
     pub timestamp: Option<Timestamp>,
-    pub hostname: Option<&'a str>,
-    pub app_name: Option<&'a str>,
-    pub procid: Option<&'a str>,
-    pub msgid: Option<&'a str>,
+    /// The header fields: printable ASCII, as sent.
+    pub hostname: Option<&'a [u8]>,
+    pub app_name: Option<&'a [u8]>,
+    pub procid: Option<&'a [u8]>,
+    pub msgid: Option<&'a [u8]>,
     /// `(SD-ID, [(PARAM-NAME, PARAM-VALUE with escapes undone)])`
     pub structured_data: Vec<SdElement<'a>>,
     /// MSG as sent, BOM removed: meant as UTF-8, checked when it is written.
@@ -52,14 +53,18 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
     p.expect(b' ', "a space after VERSION")?;
     let ts = p.token().ok_or("expected a TIMESTAMP")?;
     let timestamp = match ts {
-        "-" => None,
-        t => Some(Timestamp::parse_rfc3339(t).ok_or_else(|| format!("TIMESTAMP `{t}` is not RFC 3339"))?),
+        b"-" => None,
+        t => {
+            // A token is printable ASCII.
+            let text = std::str::from_utf8(t).unwrap_or_default();
+            Some(Timestamp::parse_rfc3339(text).ok_or_else(|| format!("TIMESTAMP `{text}` is not RFC 3339"))?)
+        }
     };
     let mut header = [None; 4];
     for (slot, name) in header.iter_mut().zip(["HOSTNAME", "APP-NAME", "PROCID", "MSGID"]) {
         p.expect(b' ', "a space between header fields")?;
         let t = p.token().ok_or_else(|| format!("expected {name}"))?;
-        *slot = (t != "-").then_some(t);
+        *slot = (t != b"-").then_some(t);
     }
     let [hostname, app_name, procid, msgid] = header;
     let mut structured_data = Vec::new();
@@ -133,7 +138,7 @@ impl<'a> Parser<'a> {
     }
 
     /// PRINTUSASCII up to the next space.
-    fn token(&mut self) -> Option<&'a str> {
+    fn token(&mut self) -> Option<&'a [u8]> {
         let n = self.s[self.pos..]
             .iter()
             .take_while(|&&c| (33..=126).contains(&c))
@@ -141,7 +146,7 @@ impl<'a> Parser<'a> {
         if n == 0 {
             return None;
         }
-        let t = std::str::from_utf8(&self.s[self.pos..self.pos + n]).ok()?;
+        let t = &self.s[self.pos..self.pos + n];
         self.pos += n;
         Some(t)
     }
@@ -212,10 +217,10 @@ mod tests {
                 FACILITIES[m.facility as usize],
                 SEVERITIES[m.severity as usize],
                 m.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                m.hostname,
-                m.app_name,
-                m.procid,
-                m.msgid,
+                m.hostname.map(String::from_utf8_lossy),
+                m.app_name.map(String::from_utf8_lossy),
+                m.procid.map(String::from_utf8_lossy),
+                m.msgid.map(String::from_utf8_lossy),
                 m.structured_data,
                 String::from_utf8_lossy(m.msg)
             ),
