@@ -71,6 +71,15 @@ impl Line<'_> {
         write_json_str(self.out, value);
     }
 
+    /// `,"name":"value"` where both are drain's own text, which needs no escape.
+    pub fn plain_field(&mut self, name: &'static str, value: &'static str) {
+        self.name(name);
+        debug_assert!(value.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'));
+        self.out.push(b'"');
+        self.out.extend_from_slice(value.as_bytes());
+        self.out.push(b'"');
+    }
+
     /// As `str_field`, for a value meant as UTF-8 (its lossy text if it isn't).
     pub fn bytes_field(&mut self, name: &'static str, value: &[u8]) {
         self.name(name);

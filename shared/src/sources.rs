@@ -196,9 +196,9 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         })?;
         let written: Result<(), Infallible> = batch.event(m.timestamp, |out: &mut Line<'_>| {
             out.bytes_field("message", m.msg);
-            out.str_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
+            out.plain_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
             out.common();
-            out.str_field(
+            out.plain_field(
                 "facility",
                 syslog::FACILITIES
                     .get(usize::from(m.facility))

@@ -129,12 +129,11 @@ impl<'a> Parser<'a> {
         if n < min || n > max {
             return None;
         }
-        let v = std::str::from_utf8(&self.s[self.pos..self.pos + n])
-            .ok()?
-            .parse::<u16>()
-            .ok()?;
+        let v = self.s[self.pos..self.pos + n]
+            .iter()
+            .try_fold(0u8, |v, &d| v.checked_mul(10)?.checked_add(d - b'0'))?;
         self.pos += n;
-        u8::try_from(v).ok()
+        Some(v)
     }
 
     /// PRINTUSASCII up to the next space.
