@@ -65,7 +65,7 @@ impl Line<'_> {
         self.out.push(b':');
     }
 
-    /// `,"name":"value"` for one of drain's own names, which need no escape.
+    /// `,"name":` and `value` as a JSON string; `name` is one of drain's own, which needs no escape.
     pub fn str_field(&mut self, name: &'static str, value: &str) {
         self.name(name);
         write_json_str(self.out, value);
@@ -214,8 +214,8 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Bytes meant as UTF-8 text (a MessagePack string), written as `write_json_str` writes their
-/// text, invalid sequences replaced with U+FFFD. The escape scan checks for ASCII in the same
+/// Bytes meant as UTF-8 text (MessagePack strings and keys, Logplex fields), written as
+/// `write_json_str` writes their text, invalid sequences replaced with U+FFFD. The escape scan checks for ASCII in the same
 /// pass, so only text with other characters is validated separately, from its first one on.
 pub fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     let mark = out.len();
