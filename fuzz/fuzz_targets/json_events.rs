@@ -1,8 +1,3 @@
-//! JSON framing and field reading: any bytes, no panic.
+//! The `json_events` target (its body is in `fuzz/src/lib.rs`, shared with the stable seed replay).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = drain_core::format::json::for_each_event(data, |ev| {
-        let _ = ev.inner(data);
-        Ok::<_, drain_core::DecodeError>(())
-    });
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drain_fuzz::json_events(data));

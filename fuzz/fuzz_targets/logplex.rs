@@ -1,7 +1,3 @@
-//! Octet-counted framing and RFC 5424 parsing: any bytes, no panic.
+//! The `logplex` target (its body is in `fuzz/src/lib.rs`, shared with the stable seed replay).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    for frame in drain_core::framing::octet_counting::frames(data).flatten() {
-        let _ = drain_core::format::syslog::parse(frame);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drain_fuzz::logplex(data));

@@ -1,8 +1,3 @@
-//! Northflank text lines and timestamps: any text, no panic.
+//! The `northflank_text` target (its body is in `fuzz/src/lib.rs`, shared with the stable seed replay).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &str| {
-    for (_, line) in drain_core::format::northflank_text::lines(data) {
-        let _ = drain_core::format::northflank_text::parse(line);
-    }
-    let _ = drain_core::Timestamp::parse_json_text(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| drain_fuzz::northflank_text(data));

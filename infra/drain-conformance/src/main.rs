@@ -2,6 +2,7 @@
 //! drain over HTTP, reads what it stored, and prints `N passed, N failed` last. With
 //! `--fault-proxy URL`, a case's `fault` is set on `drain-fault-proxy` while it is sent, then
 //! cleared, and the same request sent again must meet the case's `then`.
+//! `drain-conformance --print-config FILE`: the config less the pending cases' sources.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +32,14 @@ fn run() -> Result<bool> {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
+            // The config a platform is started with: the fixture config less the sources of the
+            // pending cases (`infra/pending.toml`).
+            "--print-config" => {
+                let path = args.next().context("--print-config CONFIG")?;
+                let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+                print!("{}", drain_conformance::config_without_pending(&text)?);
+                return Ok(true);
+            }
             "--url" => url = args.next(),
             "--lambda-invoke" => invoke = args.next(),
             "--store" => store = args.next(),
@@ -73,7 +82,13 @@ fn run() -> Result<bool> {
         let mut problems = Vec::new();
         match (&case.fault, &proxy) {
             (None, _) => {
-                let replies = (0..case.repeat).map(|_| send_once()).collect::<Result<Vec<_>>>()?;
+                let mut replies = Vec::with_capacity(case.repeat);
+                for n in 0..case.repeat {
+                    if n > 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(case.repeat_delay_ms));
+                    }
+                    replies.push(send_once()?);
+                }
                 problems = check(case, &replies, &created_since(&before)?);
             }
             (Some(fault), Some(proxy)) => {
@@ -385,7 +400,7 @@ impl Store {
                             .to_string()
                     };
                     let (ctype, cenc) = (header("x-stored-content-type"), header("x-stored-content-encoding"));
-                    if got.status().as_u16() != 200 || cenc != "gzip" || ctype != "application/x-ndjson" {
+                    if got.status().as_u16() != 200 || !cenc.is_empty() || ctype != "application/gzip" {
                         bail!(
                             "{key}: status {}, stored with content-type {ctype:?}, content-encoding {cenc:?}",
                             got.status()
@@ -400,7 +415,8 @@ impl Store {
                     for o in page?.contents() {
                         let key = o.key().unwrap_or_default().to_string();
                         let got = client.get_object().bucket(bucket).key(&key).send().await?;
-                        if got.content_encoding() != Some("gzip") || got.content_type() != Some("application/x-ndjson")
+                        if got.content_encoding().is_some_and(|e| !e.is_empty())
+                            || got.content_type() != Some("application/gzip")
                         {
                             bail!(
                                 "{key}: stored with content-type {:?}, content-encoding {:?}",

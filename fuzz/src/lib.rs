@@ -1,0 +1,126 @@
+//! The fuzz targets' bodies: run by the libFuzzer binaries in `fuzz_targets/` (nightly,
+//! `infra/fuzz`) and, on stable, by `shared/tests/fuzz_seeds.rs`, which replays every committed
+//! seed in `fuzz/seeds/<target>` through the same function in the test command.
+
+use drain_core::event::FieldValue;
+use drain_core::{handle, Body, Config, Request, Timestamp};
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+
+/// One fuzz target: any bytes in, no panic.
+pub type Target = fn(&[u8]);
+
+/// Every target by the name of its folder in `fuzz/seeds`.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("json_events", json_events),
+    ("msgpack_events", msgpack_events),
+    ("logplex", logplex),
+    ("northflank_text", northflank_text),
+    ("auth", auth),
+    ("handle", handle_request),
+];
+
+/// JSON framing and field reading: any bytes, no panic.
+pub fn json_events(data: &[u8]) {
+    let _ = drain_core::format::json::for_each_event(data, |ev| {
+        let _ = ev.inner(data);
+        Ok::<_, drain_core::Rejection>(())
+    });
+}
+
+/// MessagePack walking and transcoding to JSON: any bytes, no panic, no unbounded allocation.
+pub fn msgpack_events(data: &[u8]) {
+    let _ = drain_core::format::msgpack::for_each_event(data, |fields| {
+        let mut out = Vec::new();
+        let mut budget = drain_core::event::Budget::unlimited();
+        for (_, v) in fields {
+            let _ = v.write_json(&mut out, &mut budget);
+            let _ = v.time();
+        }
+        Ok::<_, drain_core::Rejection>(())
+    });
+}
+
+/// Octet-counted framing and RFC 5424 parsing: any bytes, no panic.
+pub fn logplex(data: &[u8]) {
+    for frame in drain_core::framing::octet_counting::frames(data).flatten() {
+        let _ = drain_core::format::syslog::parse(frame);
+    }
+}
+
+/// Northflank text lines and timestamps: any text, no panic.
+pub fn northflank_text(data: &[u8]) {
+    let Ok(data) = std::str::from_utf8(data) else {
+        return;
+    };
+    for (_, line) in drain_core::format::northflank_text::lines(data) {
+        let _ = drain_core::format::northflank_text::parse(line);
+    }
+    let _ = drain_core::Timestamp::parse_json_text(data);
+}
+
+/// Authorization headers and signatures: any bytes, no panic.
+pub fn auth(data: &[u8]) {
+    use drain_core::config::SourceKind;
+    let config = Config::parse(
+        "[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"s\"]\n[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth={basic={username=\"u\",password=\"p\"}}\n[[source]]\nname=\"b\"\nkind=\"northflank\"\nauth={bearer=\"t\"}\n",
+        &|_| None,
+    )
+    .expect("the fuzz config is valid");
+    let (head, body) = data.split_at(data.len() / 2);
+    for s in &config.sources {
+        match &s.kind {
+            SourceKind::Vercel { secrets, .. } => {
+                let _ = drain_core::auth::vercel(secrets, Some(head), &[body]);
+            }
+            SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
+                let _ = drain_core::auth::http(auth, Some(head));
+            }
+            SourceKind::BetterStack { .. } => {}
+        }
+    }
+    let _ = drain_core::auth::bearer_token(Some(data));
+}
+
+/// The core's whole entry point: the first byte picks the route, the content type, gzip and
+/// whether a Vercel body is signed (so the signed decode path runs); the rest is the body.
+pub fn handle_request(data: &[u8]) {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let config = Config::parse(
+        "[limits]\nmax_body=65536\nmax_decompressed=262144\n[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"s\"]\n[[source]]\nname=\"app\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n[[source]]\nname=\"nf\"\nkind=\"northflank\"\nauth=\"none\"\n[[source]]\nname=\"lp\"\nkind=\"logplex\"\nauth={basic={username=\"u\",password=\"p\"}}\n",
+        &|_| None,
+    )
+    .expect("the fuzz config is valid");
+    let path = ["/v", "/app", "/nf", "/lp", "/"][usize::from(pick & 7) % 5];
+    let ctype = [
+        "application/json",
+        "application/x-ndjson",
+        "application/msgpack",
+        "text/plain",
+    ][usize::from(pick >> 3 & 3)];
+    let mut headers = http::HeaderMap::new();
+    let authorization = if path == "/lp" { "Basic dTpw" } else { "Bearer t" };
+    headers.insert("authorization", authorization.parse().expect("valid header"));
+    headers.insert("content-type", ctype.parse().expect("valid header"));
+    if pick & 0x20 != 0 {
+        headers.insert("content-encoding", "gzip".parse().expect("valid header"));
+    }
+    if pick & 0x40 != 0 {
+        let mut mac = Hmac::<Sha1>::new_from_slice(b"s").expect("any key length");
+        mac.update(body);
+        let signature = hex::encode(mac.finalize().into_bytes());
+        headers.insert("x-vercel-signature", signature.parse().expect("valid header"));
+    }
+    let req = Request {
+        method: "POST",
+        path,
+        headers: &headers,
+        body: Body::Complete(body),
+        request_id: "fuzz",
+    };
+    let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
+    let plan = handle(&config, &req, received_at);
+    assert!(plan.response.status < 500, "a request can't make the core fail");
+}
