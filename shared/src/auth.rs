@@ -36,6 +36,40 @@ pub fn vercel(secrets: &[Secret], signature: Option<&[u8]>, candidates: &[&[u8]]
     ok.then_some(()).ok_or(AuthError::Mismatch)
 }
 
+/// Vercel's signature computed over bytes that arrive in pieces (a gzip body as it inflates),
+/// one MAC per secret.
+pub struct VercelMacs {
+    macs: Vec<Hmac<Sha1>>,
+}
+
+impl VercelMacs {
+    pub fn new(secrets: &[Secret]) -> Self {
+        let macs = secrets
+            .iter()
+            .map(|s| Hmac::<Sha1>::new_from_slice(s.expose().as_bytes()).expect("HMAC takes any key length"))
+            .collect();
+        Self { macs }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        for mac in &mut self.macs {
+            mac.update(bytes);
+        }
+    }
+
+    /// Whether `signature` (hex) matches any secret; every secret is checked.
+    pub fn verify(self, signature: Option<&[u8]>) -> Result<(), AuthError> {
+        let signature = signature.ok_or(AuthError::Missing)?;
+        let mut expected = [0u8; 20];
+        hex::decode_to_slice(signature.trim_ascii(), &mut expected).map_err(|_| AuthError::Mismatch)?;
+        let ok = self
+            .macs
+            .into_iter()
+            .fold(false, |ok, mac| ok | mac.verify_slice(&expected).is_ok());
+        ok.then_some(()).ok_or(AuthError::Mismatch)
+    }
+}
+
 /// Checks an `Authorization` header against a Northflank or Logplex source's auth.
 pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthError> {
     match auth {

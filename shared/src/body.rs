@@ -75,30 +75,57 @@ pub fn decode(body: &[u8], gzip: bool, max: usize) -> Result<Cow<'_, [u8]>, Reje
     gunzip(body, max).map(Cow::Owned)
 }
 
-#[allow(clippy::disallowed_methods, reason = "this is the one capped use of the decoder")]
+/// The inflated body, refused as soon as it passes `max` bytes. Its buffer is sized from the
+/// gzip trailer's length when that is within the limit, so an honest body is inflated into one
+/// allocation (no second copy while a growing buffer moves); otherwise it grows by doubling,
+/// never past `max + 1`.
 pub fn gunzip(body: &[u8], max: usize) -> Result<Vec<u8>, Rejection> {
     let limit = max.saturating_add(1);
-    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit).min(16 << 20));
+    let trailer = body
+        .len()
+        .checked_sub(4)
+        .map(|at| u32::from_le_bytes(body[at..].try_into().expect("4 bytes")) as usize);
+    let first = match trailer {
+        Some(n) if n <= max => n.saturating_add(1),
+        _ => body.len().saturating_mul(4).min(16 << 20),
+    };
+    let mut out = Vec::with_capacity(first.min(limit));
+    inflate_each(body, max, |chunk| {
+        if out.len() + chunk.len() > out.capacity() {
+            let target = (out.capacity() * 2).max(out.len() + chunk.len()).min(limit);
+            out.reserve_exact(target - out.len());
+        }
+        out.extend_from_slice(chunk);
+    })?;
+    Ok(out)
+}
+
+/// Inflates `body` (gzip, one or more members) and hands the output to `f` in pieces of at most
+/// 32 KiB, keeping none of it; refused as soon as the output passes `max` bytes.
+#[allow(clippy::disallowed_methods, reason = "this is the one capped use of the decoder")]
+pub fn inflate_each(body: &[u8], max: usize, mut f: impl FnMut(&[u8])) -> Result<usize, Rejection> {
+    let limit = max.saturating_add(1);
     let mut decoder = flate2::read::MultiGzDecoder::new(body).take(limit as u64);
     let mut chunk = [0u8; 32 << 10];
+    let mut total = 0usize;
     loop {
         let n = match decoder.read(&mut chunk) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(e.to_string()))),
+            Err(e) => {
+                return Err(Rejection::Undecodable(crate::error::DecodeError::Gzip(
+                    crate::error::brief(e.to_string()),
+                )))
+            }
         };
-        // Grown by doubling but never past the limit, so a bomb holds at most `max + 1` bytes.
-        if out.len() + n > out.capacity() {
-            let target = (out.capacity() * 2).max(out.len() + n).min(limit);
-            out.reserve_exact(target - out.len());
+        total += n;
+        if total > max {
+            return Err(Rejection::TooLarge);
         }
-        out.extend_from_slice(&chunk[..n]);
+        f(&chunk[..n]);
     }
-    if out.len() > max {
-        return Err(Rejection::TooLarge);
-    }
-    Ok(out)
+    Ok(total)
 }
 
 #[cfg(test)]

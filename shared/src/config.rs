@@ -22,6 +22,14 @@ pub struct Limits {
     pub max_body: usize,
     /// Largest body accepted after `Content-Encoding: gzip` is undone, in bytes.
     pub max_decompressed: usize,
+    /// Objects (distinct signal-hours) one delivery may make.
+    pub max_objects: usize,
+    /// Bytes of one stored line.
+    pub max_event_bytes: usize,
+    /// Keys in one event, nested objects' keys counted too.
+    pub max_fields: usize,
+    /// Nesting of arrays and objects in one event.
+    pub max_depth: usize,
 }
 
 impl Default for Limits {
@@ -29,7 +37,27 @@ impl Default for Limits {
         Self {
             max_body: 20 * 1024 * 1024,
             max_decompressed: 100 * 1024 * 1024,
+            max_objects: 24,
+            max_event_bytes: 1024 * 1024,
+            max_fields: 10_000,
+            max_depth: 128,
         }
+    }
+}
+
+impl Limits {
+    /// Each limit's name, value and allowed range: a limit out of range is refused at start-up,
+    /// so that no sum or product of limits can overflow and no limit can switch a check off.
+    fn ranges(&self) -> [(&'static str, usize, usize, usize); 6] {
+        [
+            ("max_body", self.max_body, 1, 1 << 30),
+            ("max_decompressed", self.max_decompressed, 1, 4 << 30),
+            ("max_objects", self.max_objects, 1, 1_000),
+            ("max_event_bytes", self.max_event_bytes, 1_024, 64 << 20),
+            ("max_fields", self.max_fields, 1, crate::format::json::FIELDS_CAP),
+            // serde_json stops at 128 levels whatever this says.
+            ("max_depth", self.max_depth, 1, 128),
+        ]
     }
 }
 
@@ -225,8 +253,15 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             "prefix `{prefix}`: use only letters, digits and `/-_.=`"
         )));
     }
-    if raw.limits.max_body == 0 || raw.limits.max_decompressed == 0 {
-        return Err(invalid("limits: max_body and max_decompressed must be above 0".into()));
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        return Err(invalid(format!(
+            "prefix `{prefix}`: must be empty or end in `/` (it goes before `drain=…/`)"
+        )));
+    }
+    for (name, value, min, max) in raw.limits.ranges() {
+        if !(min..=max).contains(&value) {
+            return Err(invalid(format!("limits.{name} = {value}: must be {min} to {max}")));
+        }
     }
     if raw.storage.gzip_level > 9 {
         return Err(invalid(format!(
@@ -296,6 +331,11 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
         if list.iter().any(|t| t.is_empty()) {
             return Err(invalid(format!("an entry of `{field}` is empty")));
         }
+        if list.iter().any(|t| has_edge_space(t)) {
+            return Err(invalid(format!(
+                "an entry of `{field}` starts or ends with whitespace (a secret set with `echo … |` keeps its newline): remove it"
+            )));
+        }
         Ok(list.into_iter().map(Secret).collect())
     };
     match s.kind.as_str() {
@@ -326,6 +366,12 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
             refuse("verify", s.verify.is_some())?;
             refuse("tokens", s.tokens.is_some())?;
             let auth = build_auth(s.auth.as_ref()).map_err(invalid)?;
+            if s.kind == "logplex" && !matches!(auth, HttpAuth::Basic { .. }) {
+                return Err(invalid(
+                    "kind `logplex` takes only `auth = { basic = { … } }`: Heroku sends Basic credentials from the drain URL"
+                        .into(),
+                ));
+            }
             Ok(if s.kind == "northflank" {
                 SourceKind::Northflank { auth }
             } else {
@@ -354,6 +400,9 @@ fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
             .as_str()
             .filter(|s| !s.is_empty())
             .ok_or("`auth.bearer` must be a non-empty string")?;
+        if has_edge_space(token) {
+            return Err("`auth.bearer` starts or ends with whitespace: remove it".into());
+        }
         return Ok(HttpAuth::Bearer(Secret(token.to_string())));
     }
     let Some(basic) = t.get("basic").and_then(|b| b.as_table()) else {
@@ -371,10 +420,18 @@ fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
         .and_then(|p| p.as_str())
         .filter(|p| !p.is_empty())
         .ok_or("`auth.basic.password` must be a non-empty string")?;
+    if has_edge_space(password) {
+        return Err("`auth.basic.password` starts or ends with whitespace: remove it".into());
+    }
     Ok(HttpAuth::Basic {
         username: username.filter(|u| !u.is_empty()),
         password: Secret(password.to_string()),
     })
+}
+
+/// A secret with whitespace at either end never matches what a sender sends.
+fn has_edge_space(s: &str) -> bool {
+    s.trim() != s
 }
 
 #[cfg(test)]
@@ -459,7 +516,7 @@ mod tests {
             "unknown field `secret`",
         );
         check_err(
-            "prefix = \"../up\"\n[[source]]\nname=\"n\"\nkind=\"logplex\"\nauth=\"none\"\n",
+            "prefix = \"../up\"\n[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth=\"none\"\n",
             "prefix",
         );
         check_err("[storage]\ngzip_level = 11\n", "gzip_level 11");
@@ -489,5 +546,42 @@ mod tests {
             &c.sources[2].kind,
             SourceKind::Northflank { auth: HttpAuth::None }
         ));
+    }
+
+    /// Issue 12, item 12: configs that used to be accepted and then failed in use.
+    #[test]
+    fn regression_unusable_configs_refused_at_start_up() {
+        check_err(
+            "[[source]]\nname=\"h\"\nkind=\"logplex\"\nauth=\"none\"\n",
+            "kind `logplex` takes only `auth = { basic",
+        );
+        check_err(
+            "[[source]]\nname=\"h\"\nkind=\"logplex\"\nauth={bearer=\"t\"}\n",
+            "kind `logplex` takes only",
+        );
+        check_err(&format!("prefix = \"logs\"\n{VERCEL}"), "must be empty or end in `/`");
+        check_err(
+            &format!("[limits]\nmax_body = {}\n{VERCEL}", i64::MAX),
+            "limits.max_body",
+        );
+        check_err(
+            &format!("[limits]\nmax_objects = 0\n{VERCEL}"),
+            "limits.max_objects = 0",
+        );
+        check_err(&format!("[limits]\nmax_depth = 100000\n{VERCEL}"), "limits.max_depth");
+        check_err(
+            "[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"abc\\n\"]\n",
+            "whitespace",
+        );
+        check_err(
+            "[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth={bearer=\" t\"}\n",
+            "whitespace",
+        );
+        check_err(
+            "[[source]]\nname=\"h\"\nkind=\"logplex\"\nauth={basic={password=\"p \"}}\n",
+            "whitespace",
+        );
+        let empty = Config::parse(&format!("prefix = \"\"\n{VERCEL}"), &env).expect("an empty prefix is fine");
+        assert_eq!(empty.prefix, "");
     }
 }

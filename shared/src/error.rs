@@ -27,6 +27,19 @@ pub enum DecodeError {
     Frame { frame: usize, offset: usize, what: String },
 }
 
+/// A derived limit (SPEC section 6) that a delivery passed while being decoded.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    #[error("the delivery's events span more than max_objects ({0}) hours")]
+    Objects(usize),
+    #[error("one stored event would pass max_event_bytes ({0} bytes)")]
+    EventBytes(usize),
+    #[error("one event has more than max_fields ({0}) keys, nested ones counted")]
+    Fields(usize),
+    #[error("nesting deeper than max_depth ({0})")]
+    Depth(usize),
+}
+
 /// Everything that stops a request short of being stored.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum Rejection {
@@ -38,12 +51,39 @@ pub enum Rejection {
     Unauthorized(AuthError),
     #[error("body over the size limit")]
     TooLarge,
+    #[error("{0}")]
+    LimitExceeded(Limit),
     #[error("unsupported content type `{0}`")]
     UnsupportedType(String),
     #[error("unsupported content encoding `{0}` (gzip and identity are accepted)")]
     UnsupportedEncoding(String),
     #[error("{0}")]
     Undecodable(DecodeError),
+}
+
+/// At most this many bytes of what a sender sent are echoed in an error text (SPEC section 5).
+pub const ECHO_MAX: usize = 200;
+
+/// `text` cut to about [`ECHO_MAX`] bytes on a character boundary, marked when cut: error texts
+/// quote sender data (serde_json quotes a whole string it didn't expect), and a refusal must not
+/// send a megabyte back or into the log.
+pub fn brief(text: impl Into<String>) -> String {
+    let mut text = text.into();
+    if text.len() > ECHO_MAX {
+        let mut end = ECHO_MAX;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("… (cut)");
+    }
+    text
+}
+
+impl From<Limit> for Rejection {
+    fn from(l: Limit) -> Self {
+        Rejection::LimitExceeded(l)
+    }
 }
 
 impl From<DecodeError> for Rejection {
@@ -63,6 +103,11 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
             Some(_) => 401,
         },
         TooLarge => 413,
+        LimitExceeded(_) if !is_depth(r) => 413,
+        LimitExceeded(_) => match kind {
+            Some(SourceKind::BetterStack { .. }) => 406,
+            _ => 400,
+        },
         UnsupportedType(_) | UnsupportedEncoding(_) => match (kind, r) {
             (Some(SourceKind::BetterStack { .. }), UnsupportedType(_)) => 406,
             _ => 415,
@@ -76,11 +121,13 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
         Some(SourceKind::Vercel { .. }) => {
             let (code, error) = match r {
                 Unauthorized(_) => ("invalid_signature", "signature didn't match".to_string()),
-                Undecodable(e) => ("invalid_body", e.to_string()),
+                Undecodable(e) => ("invalid_body", brief(e.to_string())),
                 TooLarge => ("payload_too_large", "payload reached size limit".to_string()),
+                LimitExceeded(l @ Limit::Depth(_)) => ("invalid_body", l.to_string()),
+                LimitExceeded(l) => ("payload_too_large", l.to_string()),
                 UnknownSource => ("not_found", r.to_string()),
                 MethodNotAllowed { .. } => ("method_not_allowed", r.to_string()),
-                UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", r.to_string()),
+                UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", brief(r.to_string())),
             };
             Response::json(status, &serde_json::json!({ "code": code, "error": error }))
         }
@@ -91,11 +138,13 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
                 Undecodable(DecodeError::Msgpack { .. }) => "Couldn't parse MessagePack content.".to_string(),
                 Undecodable(_) => "Couldn't parse JSON content.".to_string(),
                 TooLarge => "payload reached size limit".to_string(),
-                other => other.to_string(),
+                LimitExceeded(Limit::Depth(_)) => "Couldn't parse JSON content.".to_string(),
+                LimitExceeded(_) => "payload reached size limit".to_string(),
+                other => brief(other.to_string()),
             },
         ),
         None if matches!(r, Unauthorized(_)) => Response::text(status, "Unauthorized".to_string()),
-        _ => Response::text(status, r.to_string()),
+        _ => Response::text(status, brief(r.to_string())),
     };
     if let MethodNotAllowed { allow } = r {
         resp.headers.push(("allow", (*allow).to_string()));
@@ -113,6 +162,10 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
         }
     }
     resp
+}
+
+fn is_depth(r: &Rejection) -> bool {
+    matches!(r, Rejection::LimitExceeded(Limit::Depth(_)))
 }
 
 /// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every

@@ -2,8 +2,10 @@
 //! added fields, the sender's fields kept unchanged, and collisions renamed with a leading `_`.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
 
+use crate::error::Limit;
+pub use crate::format::json_safe::Budget;
+use crate::names::Names;
 use crate::output::{write_json_raw, Batch, Line};
 use crate::timestamp::Timestamp;
 
@@ -13,8 +15,11 @@ pub trait FieldValue {
     fn as_str(&self) -> Option<Cow<'_, str>>;
     /// The value read as a time (Unix by magnitude, RFC 3339, a MessagePack timestamp).
     fn time(&self) -> Option<Timestamp>;
-    /// Writes the value as JSON.
-    fn write_json(&self, out: &mut Vec<u8>);
+    /// Counts the value's nested keys and nesting into `budget`; `true` when its encoded text
+    /// is query-safe JSON as it is (so the event's text can be copied whole).
+    fn check(&self, budget: &mut Budget) -> Result<bool, Limit>;
+    /// Writes the value as query-safe JSON within `budget`.
+    fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit>;
 }
 
 /// Which sender's naming an event follows.
@@ -33,21 +38,28 @@ pub enum Rules {
 /// The names drain adds to every event.
 const RESERVED: [&str; 5] = ["dt", "message", "level", "drain", "received_at"];
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
     Keep,
     Drop,
-    Rename(String),
+    /// Written under this name instead.
+    Rename(Vec<u8>),
     DtRaw,
 }
 
 /// Writes one event. `splice` is the sender's object text between its braces, when the format
-/// can give it: if no field needs renaming, it is copied as is instead of field by field.
+/// can give it: if no field needs renaming and every value is query-safe as it is, it is copied
+/// whole instead of field by field.
 pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     batch: &mut Batch<'_>,
     rules: Rules,
     fields: &[(K, V)],
     splice: Option<&[u8]>,
-) {
+) -> Result<(), Limit> {
+    let limits = *batch.limits();
+    if fields.len() > limits.max_fields {
+        return Err(Limit::Fields(limits.max_fields));
+    }
     let find = |name: &str| fields.iter().position(|(k, _)| k.as_ref() == name.as_bytes());
     let time_field = match rules {
         Rules::Vercel => find("timestamp"),
@@ -73,9 +85,9 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     let level_at = find("level");
     let level_is_str = level_at.is_some_and(|i| fields[i].1.as_str().is_some());
 
-    // What becomes of each sender field; decided again while writing rather than kept in a
-    // per-event vector (renames, the only case that allocates, are rare).
-    let action = |i: usize, k: &[u8]| match k {
+    // What becomes of each sender field before renames: kept in drain's place, dropped, or
+    // kept as the sender's.
+    let base = |i: usize, k: &[u8]| match k {
         b"dt" if rules == Rules::BetterStack && Some(i) == time_field => {
             if dt.is_some() {
                 Action::Drop
@@ -91,17 +103,32 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
             }
         }
         b"level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
-        k if RESERVED.iter().any(|r| r.as_bytes() == k) => Action::Rename(free_name(k, fields)),
         _ => Action::Keep,
     };
-    let all_keep = || {
-        fields
-            .iter()
-            .enumerate()
-            .all(|(i, (k, _))| matches!(action(i, k.as_ref()), Action::Keep))
+    let in_place = |i: usize, k: &[u8]| {
+        (k == b"message" && Some(i) == message_at && message_str.is_some() && stripped.is_none())
+            || (k == b"level" && Some(i) == level_at && level_is_str && severity.is_none())
+    };
+    // Renames are needed only when two top-level names (drain's included) are equal ignoring
+    // ASCII case; a cheap fingerprint rules that out for almost every event.
+    let renames = might_collide(fields, &in_place).then(|| decide_names(fields, &base, &in_place));
+    let action = |i: usize, k: &[u8]| match &renames {
+        Some(actions) => actions[i].clone(),
+        None => base(i, k),
     };
 
-    let written: Result<(), Infallible> = batch.event(dt, |line: &mut Line<'_>| {
+    let budget = Budget {
+        fields: limits.max_fields - fields.len(),
+        max_fields: limits.max_fields,
+        max_depth: limits.max_depth,
+        end: 0,
+        max_event_bytes: limits.max_event_bytes,
+    };
+    batch.event(dt, |line: &mut Line<'_>| {
+        let mut budget = Budget {
+            end: line.end(),
+            ..budget
+        };
         // `message`, when it isn't among the kept sender fields.
         if let Some(m) = &stripped {
             line.str_field("message", m);
@@ -109,7 +136,7 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
             match message_at {
                 Some(i) => {
                     let mut text = Vec::new();
-                    fields[i].1.write_json(&mut text);
+                    fields[i].1.write_json(&mut text, &mut budget.clone())?;
                     line.str_field("message", &String::from_utf8_lossy(&text));
                 }
                 None => line.str_field("message", ""),
@@ -119,37 +146,116 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
             line.str_field("level", sev);
         }
         line.common();
-        match splice {
-            Some(inner) if all_keep() => {
+        if let (Some(inner), None) = (splice, &renames) {
+            let mut checked = budget;
+            let mut clean = true;
+            for (i, (k, v)) in fields.iter().enumerate() {
+                clean &= base(i, k.as_ref()) == Action::Keep;
+                clean &= v.check(&mut checked)?;
+            }
+            if clean {
                 if !inner.is_empty() {
+                    if line.out.len() + inner.len() + 1 > budget.end {
+                        return Err(Limit::EventBytes(limits.max_event_bytes));
+                    }
                     line.out.push(b',');
                     write_json_raw(line.out, inner);
                 }
-            }
-            _ => {
-                for (i, (k, v)) in fields.iter().enumerate() {
-                    match action(i, k.as_ref()) {
-                        Action::Keep => line.key(k.as_ref()),
-                        Action::Rename(n) => line.key(n.as_bytes()),
-                        Action::DtRaw => line.key(b"dt_raw"),
-                        Action::Drop => continue,
-                    }
-                    v.write_json(line.out);
-                }
+                return Ok(());
             }
         }
+        for (i, (k, v)) in fields.iter().enumerate() {
+            match action(i, k.as_ref()) {
+                Action::Keep => line.key(k.as_ref()),
+                Action::Rename(name) => line.key(&name),
+                Action::DtRaw => line.key(b"dt_raw"),
+                Action::Drop => continue,
+            }
+            v.write_json(line.out, &mut budget)?;
+        }
         Ok(())
-    });
-    let Ok(()) = written;
+    })
 }
 
-/// `_name`, with more underscores while the sender already uses that name too.
-fn free_name<K: AsRef<[u8]>, V>(name: &[u8], fields: &[(K, V)]) -> String {
-    let mut candidate = format!("_{}", String::from_utf8_lossy(name));
-    while fields.iter().any(|(k, _)| k.as_ref() == candidate.as_bytes()) {
-        candidate.insert(0, '_');
+/// Whether two top-level names of the stored line might be equal ignoring ASCII case: drain's
+/// own (less the ones a sender field fills in place) and the sender's. Compares a fingerprint
+/// (length, first and last byte folded), so `false` is certain and `true` is checked exactly.
+fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], in_place: &impl Fn(usize, &[u8]) -> bool) -> bool {
+    const MAX: usize = 32;
+    if fields.len() > MAX {
+        return true;
     }
-    candidate
+    let print = |k: &[u8]| -> u32 {
+        let (Some(first), Some(last)) = (k.first(), k.last()) else {
+            return 0;
+        };
+        ((k.len() as u32) << 16) | (u32::from(first.to_ascii_lowercase()) << 8) | u32::from(last.to_ascii_lowercase())
+    };
+    let mut prints = [0u32; MAX + RESERVED.len()];
+    let mut n = 0;
+    for r in RESERVED {
+        let filled = fields
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| k.as_ref() == r.as_bytes() && in_place(i, k.as_ref()));
+        if !filled {
+            prints[n] = print(r.as_bytes());
+            n += 1;
+        }
+    }
+    for (k, _) in fields {
+        prints[n] = print(k.as_ref());
+        n += 1;
+    }
+    let prints = &mut prints[..n];
+    prints.sort_unstable();
+    prints.windows(2).any(|w| w[0] == w[1])
+}
+
+/// Every sender field's action with the top-level names made unique ignoring ASCII case.
+/// drain's own names come first; then the sender's names in order, a repeat getting
+/// underscores; last the sender fields that collide with drain's names, each under the first
+/// name with underscores that no field uses (so `_drain` sent as such keeps its name).
+fn decide_names<K: AsRef<[u8]>, V>(
+    fields: &[(K, V)],
+    base: &impl Fn(usize, &[u8]) -> Action,
+    in_place: &impl Fn(usize, &[u8]) -> bool,
+) -> Vec<Action> {
+    let mut names = Names::folded();
+    for r in RESERVED {
+        names.reserve(r.as_bytes());
+    }
+    let reserved = |k: &[u8]| RESERVED.iter().any(|r| r.as_bytes().eq_ignore_ascii_case(k));
+    let mut actions: Vec<Action> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| {
+            let k = k.as_ref();
+            match base(i, k) {
+                Action::Drop => Action::Drop,
+                _ if in_place(i, k) => Action::Keep,
+                Action::DtRaw => Action::DtRaw,
+                _ if reserved(k) => Action::Rename(Vec::new()),
+                _ => match names.take(Cow::Borrowed(k)) {
+                    None => Action::Keep,
+                    Some(prefix) => Action::Rename(crate::names::renamed(&prefix, k)),
+                },
+            }
+        })
+        .collect();
+    for (i, (k, _)) in fields.iter().enumerate() {
+        let k = k.as_ref();
+        let name: &[u8] = match &actions[i] {
+            Action::DtRaw => b"dt_raw",
+            Action::Rename(n) if n.is_empty() => k,
+            _ => continue,
+        };
+        actions[i] = match names.take(Cow::Borrowed(name)) {
+            None => Action::Rename(name.to_vec()),
+            Some(prefix) => Action::Rename(crate::names::renamed(&prefix, name)),
+        };
+    }
+    actions
 }
 
 /// Northflank writes `<RFC 3339 datetime> ` at the start of a JSON event's `message`.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod format;
 pub mod framing;
+mod names;
 pub mod output;
 pub mod plan;
 mod sources;
@@ -38,6 +39,10 @@ pub struct Request<'a> {
     pub path: &'a str,
     pub headers: &'a HeaderMap,
     pub body: Body<'a>,
+    /// The platform's id for this request (the server's start time and counter, the Lambda
+    /// request id, the Worker's `cf-ray`): part of the key of every object written
+    /// unconditionally, so two identical deliveries without timestamps stay two (SPEC section 4).
+    pub request_id: &'a str,
 }
 
 /// The body, or the news that it passed `limits.max_body` while being read (the handler stops
@@ -112,6 +117,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                     headers: req.headers,
                     body,
                     received_at,
+                    request_id: req.request_id,
                 };
                 match deliver(&delivery) {
                     Ok(decoded) => Plan {
@@ -123,7 +129,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                         refused: None,
                     },
                     Err(r) => Plan {
-                        refused: Some(r.to_string()),
+                        refused: Some(error::brief(r.to_string())),
                         ..answer(Some(source), reject(Some(kind), &r))
                     },
                 }

@@ -2,12 +2,15 @@
 //! time, and the retry-safe key of each (SPEC section 4).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::config::Limits;
+use crate::error::Limit;
 use crate::plan::Object;
 use crate::timestamp::Timestamp;
 
@@ -28,10 +31,15 @@ pub struct Batch<'c> {
     source: &'c str,
     prefix: &'c str,
     received_at: Timestamp,
+    /// The platform's id for this request: in the key of every object written unconditionally.
+    request_id: &'c str,
     /// `,"drain":"…","received_at":"…"`, the same on every line.
     common: Vec<u8>,
     level: Compression,
+    limits: Limits,
+    /// At most `limits.max_objects`; found by hour through `index`.
     buckets: Vec<Bucket>,
+    index: BTreeMap<i64, usize>,
     events: usize,
 }
 
@@ -43,16 +51,38 @@ struct Bucket {
     sender_times: bool,
     events: usize,
     lines: Vec<u8>,
-    gz: GzEncoder<Vec<u8>>,
+    /// Made when the first chunk of lines is handed over, so an hour that holds a few lines
+    /// costs no compressor state until the delivery is finished.
+    gz: Option<GzEncoder<Vec<u8>>>,
 }
 
+impl Bucket {
+    fn flush(&mut self, level: Compression) {
+        let gz = self.gz.get_or_insert_with(|| GzEncoder::new(Vec::new(), level));
+        gz.write_all(&self.lines).expect("writing to memory");
+        self.lines.clear();
+    }
+}
 /// One line being written: `{"dt":"…"` is already there, `}` and the newline come after.
 pub struct Line<'b> {
     pub out: &'b mut Vec<u8>,
     common: &'b [u8],
+    /// `out.len()` past which the line is over `max_event_bytes`.
+    end: usize,
 }
 
 impl Line<'_> {
+    /// Bytes the line may still grow by before it passes `max_event_bytes`: writers of values
+    /// that can expand (MessagePack) stop there instead of writing on.
+    pub fn room(&self) -> usize {
+        self.end.saturating_sub(self.out.len())
+    }
+
+    /// Where the line must end, as an `out.len()`.
+    pub fn end(&self) -> usize {
+        self.end
+    }
+
     /// `,"drain":…,"received_at":…`
     pub fn common(&mut self) {
         self.out.extend_from_slice(self.common);
@@ -95,7 +125,14 @@ impl Line<'_> {
 }
 
 impl<'c> Batch<'c> {
-    pub fn new(source: &'c str, prefix: &'c str, received_at: Timestamp, gzip_level: u32) -> Self {
+    pub fn new(
+        source: &'c str,
+        prefix: &'c str,
+        received_at: Timestamp,
+        request_id: &'c str,
+        gzip_level: u32,
+        limits: Limits,
+    ) -> Self {
         let mut common = Vec::with_capacity(64 + source.len());
         common.extend_from_slice(b",\"drain\":");
         write_json_str(&mut common, source);
@@ -106,9 +143,12 @@ impl<'c> Batch<'c> {
             source,
             prefix,
             received_at,
+            request_id,
             common,
             level: Compression::new(gzip_level),
+            limits,
             buckets: Vec::new(),
+            index: BTreeMap::new(),
             events: 0,
         }
     }
@@ -117,25 +157,35 @@ impl<'c> Batch<'c> {
         self.events
     }
 
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Writes one event at `dt` (`None`: the sender gave no usable time, so the reception time).
-    pub fn event<E>(
+    /// Refused when it would make more than `max_objects` objects or a line over
+    /// `max_event_bytes`; the writer learns where the line ends through [`Line::room`].
+    pub fn event<E: From<Limit>>(
         &mut self,
         dt: Option<Timestamp>,
         write: impl FnOnce(&mut Line<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let t = dt.unwrap_or(self.received_at);
         let hour = t.hour();
-        let i = match self.buckets.iter().position(|b| b.hour == hour) {
-            Some(i) => i,
+        let i = match self.index.get(&hour) {
+            Some(&i) => i,
             None => {
+                if self.buckets.len() >= self.limits.max_objects {
+                    return Err(Limit::Objects(self.limits.max_objects).into());
+                }
                 self.buckets.push(Bucket {
                     hour,
                     earliest: t,
                     sender_times: true,
                     events: 0,
-                    lines: Vec::with_capacity(CHUNK + 4096),
-                    gz: GzEncoder::new(Vec::new(), self.level),
+                    lines: Vec::new(),
+                    gz: None,
                 });
+                self.index.insert(hour, self.buckets.len() - 1);
                 self.buckets.len() - 1
             }
         };
@@ -144,17 +194,22 @@ impl<'c> Batch<'c> {
         bucket.sender_times &= dt.is_some();
         bucket.events += 1;
         self.events += 1;
+        let start = bucket.lines.len();
         bucket.lines.extend_from_slice(b"{\"dt\":\"");
         t.write_rfc3339(&mut bucket.lines);
         bucket.lines.push(b'"');
+        let max = self.limits.max_event_bytes;
         write(&mut Line {
             out: &mut bucket.lines,
             common: &self.common,
+            end: start + max,
         })?;
         bucket.lines.extend_from_slice(b"}\n");
+        if bucket.lines.len() - start > max {
+            return Err(Limit::EventBytes(max).into());
+        }
         if bucket.lines.len() >= CHUNK {
-            bucket.gz.write_all(&bucket.lines).expect("writing to memory");
-            bucket.lines.clear();
+            bucket.flush(self.level);
         }
         Ok(())
     }
@@ -166,23 +221,33 @@ impl<'c> Batch<'c> {
             Identity::FrameId(f) => (1u8, f),
         };
         let delivery = xxhash_rust::xxh3::xxh3_128(bytes);
+        let level = self.level;
         let mut buckets = self.buckets;
         buckets.sort_by_key(|b| b.hour);
         buckets
             .into_iter()
             .map(|mut b| {
-                b.gz.write_all(&b.lines).expect("writing to memory");
-                let body = b.gz.finish().expect("writing to memory");
+                b.flush(level);
+                let body = b.gz.take().expect("made by flush").finish().expect("writing to memory");
                 let if_absent = b.sender_times || tag == 1;
                 let mut h = Xxh3::new();
                 h.update(self.source.as_bytes());
                 h.update(&[0, tag]);
                 h.update(&delivery.to_le_bytes());
                 h.update(&b.hour.to_le_bytes());
-                if !if_absent {
+                // The stamp of an if-absent key never depends on the reception time: the earliest
+                // sender time, or (a frame id over events that took the reception time) the
+                // hour's start. Otherwise the reception time and the request id make it unique.
+                let stamp_at = if b.sender_times {
+                    b.earliest
+                } else if if_absent {
+                    Timestamp::from_unix_nanos(i128::from(b.hour) * 3_600_000_000_000).unwrap_or(b.earliest)
+                } else {
                     h.update(&self.received_at.unix_nanos().to_le_bytes());
-                }
-                let (day, hour, stamp) = b.earliest.key_parts();
+                    h.update(self.request_id.as_bytes());
+                    b.earliest
+                };
+                let (day, hour, stamp) = stamp_at.key_parts();
                 let key = format!(
                     "{}drain={}/day={day}/hour={hour}/{stamp}-{:032x}.ndjson.gz",
                     self.prefix,
@@ -192,8 +257,7 @@ impl<'c> Batch<'c> {
                 Object {
                     key,
                     body,
-                    content_type: "application/x-ndjson",
-                    content_encoding: "gzip",
+                    content_type: "application/gzip",
                     if_absent,
                     events: b.events,
                 }

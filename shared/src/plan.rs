@@ -24,8 +24,9 @@ pub struct Object {
     pub key: String,
     /// gzip of NDJSON.
     pub body: Vec<u8>,
+    /// `application/gzip`; stored with no `Content-Encoding`, so clients hand the `.gz` bytes
+    /// over as they are.
     pub content_type: &'static str,
-    pub content_encoding: &'static str,
     /// Write only if no object has this key; an existing one means a retry already stored it.
     pub if_absent: bool,
     pub events: usize,

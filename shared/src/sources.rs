@@ -1,8 +1,6 @@
 //! Each kind of source from request to objects: auth first, then the content coding, the media
 //! type, the body. Nothing here answers HTTP; rejections are typed and mapped in `error`.
 
-use std::convert::Infallible;
-
 use http::HeaderMap;
 
 use crate::auth;
@@ -12,6 +10,7 @@ use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event, Rules};
 use crate::format::{json, msgpack, northflank_text, syslog};
 use crate::framing::octet_counting;
+use crate::names::{renamed, Names};
 use crate::output::{Batch, Identity, Line};
 use crate::plan::Object;
 use crate::timestamp::Timestamp;
@@ -23,6 +22,7 @@ pub struct Delivery<'a> {
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
     pub received_at: Timestamp,
+    pub request_id: &'a str,
 }
 
 /// What a delivery became: its objects and how many events they hold.
@@ -41,7 +41,9 @@ impl Delivery<'_> {
             &self.source.name,
             &self.config.prefix,
             self.received_at,
+            self.request_id,
             self.config.storage.gzip_level,
+            self.config.limits,
         )
     }
 
@@ -85,34 +87,30 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
         });
     }
     let gzip = body::is_gzip(d.header("content-encoding"));
-    let mut inflated = None;
     if let Err(e) = auth::vercel(secrets, signature, &[d.body]) {
-        // The signature may be over the decompressed bytes.
+        // The signature may be over the decompressed bytes: checked as they inflate, keeping
+        // none of them until it matches (an unsigned gzip bomb costs CPU, not memory).
         if e == auth::AuthError::Missing || gzip != Ok(true) {
             return Err(Rejection::Unauthorized(e));
         }
+        let mut macs = auth::VercelMacs::new(secrets);
         // Too large to check is a 413, so an honest sender learns why; broken gzip stays a 403.
-        let plain = body::gunzip(d.body, d.max_decompressed()).map_err(|r| match r {
+        body::inflate_each(d.body, d.max_decompressed(), |chunk| macs.update(chunk)).map_err(|r| match r {
             Rejection::TooLarge => Rejection::TooLarge,
             _ => Rejection::Unauthorized(e),
         })?;
-        auth::vercel(secrets, signature, &[&plain]).map_err(Rejection::Unauthorized)?;
-        inflated = Some(plain);
+        macs.verify(signature).map_err(Rejection::Unauthorized)?;
     }
     let gzip = gzip?;
     match MediaType::parse(d.header("content-type")) {
         MediaType::Json | MediaType::Ndjson | MediaType::Generic => {}
         _ => return Err(unsupported_type(d)),
     }
-    let decoded = match inflated {
-        Some(v) => std::borrow::Cow::Owned(v),
-        None => body::decode(d.body, gzip, d.max_decompressed())?,
-    };
+    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
     let mut batch = d.batch();
     if decoded.trim_ascii() != b"{}" {
         json::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::Vercel, &ev.fields, ev.inner(&decoded));
-            Ok::<_, Rejection>(())
+            write_event(&mut batch, Rules::Vercel, &ev.fields, ev.inner(&decoded)).map_err(Rejection::from)
         })?;
     }
     Ok(finish(batch, Identity::Body(&decoded)))
@@ -133,23 +131,21 @@ fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     let mut batch = d.batch();
     if is_json {
         json::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::Northflank, &ev.fields, ev.inner(&decoded));
-            Ok::<_, Rejection>(())
+            write_event(&mut batch, Rules::Northflank, &ev.fields, ev.inner(&decoded)).map_err(Rejection::from)
         })?;
     } else {
         let text = crate::output::lossy(&decoded);
         for (n, line) in northflank_text::lines(&text) {
             let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
-            let written: Result<(), Infallible> = batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
+            batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
                 out.str_field("message", l.message);
                 out.common();
                 out.str_field("stream", l.stream);
                 if let Some(tag) = l.tag {
                     out.str_field("tag", tag);
                 }
-                Ok(())
-            });
-            let Ok(()) = written;
+                Ok::<_, Rejection>(())
+            })?;
         }
     }
     Ok(finish(batch, Identity::Body(&decoded)))
@@ -167,13 +163,11 @@ fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     let mut batch = d.batch();
     if msgpack {
         msgpack::for_each_event(&decoded, |fields| {
-            write_event(&mut batch, Rules::BetterStack, fields, None);
-            Ok::<_, Rejection>(())
+            write_event(&mut batch, Rules::BetterStack, fields, None).map_err(Rejection::from)
         })?;
     } else {
         json::for_each_event(&decoded, |ev| {
-            write_event(&mut batch, Rules::BetterStack, &ev.fields, ev.inner(&decoded));
-            Ok::<_, Rejection>(())
+            write_event(&mut batch, Rules::BetterStack, &ev.fields, ev.inner(&decoded)).map_err(Rejection::from)
         })?;
     }
     Ok(finish(batch, Identity::Body(&decoded)))
@@ -194,7 +188,7 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
             offset: frame.as_ptr() as usize - decoded.as_ptr() as usize,
             what,
         })?;
-        let written: Result<(), Infallible> = batch.event(m.timestamp, |out: &mut Line<'_>| {
+        batch.event(m.timestamp, |out: &mut Line<'_>| {
             out.bytes_field("message", m.msg);
             out.plain_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
             out.common();
@@ -216,19 +210,28 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
                 }
             }
             if !m.structured_data.is_empty() {
+                // RFC 5424 allows an SD-ID or a PARAM-NAME to repeat; the stored keys are unique.
+                let unique = |names: &mut Names<'_>, name: &str| -> Vec<u8> {
+                    match names.take(std::borrow::Cow::Owned(name.as_bytes().to_vec())) {
+                        None => name.as_bytes().to_vec(),
+                        Some(prefix) => renamed(&prefix, name.as_bytes()),
+                    }
+                };
+                let mut ids = Names::exact();
                 out.key(b"structured_data");
                 out.out.push(b'{');
                 for (i, (id, params)) in m.structured_data.iter().enumerate() {
                     if i > 0 {
                         out.out.push(b',');
                     }
-                    crate::output::write_json_str(out.out, id);
+                    crate::output::write_json_bytes(out.out, &unique(&mut ids, id));
                     out.out.extend_from_slice(b":{");
+                    let mut names = Names::exact();
                     for (j, (k, v)) in params.iter().enumerate() {
                         if j > 0 {
                             out.out.push(b',');
                         }
-                        crate::output::write_json_str(out.out, k);
+                        crate::output::write_json_bytes(out.out, &unique(&mut names, k));
                         out.out.push(b':');
                         crate::output::write_json_str(out.out, v);
                     }
@@ -236,9 +239,8 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
                 }
                 out.out.push(b'}');
             }
-            Ok(())
-        });
-        let Ok(()) = written;
+            Ok::<_, Rejection>(())
+        })?;
     }
     let identity = match d.header("logplex-frame-id").filter(|f| !f.is_empty()) {
         Some(id) => Identity::FrameId(id),

@@ -84,6 +84,7 @@ fn run(req: &Req, config: &Config) -> String {
         path: &req.path,
         headers: &headers,
         body: Body::Complete(&body),
+        request_id: "golden",
     };
     let plan = handle(config, &request, received_at);
     let again = handle(config, &request, received_at);

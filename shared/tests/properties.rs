@@ -28,7 +28,7 @@ auth = "none"
 [[source]]
 name = "lp"
 kind = "logplex"
-auth = "none"
+auth = { basic = { username = "u", password = "p" } }
 "#;
 
 fn config() -> Config {
@@ -51,6 +51,7 @@ fn run(config: &Config, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Pl
             path,
             headers: &map,
             body: Body::Complete(body),
+            request_id: "property",
         },
         at(),
     )
@@ -172,7 +173,8 @@ proptest! {
         gz in any::<bool>(),
     ) {
         let config = config();
-        let mut headers = vec![("authorization", "Bearer tok")];
+        let auth = if path == "/lp" { "Basic dTpw" } else { "Bearer tok" };
+        let mut headers = vec![("authorization", auth)];
         if !ctype.is_empty() { headers.push(("content-type", ctype)); }
         if gz { headers.push(("content-encoding", "gzip")); }
         let a = run(&config, path, &headers, &body);

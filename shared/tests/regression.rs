@@ -17,6 +17,7 @@ fn betterstack(body: &[u8], content_type: &str) -> u16 {
         path: "/app",
         headers: &headers,
         body: Body::Complete(body),
+        request_id: "regression",
     };
     handle(&config, &req, Timestamp::from_unix_millis(1_700_000_000_000).unwrap())
         .response

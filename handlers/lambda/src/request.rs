@@ -30,10 +30,13 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
         .or_else(|| event.request_context.http.path.clone())
         .unwrap_or_else(|| "/".into());
     let max = state.config.limits.max_body;
+    // Unique per invocation: part of the key of objects whose events took the reception time.
+    let request_id = event.request_context.request_id.clone().unwrap_or_default();
     let request = drain_core::Request {
         method: &method,
         path: &path,
         headers: &event.headers,
+        request_id: &request_id,
         body: if body.len() > max {
             Body::TooLarge
         } else {

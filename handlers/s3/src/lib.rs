@@ -68,7 +68,6 @@ impl S3Store {
             .bucket(&self.bucket)
             .key(&object.key)
             .content_type(object.content_type)
-            .content_encoding(object.content_encoding)
             .body(ByteStream::from(object.body.clone()));
         if object.if_absent {
             req = req.if_none_match("*");

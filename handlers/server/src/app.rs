@@ -53,6 +53,10 @@ pub struct AppState {
     pub store: Store,
     pub settings: Settings,
     slots: Semaphore,
+    /// When this process started (Unix nanoseconds) and how many requests it has numbered: the
+    /// request id that keeps keys of timestamp-less deliveries unique.
+    started: u128,
+    requests: std::sync::atomic::AtomicU64,
     /// One permit per KiB of body held.
     buffered: Semaphore,
     decoding: Semaphore,
@@ -64,6 +68,8 @@ impl AppState {
             config,
             store,
             slots: Semaphore::new(settings.max_concurrent),
+            started: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+            requests: std::sync::atomic::AtomicU64::new(0),
             buffered: Semaphore::new(kib(settings.max_buffered).max(1)),
             decoding: Semaphore::new(settings.max_decoding.max(1)),
             settings,
@@ -110,6 +116,12 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
     };
     let received_at = now();
+    // This process's start and a counter: unique per delivery, even within one millisecond.
+    let request_id = format!(
+        "{}-{}",
+        state.started,
+        state.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let wire = bytes.as_ref().map_or(0, |b| b.len());
     let decide = {
         let state = Arc::clone(&state);
@@ -119,6 +131,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 path: parts.uri.path(),
                 headers: &parts.headers,
                 body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
+                request_id: &request_id,
             };
             handle(&state.config, &request, received_at)
         }

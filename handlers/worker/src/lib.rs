@@ -14,6 +14,9 @@ use worker::{event, Bucket, Conditional, Context, Data, Date, Env, Headers, Http
 /// The R2 binding that holds the objects.
 const BUCKET_BINDING: &str = "LOGS";
 
+/// Request ids when there is no `cf-ray` header (`wrangler dev`).
+static LOCAL_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Parsed once per isolate; a new deploy or secret makes a new isolate.
 static CONFIG: OnceLock<std::result::Result<Config, String>> = OnceLock::new();
 
@@ -39,11 +42,19 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     }
     let body = read_body(&mut req, &headers, config.limits.max_body).await?;
+    // Cloudflare's id of this request: part of the key of objects whose events took the
+    // reception time (the clock is frozen per request, at millisecond resolution). Without one
+    // (a local run), the isolate's own counter.
+    let request_id = match headers.get("cf-ray").and_then(|v| v.to_str().ok()) {
+        Some(ray) => ray.to_string(),
+        None => format!("local-{}", LOCAL_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+    };
     let request = drain_core::Request {
         method: &method,
         path: &path,
         headers: &headers,
         body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
+        request_id: &request_id,
     };
     let plan = handle(config, &request, received_at);
 
@@ -119,7 +130,7 @@ async fn store_all(bucket: &Bucket, objects: &[Object]) -> std::result::Result<u
     for o in objects {
         let metadata = HttpMetadata {
             content_type: Some(o.content_type.to_string()),
-            content_encoding: Some(o.content_encoding.to_string()),
+            content_encoding: None,
             ..HttpMetadata::default()
         };
         let mut put = bucket.put(&o.key, Data::Bytes(o.body.clone())).http_metadata(metadata);

@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
                     path: case.path,
                     headers: &case.headers,
                     body: Body::Complete(&case.body),
+                    request_id: "bench",
                 };
                 let plan = handle(&config, &req, received_at);
                 assert_eq!(plan.objects.len(), 1);

@@ -24,6 +24,7 @@ fn main() {
             path: case.path,
             headers: &case.headers,
             body: Body::Complete(&case.body),
+            request_id: "profile",
         };
         let _ = black_box(handle(&config, &req, received_at));
     }

@@ -41,6 +41,7 @@ fn main() {
                 path: case.path,
                 headers: &case.headers,
                 body: Body::Complete(&case.body),
+                request_id: "bench",
             };
             let plan = handle(&config, &req(), received_at);
             assert_eq!(

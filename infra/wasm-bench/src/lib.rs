@@ -23,6 +23,7 @@ pub fn vercel_delivery(body: &[u8], signature: &str, secret: &str) -> usize {
         path: "/vercel",
         headers: &headers,
         body: Body::Complete(body),
+        request_id: "bench",
     };
     let plan = handle(
         &config,

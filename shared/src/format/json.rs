@@ -8,9 +8,9 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::error::DecodeError;
-use crate::event::FieldValue;
-use crate::output::write_json_raw;
+use crate::error::{DecodeError, Limit};
+use crate::event::{Budget, FieldValue};
+use crate::format::json_safe;
 use crate::timestamp::Timestamp;
 
 /// One event: its top-level fields in order.
@@ -56,20 +56,45 @@ impl FieldValue for &RawValue {
         if !text.starts_with('"') {
             return None;
         }
-        serde_json::from_str::<Key<'_>>(text).ok().map(|k| k.0)
+        match serde_json::from_str::<Key<'_>>(text) {
+            Ok(k) => Some(k.0),
+            // A lone surrogate escape (JavaScript text cut mid-pair): its text as stored.
+            Err(_) => {
+                let fixed = json_safe::replace_lone_surrogates(text.as_bytes());
+                serde_json::from_slice::<String>(&fixed).ok().map(Cow::Owned)
+            }
+        }
     }
 
     fn time(&self) -> Option<Timestamp> {
         Timestamp::parse_json_text(self.get())
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
-        write_json_raw(out, self.get().as_bytes());
+    fn check(&self, budget: &mut Budget) -> Result<bool, Limit> {
+        json_safe::check(self.get().as_bytes(), 1, budget)
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit> {
+        json_safe::write(self.get().as_bytes(), 1, budget, out)
     }
 }
 
+/// Top-level fields one event may have while it is read, whatever `max_fields` says (the
+/// largest it may be set to): the field vector never holds more (~40 bytes each).
+pub const FIELDS_CAP: usize = 100_000;
+const FIELDS_CAP_TEXT: &str = "drain: more top-level fields than the cap";
+
+/// A reading error, or the field cap reached (a limit, not a decoding error).
+fn json_error<E: From<DecodeError> + From<Limit>>(e: serde_json::Error) -> E {
+    let text = e.to_string();
+    if text.starts_with(FIELDS_CAP_TEXT) {
+        return Limit::Fields(FIELDS_CAP).into();
+    }
+    DecodeError::Json(crate::error::brief(text)).into()
+}
+
 /// Calls `f` on every event of the body, in order. An empty body has none.
-pub fn for_each_event<'a, E: From<DecodeError>>(
+pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
     body: &'a [u8],
     mut f: impl FnMut(JsonEvent<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -95,10 +120,10 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
         if let Some(e) = failure {
             return Err(e);
         }
-        return parsed.map_err(|e| DecodeError::Json(e.to_string()).into());
+        return parsed.map_err(json_error);
     }
     for item in serde_json::Deserializer::from_str(body).into_iter::<JsonEvent<'a>>() {
-        f(item.map_err(|e| DecodeError::Json(e.to_string()))?)?;
+        f(item.map_err(json_error::<E>)?)?;
     }
     Ok(())
 }
@@ -151,8 +176,11 @@ impl<'de> Deserialize<'de> for JsonEvent<'de> {
                 f.write_str("a JSON object (one event)")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16).min(64));
                 while let Some(k) = map.next_key::<Key<'de>>()? {
+                    if fields.len() == FIELDS_CAP {
+                        return Err(de::Error::custom(FIELDS_CAP_TEXT));
+                    }
                     fields.push((k, map.next_value::<&'de RawValue>()?));
                 }
                 Ok(JsonEvent { fields })

@@ -1,6 +1,7 @@
 //! The formats inside a frame or a body: JSON, MessagePack, RFC 5424 syslog, Northflank text.
 
 pub mod json;
+pub mod json_safe;
 pub mod msgpack;
 pub mod northflank_text;
 pub mod syslog;

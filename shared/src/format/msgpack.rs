@@ -7,8 +7,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rmp::Marker;
 
-use crate::error::DecodeError;
-use crate::event::FieldValue;
+use crate::error::{DecodeError, Limit};
+use crate::event::{Budget, FieldValue};
+use crate::format::json::FIELDS_CAP;
+use crate::names::{renamed, Names};
 use crate::output::write_json_bytes;
 use crate::timestamp::Timestamp;
 
@@ -25,7 +27,7 @@ pub struct MsgpackValue<'a>(pub &'a [u8]);
 
 /// Calls `f` on every event: the body is one map, an array of maps, or several of those one
 /// after another.
-pub fn for_each_event<'a, E: From<DecodeError>>(
+pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
     body: &'a [u8],
     mut f: impl FnMut(&Fields<'a>) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -39,13 +41,13 @@ pub fn for_each_event<'a, E: From<DecodeError>>(
                 r.pos = at;
                 let n = r.array_len()?;
                 for _ in 0..n {
-                    r.event(&mut fields)?;
+                    r.event(&mut fields).map_err(Stop::into_error::<E>)?;
                     f(&fields)?;
                 }
             }
             _ => {
                 r.pos = at;
-                r.event(&mut fields)?;
+                r.event(&mut fields).map_err(Stop::into_error::<E>)?;
                 f(&fields)?;
             }
         }
@@ -92,7 +94,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A map at the top of an event.
-    fn event(&mut self, fields: &mut Vec<(Cow<'a, [u8]>, MsgpackValue<'a>)>) -> Result<(), DecodeError> {
+    fn event(&mut self, fields: &mut Vec<(Cow<'a, [u8]>, MsgpackValue<'a>)>) -> Result<(), Stop> {
         let at = self.pos;
         let n = match self.marker()? {
             Marker::FixMap(n) => u64::from(n),
@@ -102,11 +104,15 @@ impl<'a> Reader<'a> {
                 return Err(DecodeError::Msgpack {
                     offset: at,
                     what: "expected a map (one event)".into(),
-                })
+                }
+                .into())
             }
         };
         fields.clear();
         for _ in 0..n {
+            if fields.len() == FIELDS_CAP {
+                return Err(Limit::Fields(FIELDS_CAP).into());
+            }
             let key_at = self.pos;
             self.skip(0)?;
             let key = key_text(&self.buf[key_at..self.pos]).ok_or_else(|| DecodeError::Msgpack {
@@ -196,7 +202,7 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, [u8]>> {
         return None;
     }
     let mut out = Vec::new();
-    v.write_json(&mut out);
+    v.write_json(&mut out, &mut Budget::unlimited()).ok()?;
     Some(Cow::Owned(out))
 }
 
@@ -305,7 +311,7 @@ impl FieldValue for MsgpackValue<'_> {
             }
             Marker::F32 | Marker::F64 => {
                 let mut out = Vec::new();
-                self.write_json(&mut out);
+                self.write_json(&mut out, &mut Budget::unlimited()).ok()?;
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),
@@ -314,15 +320,70 @@ impl FieldValue for MsgpackValue<'_> {
         }
     }
 
-    fn write_json(&self, out: &mut Vec<u8>) {
+    fn check(&self, _budget: &mut Budget) -> Result<bool, Limit> {
+        // MessagePack is always transcoded; its keys and nesting are counted while writing.
+        Ok(false)
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit> {
         let mut r = Reader { buf: self.0, pos: 0 };
-        // The value was checked whole when the event was read.
-        let written = transcode(&mut r, out);
-        debug_assert!(written.is_ok());
+        match transcode(&mut r, out, 1, budget) {
+            Ok(()) => Ok(()),
+            Err(Stop::Limit(l)) => Err(l),
+            // The value was checked whole when the event was read.
+            Err(Stop::Decode(e)) => {
+                debug_assert!(false, "a checked value failed to transcode: {e}");
+                Ok(())
+            }
+        }
     }
 }
 
-fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
+/// Why reading or transcoding stopped.
+enum Stop {
+    Decode(DecodeError),
+    Limit(Limit),
+}
+
+impl Stop {
+    fn into_error<E: From<DecodeError> + From<Limit>>(self) -> E {
+        match self {
+            Stop::Decode(e) => e.into(),
+            Stop::Limit(l) => l.into(),
+        }
+    }
+}
+
+impl From<DecodeError> for Stop {
+    fn from(e: DecodeError) -> Self {
+        Stop::Decode(e)
+    }
+}
+
+impl From<Limit> for Stop {
+    fn from(l: Limit) -> Self {
+        Stop::Limit(l)
+    }
+}
+
+/// Writes base64 of `data` straight into `out`, within the budget.
+fn base64_into(out: &mut Vec<u8>, data: &[u8], budget: &Budget) -> Result<(), Limit> {
+    let n = base64::encoded_len(data.len(), true).unwrap_or(usize::MAX);
+    if out.len().saturating_add(n) > budget.end {
+        return Err(Limit::EventBytes(budget.max_event_bytes));
+    }
+    let start = out.len();
+    out.resize(start + n, 0);
+    let written = STANDARD
+        .encode_slice(data, &mut out[start..])
+        .expect("sized by encoded_len");
+    out.truncate(start + written);
+    Ok(())
+}
+
+fn transcode<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize, budget: &mut Budget) -> Result<(), Stop> {
+    // Every value writes at most a few bytes past what was checked here before the next check.
+    budget.room(out)?;
     match r.marker()? {
         Marker::Null => out.extend_from_slice(b"null"),
         Marker::True => out.extend_from_slice(b"true"),
@@ -346,6 +407,9 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 Marker::Str16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
+            if out.len().saturating_add(n as usize) > budget.end {
+                return Err(Limit::EventBytes(budget.max_event_bytes).into());
+            }
             write_json_bytes(out, r.take(n as usize)?);
         }
         m @ (Marker::Bin8 | Marker::Bin16 | Marker::Bin32) => {
@@ -355,7 +419,7 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 _ => r.uint(4)?,
             };
             out.push(b'"');
-            out.extend_from_slice(STANDARD.encode(r.take(n as usize)?).as_bytes());
+            base64_into(out, r.take(n as usize)?, budget)?;
             out.push(b'"');
         }
         m @ (Marker::FixArray(_) | Marker::Array16 | Marker::Array32) => {
@@ -364,12 +428,15 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 Marker::Array16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
+            if depth + 1 > budget.max_depth {
+                return Err(Limit::Depth(budget.max_depth).into());
+            }
             out.push(b'[');
             for i in 0..n {
                 if i > 0 {
                     out.push(b',');
                 }
-                transcode(r, out)?;
+                transcode(r, out, depth + 1, budget)?;
             }
             out.push(b']');
         }
@@ -379,18 +446,26 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                 Marker::Map16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
+            if depth + 1 > budget.max_depth {
+                return Err(Limit::Depth(budget.max_depth).into());
+            }
+            let mut names = Names::exact();
             out.push(b'{');
             for i in 0..n {
                 if i > 0 {
                     out.push(b',');
                 }
+                budget.field()?;
                 let key_at = r.pos;
                 r.skip(0)?;
                 // Keys were checked to be scalars when the event was read.
                 let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_default();
-                write_json_bytes(out, &key);
+                match names.take(key.clone()) {
+                    None => write_json_bytes(out, &key),
+                    Some(prefix) => write_json_bytes(out, &renamed(&prefix, &key)),
+                }
                 out.push(b':');
-                transcode(r, out)?;
+                transcode(r, out, depth + 1, budget)?;
             }
             out.push(b'}');
         }
@@ -426,12 +501,12 @@ fn transcode(r: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
                     out.extend_from_slice(b"{\"ext_type\":");
                     num(out, ty);
                     out.extend_from_slice(b",\"data\":\"");
-                    out.extend_from_slice(STANDARD.encode(data).as_bytes());
+                    base64_into(out, data, budget)?;
                     out.extend_from_slice(b"\"}");
                 }
             }
         }
-        Marker::Reserved => return Err(r.fail("reserved marker 0xc1")),
+        Marker::Reserved => return Err(r.fail("reserved marker 0xc1").into()),
     }
     Ok(())
 }
