@@ -182,6 +182,19 @@ pub fn storage_failed(kind: Option<&SourceKind>) -> Response {
     resp
 }
 
+/// The answer when the platform is too busy or the body didn't arrive in time: 503 with
+/// `Retry-After`, `why` in the source's dialect.
+pub fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Response {
+    let mut resp = match kind {
+        Some(SourceKind::Vercel { .. }) => {
+            Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why }))
+        }
+        _ => Response::text(503, why.to_string()),
+    };
+    resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
+    resp
+}
+
 /// The answer once every object is stored.
 pub fn accepted(kind: &SourceKind) -> Response {
     match kind {

@@ -53,57 +53,142 @@ pub enum Body<'a> {
     TooLarge,
 }
 
-/// Decides what to do with one request.
-pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
-    let path = req.path.split('?').next().unwrap_or_default();
+/// The answer when the platform can't take a request: too busy, or the body not received in
+/// time (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the path names
+/// (a vercel source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
+pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Response {
+    let path = path.split('?').next().unwrap_or_default();
+    let source = config.source(path.trim_start_matches('/').trim_end_matches('/'));
+    let mut r = error::unavailable(source.map(|s| &s.kind), why);
+    if let Some(Source {
+        kind: SourceKind::Vercel { verify: Some(v), .. },
+        ..
+    }) = source
+    {
+        r.headers.push(("x-vercel-verify", v.clone()));
+    }
+    r
+}
+
+/// Decides from the request head alone, before the body is read (SPEC section 6): the route,
+/// the method, the credentials (all but a Vercel signature, which is over the body), the content
+/// coding and type, a declared length over `max_body`. `Some` holds the answer to give without
+/// reading the body; `None` means read it (within `max_body`) and call [`handle`], which decides
+/// the same things again with the same answers.
+#[must_use = "a refusal is an answer to give"]
+pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Option<Plan> {
+    let source = match resolve(config, method, path, headers) {
+        Resolved::Answer(plan) => return Some(plan),
+        Resolved::Health => return None,
+        Resolved::Source(s) => s,
+    };
+    if method != "POST" {
+        return None;
+    }
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    let refusal = if declared.is_some_and(|n| n > config.limits.max_body as u64) {
+        Some(Rejection::TooLarge)
+    } else if matches!(source.kind, SourceKind::Vercel { .. }) {
+        None
+    } else {
+        sources::head(source, headers).err()
+    };
+    refusal.map(|r| {
+        with_verify(
+            source,
+            Plan {
+                refused: Some(error::brief(r.to_string())),
+                ..answer(Some(source), reject(Some(&source.kind), &r))
+            },
+        )
+    })
+}
+
+/// Where a request goes.
+enum Resolved<'c> {
+    Health,
+    Source(&'c Source),
+    /// Answered without a source: unknown, or the root with no matching token.
+    Answer(Plan),
+}
+
+fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap) -> Resolved<'c> {
+    let path = path.split('?').next().unwrap_or_default();
     let name = path.trim_start_matches('/').trim_end_matches('/');
-    let method = req.method;
-    let answer = |source: Option<&Source>, response: Response| Plan {
+    if name == "healthz" {
+        return match method {
+            "GET" | "HEAD" => Resolved::Health,
+            _ => Resolved::Answer(answer(
+                None,
+                reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" }),
+            )),
+        };
+    }
+    if !name.is_empty() {
+        return match config.source(name) {
+            Some(s) => Resolved::Source(s),
+            None => Resolved::Answer(answer(None, reject(None, &Rejection::UnknownSource))),
+        };
+    }
+    // Better Stack clients post to the root: the token picks the source.
+    let mut sources = config
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
+    let Some(first) = sources.clone().next() else {
+        return Resolved::Answer(answer(None, reject(None, &Rejection::UnknownSource)));
+    };
+    if method != "POST" {
+        return Resolved::Answer(answer(
+            None,
+            reject(None, &Rejection::MethodNotAllowed { allow: "POST" }),
+        ));
+    }
+    let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
+    let found = token.ok().and_then(|t| {
+        sources.find(|s| matches!(&s.kind, SourceKind::BetterStack { tokens } if auth::token_matches(tokens, t)))
+    });
+    match found {
+        Some(s) => Resolved::Source(s),
+        None => {
+            let e = token.err().unwrap_or(auth::AuthError::Mismatch);
+            Resolved::Answer(answer(None, reject(Some(&first.kind), &Rejection::Unauthorized(e))))
+        }
+    }
+}
+
+/// A plan that stores nothing and gives `response`.
+fn answer(source: Option<&Source>, response: Response) -> Plan {
+    Plan {
         source: source.map(|s| s.name.clone()),
         objects: Vec::new(),
         on_storage_failure: storage_failed(source.map(|s| &s.kind)),
         response,
         events: 0,
         refused: None,
-    };
-
-    if name == "healthz" {
-        return match method {
-            "GET" | "HEAD" => answer(None, Response::text(200, "ok\n".into())),
-            _ => answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" })),
-        };
     }
-    let source = if name.is_empty() {
-        // Better Stack clients post to the root: the token picks the source.
-        let mut sources = config
-            .sources
-            .iter()
-            .filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
-        let Some(first) = sources.clone().next() else {
-            return answer(None, reject(None, &Rejection::UnknownSource));
-        };
-        if method != "POST" {
-            return answer(None, reject(None, &Rejection::MethodNotAllowed { allow: "POST" }));
-        }
-        let token = auth::bearer_token(req.headers.get("authorization").map(|v| v.as_bytes()));
-        let found = token.ok().and_then(|t| {
-            sources.find(|s| matches!(&s.kind, SourceKind::BetterStack { tokens } if auth::token_matches(tokens, t)))
-        });
-        match found {
-            Some(s) => s,
-            None => {
-                let e = token.err().unwrap_or(auth::AuthError::Mismatch);
-                return answer(None, reject(Some(&first.kind), &Rejection::Unauthorized(e)));
-            }
-        }
-    } else {
-        match config.source(name) {
-            Some(s) => s,
-            None => return answer(None, reject(None, &Rejection::UnknownSource)),
-        }
-    };
+}
 
-    let mut plan = match (method, &source.kind) {
+/// Every answer to a vercel source carries its `x-vercel-verify`, when it has one.
+fn with_verify(source: &Source, mut plan: Plan) -> Plan {
+    if let SourceKind::Vercel { verify: Some(v), .. } = &source.kind {
+        plan.response.headers.push(("x-vercel-verify", v.clone()));
+        plan.on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
+    }
+    plan
+}
+
+/// Decides what to do with one request.
+pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
+    let method = req.method;
+    let source = match resolve(config, method, req.path, req.headers) {
+        Resolved::Answer(plan) => return plan,
+        Resolved::Health => return answer(None, Response::text(200, "ok\n".into())),
+        Resolved::Source(s) => s,
+    };
+    let plan = match (method, &source.kind) {
         ("GET" | "HEAD", SourceKind::Vercel { .. }) => answer(Some(source), Response::empty(200)),
         ("POST", kind) => match req.body {
             Body::TooLarge => answer(Some(source), reject(Some(kind), &Rejection::TooLarge)),
@@ -149,9 +234,5 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
             reject(Some(kind), &Rejection::MethodNotAllowed { allow: "POST" }),
         ),
     };
-    if let SourceKind::Vercel { verify: Some(v), .. } = &source.kind {
-        plan.response.headers.push(("x-vercel-verify", v.clone()));
-        plan.on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
-    }
-    plan
+    with_verify(source, plan)
 }

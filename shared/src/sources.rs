@@ -53,24 +53,58 @@ impl Delivery<'_> {
 }
 
 pub fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    if let SourceKind::Vercel { secrets, .. } = &d.source.kind {
+        return vercel(d, secrets);
+    }
+    let h = head(d.source, d.headers)?;
     match &d.source.kind {
-        SourceKind::Vercel { secrets, .. } => vercel(d, secrets),
-        SourceKind::Northflank { auth } => {
-            auth::http(auth, d.header("authorization")).map_err(Rejection::Unauthorized)?;
-            northflank(d)
+        SourceKind::Vercel { .. } => unreachable!("answered above"),
+        SourceKind::Northflank { .. } => northflank(d, h),
+        SourceKind::BetterStack { .. } => betterstack(d, h),
+        SourceKind::Logplex { .. } => logplex(d, h),
+    }
+}
+
+/// What the request head says of the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    pub gzip: bool,
+    pub media: MediaType,
+}
+
+/// Every check of a delivery that needs no body, in the order the answers are given: the
+/// credentials (all but Vercel's signature, which is over the body), the content coding, the
+/// media type the kind accepts.
+pub fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejection> {
+    let header = |name: &str| headers.get(name).map(|v| v.as_bytes());
+    match &source.kind {
+        SourceKind::Vercel { .. } => {}
+        SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
+            auth::http(auth, header("authorization")).map_err(Rejection::Unauthorized)?;
         }
         SourceKind::BetterStack { tokens } => {
-            let token = auth::bearer_token(d.header("authorization")).map_err(Rejection::Unauthorized)?;
+            let token = auth::bearer_token(header("authorization")).map_err(Rejection::Unauthorized)?;
             if !auth::token_matches(tokens, token) {
                 return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
             }
-            betterstack(d)
-        }
-        SourceKind::Logplex { auth } => {
-            auth::http(auth, d.header("authorization")).map_err(Rejection::Unauthorized)?;
-            logplex(d)
         }
     }
+    let gzip = body::is_gzip(header("content-encoding"))?;
+    let media = MediaType::parse(header("content-type"));
+    let accepted = match source.kind {
+        SourceKind::Vercel { .. } => matches!(media, MediaType::Json | MediaType::Ndjson | MediaType::Generic),
+        SourceKind::Northflank { .. } => !matches!(media, MediaType::Other | MediaType::Msgpack | MediaType::Logplex),
+        SourceKind::BetterStack { .. } => matches!(
+            media,
+            MediaType::Json | MediaType::Ndjson | MediaType::Generic | MediaType::Msgpack
+        ),
+        SourceKind::Logplex { .. } => matches!(media, MediaType::Logplex | MediaType::Generic | MediaType::Text),
+    };
+    if !accepted {
+        let given = header("content-type").map(String::from_utf8_lossy).unwrap_or_default();
+        return Err(Rejection::UnsupportedType(crate::error::brief(given)));
+    }
+    Ok(Head { gzip, media })
 }
 
 /// What Vercel sends to check an endpoint: `{}`, `[]` or nothing.
@@ -101,12 +135,8 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
         })?;
         macs.verify(signature).map_err(Rejection::Unauthorized)?;
     }
-    let gzip = gzip?;
-    match MediaType::parse(d.header("content-type")) {
-        MediaType::Json | MediaType::Ndjson | MediaType::Generic => {}
-        _ => return Err(unsupported_type(d)),
-    }
-    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+    let h = head(d.source, d.headers)?;
+    let decoded = body::decode(d.body, h.gzip, d.max_decompressed())?;
     let mut batch = d.batch();
     if decoded.trim_ascii() != b"{}" {
         json::for_each_event(&decoded, |ev| {
@@ -116,14 +146,9 @@ fn vercel(d: &Delivery<'_>, secrets: &[crate::config::Secret]) -> Result<Decoded
     Ok(finish(batch, Identity::Body(&decoded)))
 }
 
-fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
-    let gzip = body::is_gzip(d.header("content-encoding"))?;
-    let media = MediaType::parse(d.header("content-type"));
-    if matches!(media, MediaType::Other | MediaType::Msgpack | MediaType::Logplex) {
-        return Err(unsupported_type(d));
-    }
-    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
-    let is_json = match media {
+fn northflank(d: &Delivery<'_>, h: Head) -> Result<Decoded, Rejection> {
+    let decoded = body::decode(d.body, h.gzip, d.max_decompressed())?;
+    let is_json = match h.media {
         MediaType::Json | MediaType::Ndjson => true,
         MediaType::Text => false,
         _ => matches!(decoded.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[')),
@@ -151,15 +176,9 @@ fn northflank(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     Ok(finish(batch, Identity::Body(&decoded)))
 }
 
-fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
-    let gzip = body::is_gzip(d.header("content-encoding"))?;
-    let media = MediaType::parse(d.header("content-type"));
-    let msgpack = match media {
-        MediaType::Json | MediaType::Ndjson | MediaType::Generic => false,
-        MediaType::Msgpack => true,
-        _ => return Err(unsupported_type(d)),
-    };
-    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+fn betterstack(d: &Delivery<'_>, h: Head) -> Result<Decoded, Rejection> {
+    let msgpack = h.media == MediaType::Msgpack;
+    let decoded = body::decode(d.body, h.gzip, d.max_decompressed())?;
     let mut batch = d.batch();
     if msgpack {
         msgpack::for_each_event(&decoded, |fields| {
@@ -173,13 +192,8 @@ fn betterstack(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     Ok(finish(batch, Identity::Body(&decoded)))
 }
 
-fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
-    let gzip = body::is_gzip(d.header("content-encoding"))?;
-    match MediaType::parse(d.header("content-type")) {
-        MediaType::Logplex | MediaType::Generic | MediaType::Text => {}
-        _ => return Err(unsupported_type(d)),
-    }
-    let decoded = body::decode(d.body, gzip, d.max_decompressed())?;
+fn logplex(d: &Delivery<'_>, h: Head) -> Result<Decoded, Rejection> {
+    let decoded = body::decode(d.body, h.gzip, d.max_decompressed())?;
     let mut batch = d.batch();
     for (i, frame) in octet_counting::frames(&decoded).enumerate() {
         let frame = frame?;
@@ -247,14 +261,6 @@ fn logplex(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         None => Identity::Body(&decoded),
     };
     Ok(finish(batch, identity))
-}
-
-fn unsupported_type(d: &Delivery<'_>) -> Rejection {
-    let given = d
-        .header("content-type")
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    Rejection::UnsupportedType(given.into_owned())
 }
 
 fn finish(batch: Batch<'_>, identity: Identity<'_>) -> Decoded {

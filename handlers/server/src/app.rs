@@ -34,6 +34,10 @@ pub struct Settings {
     pub max_buffered: usize,
     /// Deliveries decoded at once (CPU-bound, off the async workers); the others wait.
     pub max_decoding: usize,
+    /// Connections open at once; past that, new ones wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Longest time to receive a request's head (method, path, headers).
+    pub header_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -44,6 +48,8 @@ impl Default for Settings {
             max_concurrent: 1024,
             max_buffered: 256 << 20,
             max_decoding: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -86,7 +92,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let started = Instant::now();
     let Ok(_slot) = state.slots.try_acquire() else {
         tracing::warn!(path = %req.uri().path(), "busy: concurrency limit reached, answered 503");
-        return busy("too many deliveries at once, retry later");
+        return busy(&state, req.uri().path(), "too many deliveries at once, retry later");
     };
     let (parts, body) = req.into_parts();
     let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
@@ -95,11 +101,21 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         .headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // What the head decides (route, method, credentials, content coding and type) is answered
+    // before a byte of the body is read, so an unauthenticated upload holds no body memory and
+    // no decoding slot. (A declared length over the limit goes on below, to a 413 the sender
+    // sees.)
+    if declared.is_none_or(|n| n <= max as u64) {
+        if let Some(plan) = drain_core::admit(&state.config, parts.method.as_str(), parts.uri.path(), &parts.headers) {
+            return carry_out(&state, plan, 0, started).await;
+        }
+    }
     let read = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
         Ok(Read::TooLarge)
     } else {
         match tokio::time::timeout(state.settings.read_timeout, read_body(&state, body, max, declared)).await {
-            Err(_) => return text(408, "timed out reading the body"),
+            // Never a 408: a 4xx makes Logplex drop the frames.
+            Err(_) => return busy(&state, parts.uri.path(), "the body did not arrive in time, retry later"),
             Ok(read) => read,
         }
     };
@@ -108,7 +124,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         Ok(Read::TooLarge) => (None, None),
         Ok(Read::OverBudget) => {
             tracing::warn!(path = %parts.uri.path(), "busy: body memory budget reached, answered 503");
-            return busy("too many bytes in flight, retry later");
+            return busy(&state, parts.uri.path(), "too many bytes in flight, retry later");
         }
         Err(e) => {
             tracing::info!(error = %e, "body read failed");
@@ -123,6 +139,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         state.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     );
     let wire = bytes.as_ref().map_or(0, |b| b.len());
+    let path = parts.uri.path().to_string();
     let decide = {
         let state = Arc::clone(&state);
         move || {
@@ -143,7 +160,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         decide()
     } else {
         let Ok(_decoding) = state.decoding.acquire().await else {
-            return busy("shutting down");
+            return busy(&state, &path, "shutting down");
         };
         match tokio::task::spawn_blocking(decide).await {
             Ok(plan) => plan,
@@ -280,11 +297,9 @@ fn text(status: u16, body: &'static str) -> Response {
         .expect("static response")
 }
 
-fn busy(why: &'static str) -> Response {
-    let mut r = text(503, why);
-    r.headers_mut()
-        .insert("retry-after", http::HeaderValue::from_static("1"));
-    r
+/// The core's 503 for the source the path names (its dialect, `x-vercel-verify` included).
+fn busy(state: &AppState, path: &str, why: &'static str) -> Response {
+    to_http(&drain_core::unavailable(&state.config, path, why))
 }
 
 /// The one clock read per delivery.

@@ -4,7 +4,9 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod listen;
 pub mod store;
 
 pub use app::{app, AppState, Settings};
+pub use listen::serve;
 pub use store::Store;

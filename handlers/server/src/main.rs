@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use drain_core::{Config, SourceKind};
-use drain_server::{app, AppState, Settings, Store};
+use drain_server::{AppState, Settings, Store};
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +58,12 @@ enum Command {
         /// wait. Default: the number of CPUs.
         #[arg(long, env = "DRAIN_MAX_DECODING")]
         max_decoding: Option<usize>,
+        /// Connections open at once; past that, new ones wait in the kernel's backlog.
+        #[arg(long, env = "DRAIN_MAX_CONNECTIONS", default_value_t = 4096)]
+        max_connections: usize,
+        /// Seconds allowed to receive a request's head (method, path, headers).
+        #[arg(long, env = "DRAIN_HEADER_TIMEOUT", default_value_t = 10)]
+        header_timeout: u64,
     },
     /// Say what a config defines, or exactly what is wrong with it.
     CheckConfig {
@@ -122,6 +128,8 @@ fn main() -> Result<()> {
             max_concurrent,
             max_buffered_mib,
             max_decoding,
+            max_connections,
+            header_timeout,
         } => {
             init_logs(log_format);
             let config = load(&config)?;
@@ -131,6 +139,8 @@ fn main() -> Result<()> {
                 max_concurrent: max_concurrent.max(1),
                 max_buffered: max_buffered_mib.max(1) << 20,
                 max_decoding: max_decoding.unwrap_or(Settings::default().max_decoding).max(1),
+                max_connections: max_connections.max(1),
+                header_timeout: Duration::from_secs(header_timeout.max(1)),
             };
             // Decoding and folder writes run on the blocking pool: a few threads suffice, and
             // each extra thread would hold its own allocator arena (RSS).
@@ -161,7 +171,29 @@ fn load(file: &PathBuf) -> Result<Config> {
 }
 
 fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // Capped at `debug` whatever RUST_LOG asks (never raised above it): at `trace` the AWS SDK
+    // and hyper log signed requests, with credentials and session tokens (`--s3-bucket`).
+    let cap = filter
+        .max_level_hint()
+        .map_or(tracing::level_filters::LevelFilter::INFO, |l| {
+            l.min(tracing::level_filters::LevelFilter::DEBUG)
+        });
+    for target in [
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_smithy_http_client",
+        "aws_sigv4",
+        "aws_config",
+        "aws_sdk_s3",
+        "hyper",
+        "hyper_util",
+        "h2",
+    ] {
+        if let Ok(d) = format!("{target}={cap}").parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -182,9 +214,7 @@ async fn serve(config: Config, store: Store, settings: Settings, listen: SocketA
         .collect();
     tracing::info!(address = %listener.local_addr()?, store = %store.describe(), sources = ?sources, "drain listening");
     let state = AppState::new(config, store, settings);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    drain_server::serve(listener, state, shutdown()).await;
     tracing::info!("stopped: in-flight deliveries finished");
     Ok(())
 }

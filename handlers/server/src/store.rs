@@ -56,6 +56,10 @@ impl DirStore {
     }
 }
 
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
 fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Result<Put> {
     let dir = path.parent().ok_or_else(|| io::Error::other("key has no folder"))?;
     if if_absent && path.exists() {
@@ -68,16 +72,24 @@ fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Re
         let mut f = std::fs::File::create_new(&tmp)?;
         f.write_all(body)?;
         f.sync_all()?;
-        if if_absent {
+        let put = if if_absent {
             // A hard link fails if the key exists, which makes "only if absent" atomic.
             match std::fs::hard_link(&tmp, path) {
-                Ok(()) => Ok(Put::Written),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Put::AlreadyThere),
-                Err(e) => Err(e),
+                Ok(()) => Put::Written,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(Put::AlreadyThere),
+                Err(e) => return Err(e),
             }
         } else {
-            std::fs::rename(&tmp, path).map(|()| Put::Written)
+            std::fs::rename(&tmp, path)?;
+            Put::Written
+        };
+        // The new name is durable only once its folder is synced (and a new folder's own name
+        // in its parent): without this an acknowledged object can vanish on power loss.
+        sync_dir(dir)?;
+        if let Some(parent) = dir.parent() {
+            sync_dir(parent)?;
         }
+        Ok(put)
     })();
     let _ = std::fs::remove_file(&tmp);
     result

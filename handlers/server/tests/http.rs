@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use drain_core::Config;
-use drain_server::{app, AppState, Settings, Store};
+use drain_server::{AppState, Settings, Store};
 
 const CONFIG: &str = r#"
 [limits]
@@ -40,12 +40,10 @@ impl Server {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                axum::serve(listener, app(state))
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
+                drain_server::serve(listener, state, async {
+                    let _ = rx.await;
+                })
+                .await;
             });
         });
         Server {
@@ -231,7 +229,7 @@ fn over_the_concurrency_limit_answers_503_not_oom() {
 }
 
 #[test]
-fn past_the_body_memory_budget_answers_503_and_slow_uploads_hold_no_slot() {
+fn past_the_body_memory_budget_answers_503() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(
         dir.path(),
@@ -240,7 +238,8 @@ fn past_the_body_memory_budget_answers_503_and_slow_uploads_hold_no_slot() {
             ..Settings::default()
         },
     );
-    // Slow uploads that declared small bodies hold a little of the budget each, no more.
+    // Slow uploads that declared small bodies hold a little of the budget each, no more, so
+    // another sender still fits.
     let mut slow: Vec<TcpStream> = (0..8)
         .map(|_| {
             let mut s = TcpStream::connect(server.addr).unwrap();
@@ -288,4 +287,114 @@ fn graceful_shutdown_finishes_the_delivery_in_flight() {
     server.shutdown();
     assert_eq!(objects(dir.path()).len(), 1);
     assert!(TcpStream::connect(server.addr).is_err(), "no longer listening");
+}
+
+/// Issue 12, item 8: a body that doesn't arrive within the read timeout was a 408, which makes
+/// Logplex drop the frames; it is the source's 503 with `Retry-After`.
+#[test]
+fn regression_read_timeout_is_503_with_retry_after_not_408() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            read_timeout: Duration::from_millis(300),
+            ..Settings::default()
+        },
+    );
+    let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n";
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(b"[{\"message\":").unwrap();
+    let mut buf = [0u8; 1024];
+    let n = s.read(&mut buf).unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 503"), "{answer}");
+    assert!(answer.contains("retry-after:"), "{answer}");
+    assert!(objects(dir.path()).is_empty());
+}
+
+/// Issue 12, item 7: the body was read before auth, so unauthenticated slow uploads held every
+/// delivery slot (and their bytes the memory budget) until the read timeout. The head is now
+/// decided first: they are answered at once and hold nothing.
+#[test]
+fn regression_unauthenticated_slow_uploads_hold_no_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_concurrent: 4,
+            ..Settings::default()
+        },
+    );
+    let statuses: Vec<u16> = (0..8)
+        .map(|_| {
+            let head = "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer wrong\r\ncontent-length: 100000\r\n\r\n";
+            // One byte of body and then nothing: the answer must come without the rest.
+            raw(server.addr, head, &mut |s| s.write_all(b"["))
+        })
+        .collect();
+    assert_eq!(statuses, vec![403; 8]);
+    let mut held: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            let head =
+                "POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer wrong\r\ncontent-length: 100000\r\n\r\n[";
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, _) = post(server.addr, br#"{"message":"still served"}"#);
+    assert_eq!(status, 202, "eight unauthenticated uploads in progress, four slots");
+    held.clear();
+    assert_eq!(objects(dir.path()).len(), 1);
+}
+
+/// Issue 12, item 7: there was no limit on the time to send a request's head, so a sender
+/// trickling header bytes held a connection (and a task) forever.
+#[test]
+fn regression_slow_headers_are_cut_at_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            header_timeout: Duration::from_millis(500),
+            ..Settings::default()
+        },
+    );
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"POST /app HTTP/1.1\r\nhost: x\r\n").unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    // The server closes the connection (read gives 0 or an error) instead of waiting forever.
+    let n = s.read(&mut buf).unwrap_or(0);
+    let waited = started.elapsed();
+    let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(waited < Duration::from_secs(9), "closed after {waited:?}");
+}
+
+/// Past `max_connections`, a new connection waits in the backlog until one closes.
+#[test]
+fn connections_past_the_cap_wait_for_a_free_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_connections: 2,
+            ..Settings::default()
+        },
+    );
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let waiting = std::thread::spawn({
+        let addr = server.addr;
+        move || post(addr, br#"{"message":"after the others"}"#).0
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!waiting.is_finished(), "served past the connection cap");
+    drop(idle);
+    assert_eq!(waiting.join().unwrap(), 202);
 }
