@@ -85,9 +85,13 @@ pub fn auth(data: &[u8]) {
 /// The core's whole entry point: the first byte picks the route, the content type, gzip and
 /// whether a Vercel body is signed (so the signed decode path runs); the rest is the body.
 pub fn handle_request(data: &[u8]) {
-    let Some((&pick, body)) = data.split_first() else {
-        return;
-    };
+    let _ = handle_plan(data);
+}
+
+/// As [`handle_request`], giving the plan (the seed replay hands its objects to the
+/// query-engine test).
+pub fn handle_plan(data: &[u8]) -> Option<drain_core::Plan> {
+    let (&pick, body) = data.split_first()?;
     let config = Config::parse(
         "[limits]\nmax_body=65536\nmax_decompressed=262144\n[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"s\"]\n[[source]]\nname=\"app\"\nkind=\"betterstack\"\ntokens=[\"t\"]\n[[source]]\nname=\"nf\"\nkind=\"northflank\"\nauth=\"none\"\n[[source]]\nname=\"lp\"\nkind=\"logplex\"\nauth={basic={username=\"u\",password=\"p\"}}\n",
         &|_| None,
@@ -123,4 +127,5 @@ pub fn handle_request(data: &[u8]) {
     let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
     let plan = handle(&config, &req, received_at);
     assert!(plan.response.status < 500, "a request can't make the core fail");
+    Some(plan)
 }

@@ -111,7 +111,10 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     };
     // Renames are needed only when two top-level names (drain's included) are equal ignoring
     // ASCII case; a cheap fingerprint rules that out for almost every event.
-    let renames = might_collide(fields, &in_place).then(|| decide_names(fields, &base, &in_place));
+    let renames = match might_collide(fields, &in_place) {
+        true => Some(decide_names(fields, &base, &in_place, limits.max_event_bytes)?),
+        false => None,
+    };
     let action = |i: usize, k: &[u8]| match &renames {
         Some(actions) => actions[i].clone(),
         None => base(i, k),
@@ -216,11 +219,22 @@ fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], in_place: &impl Fn(usize,
 /// drain's own names come first; then the sender's names in order, a repeat getting
 /// underscores; last the sender fields that collide with drain's names, each under the first
 /// name with underscores that no field uses (so `_drain` sent as such keeps its name).
+/// The names' bytes are counted: a line can't hold more than `max_event_bytes`, so many repeats
+/// of one name (each one underscore longer) are refused before they cost more than that.
 fn decide_names<K: AsRef<[u8]>, V>(
     fields: &[(K, V)],
     base: &impl Fn(usize, &[u8]) -> Action,
     in_place: &impl Fn(usize, &[u8]) -> bool,
-) -> Vec<Action> {
+    max_event_bytes: usize,
+) -> Result<Vec<Action>, Limit> {
+    let mut spent = 0usize;
+    let mut spend = |name: &[u8]| {
+        spent += name.len();
+        if spent > max_event_bytes {
+            return Err(Limit::EventBytes(max_event_bytes));
+        }
+        Ok(())
+    };
     let mut names = Names::folded();
     for r in RESERVED {
         names.reserve(r.as_bytes());
@@ -231,18 +245,22 @@ fn decide_names<K: AsRef<[u8]>, V>(
         .enumerate()
         .map(|(i, (k, _))| {
             let k = k.as_ref();
-            match base(i, k) {
+            Ok(match base(i, k) {
                 Action::Drop => Action::Drop,
                 _ if in_place(i, k) => Action::Keep,
                 Action::DtRaw => Action::DtRaw,
                 _ if reserved(k) => Action::Rename(Vec::new()),
                 _ => match names.take(Cow::Borrowed(k)) {
                     None => Action::Keep,
-                    Some(prefix) => Action::Rename(crate::names::renamed(&prefix, k)),
+                    Some(prefix) => {
+                        let name = crate::names::renamed(&prefix, k);
+                        spend(&name)?;
+                        Action::Rename(name)
+                    }
                 },
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, Limit>>()?;
     for (i, (k, _)) in fields.iter().enumerate() {
         let k = k.as_ref();
         let name: &[u8] = match &actions[i] {
@@ -250,12 +268,14 @@ fn decide_names<K: AsRef<[u8]>, V>(
             Action::Rename(n) if n.is_empty() => k,
             _ => continue,
         };
-        actions[i] = match names.take(Cow::Borrowed(name)) {
-            None => Action::Rename(name.to_vec()),
-            Some(prefix) => Action::Rename(crate::names::renamed(&prefix, name)),
+        let name = match names.take(Cow::Borrowed(name)) {
+            None => name.to_vec(),
+            Some(prefix) => crate::names::renamed(&prefix, name),
         };
+        spend(&name)?;
+        actions[i] = Action::Rename(name);
     }
-    actions
+    Ok(actions)
 }
 
 /// Northflank writes `<RFC 3339 datetime> ` at the start of a JSON event's `message`.

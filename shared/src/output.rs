@@ -214,7 +214,10 @@ impl<'c> Batch<'c> {
         Ok(())
     }
 
-    /// The finished objects, one per hour, in hour order.
+    /// The finished objects, one per hour: the create-only ones in hour order, then the one
+    /// written unconditionally (at most one: the reception time's hour holds every event without
+    /// a time). Stored in this order and stopped at the first failure, a retry never writes an
+    /// unconditional object twice: it is written only once everything before it is stored.
     pub fn finish(self, identity: Identity<'_>) -> Vec<Object> {
         let (tag, bytes) = match identity {
             Identity::Body(b) => (0u8, b),
@@ -223,7 +226,7 @@ impl<'c> Batch<'c> {
         let delivery = xxhash_rust::xxh3::xxh3_128(bytes);
         let level = self.level;
         let mut buckets = self.buckets;
-        buckets.sort_by_key(|b| b.hour);
+        buckets.sort_by_key(|b| (!(b.sender_times || tag == 1), b.hour));
         buckets
             .into_iter()
             .map(|mut b| {

@@ -1,8 +1,9 @@
 //! What the core hands back to a platform handler: the objects to store, then the answer to give.
 
-/// What to do with one request. Store every object (in any order, each only if absent when
-/// `if_absent` says so; an object that already exists counts as stored), then answer `response`;
-/// if any store fails, answer `on_storage_failure` instead.
+/// What to do with one request. Store the objects in order, each only if absent when
+/// `if_absent` says so (an object that already exists counts as stored), stopping at the first
+/// failure; then answer `response`, or `on_storage_failure` if any store failed. The order puts
+/// the one unconditional object last, so a retry after a partial failure never stores it twice.
 #[must_use = "a plan does nothing until the handler stores its objects and sends its response"]
 #[derive(Debug, Clone)]
 pub struct Plan {

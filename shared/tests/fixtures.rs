@@ -67,6 +67,7 @@ fn conformance_cases_pass_on_the_core() {
                 request_id: &request_id,
             };
             let plan = handle(&config, &req, Timestamp::from_unix_nanos(now).unwrap());
+            drain_conformance::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
             for o in plan.objects {
                 if !(o.if_absent && store.contains_key(&o.key)) {
                     store.insert(o.key, o.body);

@@ -32,4 +32,13 @@ fn committed_fuzz_seeds_replay_without_panic() {
         total += files.len();
     }
     println!("{total} seeds replayed through {} targets", targets::TARGETS.len());
+    // The objects the `handle` seeds make, for the query-engine test (`DRAIN_OBJECTS_DIR`).
+    if std::env::var_os("DRAIN_OBJECTS_DIR").is_some() {
+        for f in std::fs::read_dir(root.join("handle")).expect("handle seeds") {
+            let data = std::fs::read(f.expect("a directory entry").path()).expect("a seed file");
+            if let Some(plan) = targets::handle_plan(&data) {
+                drain_conformance::dump_objects("fuzz", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod pending;
 mod query_safe;
 
 pub use pending::{config_without_pending, pending, report as pending_report};
+pub use query_safe::check as query_safe;
 
 /// One case, its body read from its file.
 #[derive(Debug, Clone)]
@@ -87,6 +88,21 @@ pub struct Reply {
 pub struct Stored {
     pub key: String,
     pub bytes: Vec<u8>,
+}
+
+/// With `DRAIN_OBJECTS_DIR` set, writes each object under that folder, in `group`, at its key
+/// (what the query-engine test reads); otherwise does nothing.
+pub fn dump_objects<'o>(group: &str, objects: impl IntoIterator<Item = (&'o str, &'o [u8])>) {
+    let Some(root) = std::env::var_os("DRAIN_OBJECTS_DIR") else {
+        return;
+    };
+    for (key, bytes) in objects {
+        let path = Path::new(&root).join(group).join(key);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("creating the objects folder");
+        }
+        std::fs::write(&path, bytes).expect("writing an object");
+    }
 }
 
 /// The cases of every folder, each folder's in file-name order, less the pending ones

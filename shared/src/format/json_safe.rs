@@ -79,6 +79,7 @@ fn walk(raw: &[u8], mut depth: usize, budget: &mut Budget, mut out: Option<&mut 
     // One set of names per open object; arrays push `None`.
     let mut frames: Vec<Option<Names<'_>>> = Vec::new();
     let mut expect_key = false;
+    let mut renamed_bytes = 0usize;
     let mut copied = 0;
     let mut i = 0;
     while i < raw.len() {
@@ -128,6 +129,14 @@ fn walk(raw: &[u8], mut depth: usize, budget: &mut Budget, mut out: Option<&mut 
                     let name = key_text(&fixed);
                     if let Some(Some(names)) = frames.last_mut() {
                         rename = names.take(name.clone()).map(|prefix| renamed(&prefix, &name));
+                    }
+                    // New names can't cost more than a line may hold (many repeats of one key
+                    // each get one more underscore).
+                    if let Some(n) = &rename {
+                        renamed_bytes += n.len();
+                        if renamed_bytes > budget.max_event_bytes {
+                            return Err(Limit::EventBytes(budget.max_event_bytes));
+                        }
                     }
                     expect_key = false;
                 }

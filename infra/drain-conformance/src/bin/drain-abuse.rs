@@ -6,7 +6,12 @@
 //!
 //! Scenarios: 16 concurrent bodies of 20 MiB; 16 chunked bodies of 40 MiB (past the limit, no
 //! length given); 16 gzip bombs (1 GiB of zeros in ~1 MiB); 256 slow-loris uploads trickling
-//! one byte every 500 ms for 10 s.
+//! one byte every 500 ms for 10 s; then the shapes that amplify (issue 12), 16 at once each: a
+//! body whose every line is its own hour, 200,000 keys in one event, 9,999 keys named `drain`,
+//! a gzip'd MessagePack array of 20 M nils, 10 MB MessagePack bin blobs, nesting at the depth
+//! limit, unauthenticated Vercel gzip bombs (the signature is over the inflated bytes); 900
+//! unauthenticated slow uploads (more than `--max-concurrent`); 256 connections trickling their
+//! headers.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -67,6 +72,70 @@ fn main() -> Result<()> {
         slow_loris(&a, 256, Duration::from_secs(10))
     })?;
 
+    // The shapes that amplify: small bodies that make large structures.
+    let ndjson_ct = "application/x-ndjson";
+    let json_ct = "application/json";
+    let msgpack_ct = "application/msgpack";
+    let hours: Vec<u8> = (0..20_000)
+        .flat_map(|h| format!("{{\"message\":\"h\",\"dt\":{}}}\n", 1_700_000_000 + h * 3600).into_bytes())
+        .collect();
+    let fields = object_with_keys(200_000, |i| format!("k{i}"));
+    let drains = object_with_keys(9_999, |_| "drain".into());
+    let nils = gzip(&msgpack_nils(20_000_000))?;
+    let bins = msgpack_bin(10_000_000);
+    let deep = format!("{{\"message\":\"d\",\"x\":{}{}}}", "[".repeat(127), "]".repeat(127)).into_bytes();
+    let shapes: [(&str, &[u8], &str, Option<&str>); 6] = [
+        ("16 × one hour per line (20,000 hours, 640 KB)", &hours, ndjson_ct, None),
+        ("16 × 200,000 keys in one event (3 MB)", &fields, json_ct, None),
+        ("16 × 9,999 keys named drain", &drains, json_ct, None),
+        (
+            "16 × gzip'd msgpack array of 20 M nils (19 KB → 20 MB)",
+            &nils,
+            msgpack_ct,
+            Some("gzip"),
+        ),
+        ("16 × 10 MB msgpack bin blobs", &bins, msgpack_ct, None),
+        ("16 × nesting 127 deep (legal)", &deep, json_ct, None),
+    ];
+    for (name, body, ct, encoding) in shapes {
+        row(&a, name, &mut failed, || {
+            parallel(16, |_| {
+                send(
+                    &a.url,
+                    "/app",
+                    &[
+                        ("authorization", format!("Bearer {}", a.token)),
+                        ("content-type", ct.into()),
+                    ],
+                    body,
+                    encoding,
+                    None,
+                )
+            })
+        })?;
+    }
+    let vercel_bomb = gzip_zeros(100 << 20)?;
+    row(
+        &a,
+        "16 unauthenticated Vercel gzip bombs (100 MiB each)",
+        &mut failed,
+        || {
+            parallel(16, |_| {
+                let headers = [
+                    ("x-vercel-signature", "00".repeat(20)),
+                    ("content-type", json_ct.into()),
+                ];
+                send(&a.url, "/vercel", &headers, &vercel_bomb, Some("gzip"), None)
+            })
+        },
+    )?;
+    row(&a, "900 unauthenticated slow uploads", &mut failed, || {
+        slow_unauthenticated(&a, 900)
+    })?;
+    row(&a, "256 connections trickling headers, 12 s", &mut failed, || {
+        slow_headers(&a, 256, Duration::from_secs(12))
+    })?;
+
     if failed.is_empty() {
         println!(
             "ok: every peak within {} MiB, the well-behaved sender served throughout",
@@ -92,7 +161,11 @@ fn row(a: &Args, name: &str, failed: &mut Vec<String>, scenario: impl FnOnce() -
                 let body = format!("{{\"message\":\"well-behaved {n}\"}}\n");
                 n += 1;
                 let t = Instant::now();
-                let got = send(&url, &token, body.as_bytes(), None, None);
+                let headers = [
+                    ("authorization", format!("Bearer {token}")),
+                    ("content-type", "application/x-ndjson".to_string()),
+                ];
+                let got = send(&url, "/app", &headers, body.as_bytes(), None, None);
                 slowest = slowest.max(t.elapsed());
                 *seen.entry(got).or_default() += 1;
                 std::thread::sleep(Duration::from_millis(50));
@@ -136,18 +209,30 @@ fn parallel(n: usize, f: impl Fn(usize) -> String + Sync) -> Vec<String> {
 }
 
 fn post(a: &Args, body: &[u8], encoding: Option<&str>, chunked: Option<usize>) -> String {
-    send(&a.url, &a.token, body, encoding, chunked)
+    let headers = [
+        ("authorization", format!("Bearer {}", a.token)),
+        ("content-type", "application/x-ndjson".to_string()),
+    ];
+    send(&a.url, "/app", &headers, body, encoding, chunked)
 }
 
 /// One POST over a fresh connection; the status, or what went wrong.
-fn send(url: &str, token: &str, body: &[u8], encoding: Option<&str>, chunk: Option<usize>) -> String {
+fn send(
+    url: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+    encoding: Option<&str>,
+    chunk: Option<usize>,
+) -> String {
     let result = (|| -> Result<String> {
         let host = url.trim_start_matches("http://");
         let mut s = TcpStream::connect(host)?;
         s.set_read_timeout(Some(Duration::from_secs(120)))?;
-        let mut head = format!(
-            "POST /app HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/x-ndjson\r\nconnection: close\r\n"
-        );
+        let mut head = format!("POST {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+        for (k, v) in headers {
+            head += &format!("{k}: {v}\r\n");
+        }
         if let Some(e) = encoding {
             head += &format!("content-encoding: {e}\r\n");
         }
@@ -205,6 +290,92 @@ fn slow_loris(a: &Args, n: usize, how_long: Duration) -> Vec<String> {
         conns.len(),
         how_long.as_secs()
     )]
+}
+
+/// Uploads with a wrong token that send one byte of a 1 MB body and then nothing: each must be
+/// answered (403) at once, holding no delivery slot.
+fn slow_unauthenticated(a: &Args, n: usize) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let mut conns = Vec::new();
+    for _ in 0..n {
+        let Ok(mut s) = TcpStream::connect(&host) else { continue };
+        let head = format!(
+            "POST /app HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer not-{}\r\ncontent-type: application/x-ndjson\r\ncontent-length: 1000000\r\n\r\n{{",
+            a.token
+        );
+        if s.write_all(head.as_bytes()).is_ok() {
+            conns.push(s);
+        }
+    }
+    conns
+        .iter_mut()
+        .map(|s| {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reply = [0u8; 12];
+            match s.read_exact(&mut reply) {
+                Ok(()) => String::from_utf8_lossy(&reply[9..12]).into_owned(),
+                Err(e) => format!("no answer ({})", e.kind()),
+            }
+        })
+        .collect()
+}
+
+/// Connections that send their request head one byte every 500 ms: each must be closed by the
+/// header timeout.
+fn slow_headers(a: &Args, n: usize, how_long: Duration) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let head = format!("POST /app HTTP/1.1\r\nhost: {host}\r\nx-padding: {}", "p".repeat(200));
+    let mut conns: Vec<(TcpStream, usize)> = (0..n)
+        .filter_map(|_| TcpStream::connect(&host).ok())
+        .map(|s| (s, 0))
+        .collect();
+    let start = Instant::now();
+    while start.elapsed() < how_long && !conns.is_empty() {
+        conns.retain_mut(|(s, at)| {
+            let ok = s
+                .write_all(&head.as_bytes()[*at % head.len()..*at % head.len() + 1])
+                .is_ok();
+            *at += 1;
+            ok
+        });
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    vec![format!(
+        "{} of {n} still open after {} s",
+        conns.len(),
+        how_long.as_secs()
+    )]
+}
+
+fn object_with_keys(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
+    let mut body = String::from("{\"message\":\"m\"");
+    for i in 0..n {
+        body.push_str(&format!(",\"{}\":{i}", name(i)));
+    }
+    body.push('}');
+    body.into_bytes()
+}
+
+/// `{"x": [nil × n]}` as MessagePack.
+fn msgpack_nils(n: u32) -> Vec<u8> {
+    let mut v = vec![0x81, 0xa1, b'x', 0xdd];
+    v.extend_from_slice(&n.to_be_bytes());
+    v.extend(std::iter::repeat_n(0xc0, n as usize));
+    v
+}
+
+/// `{"b": <bin32 of n bytes>}` as MessagePack.
+fn msgpack_bin(n: u32) -> Vec<u8> {
+    let mut v = vec![0x81, 0xa1, b'b', 0xc6];
+    v.extend_from_slice(&n.to_be_bytes());
+    v.extend(std::iter::repeat_n(0xab, n as usize));
+    v
+}
+
+fn gzip(data: &[u8]) -> Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data)?;
+    Ok(enc.finish()?)
 }
 
 fn ndjson(size: usize) -> Vec<u8> {

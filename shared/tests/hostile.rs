@@ -1,0 +1,304 @@
+//! The bodies that amplify (issue 12), each through the whole core with a counting allocator:
+//! the answer, the objects, the time, and the peak heap beyond the body, which must stay within
+//! the per-delivery bound ARCHITECTURE.md states:
+//!
+//!   inflated bytes + the objects' compressed bytes
+//!   + max_objects × (COMPRESSOR + CHUNK + max_event_bytes) + max_event_bytes + FIELDS.
+//!
+//! One test function, so no other test's allocations land in the peak. It prints a table (the
+//! figures in RELIABILITY.md come from `cargo test -p drain-core --release --test hostile --
+//! --nocapture`).
+
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the test harness measures time and inflates its own inputs; the core does neither"
+)]
+
+use std::io::Write;
+use std::time::Instant;
+
+use drain_core::{handle, Body, Config, Request, Timestamp};
+use hmac::{Hmac, Mac};
+use peak_alloc::PeakAlloc;
+
+#[global_allocator]
+static HEAP: PeakAlloc = PeakAlloc;
+
+/// zlib-rs's deflate state at level 4 with its window and hash table, measured (~470 KiB),
+/// rounded up.
+const COMPRESSOR: usize = 640 << 10;
+/// Lines handed to the compressor at a time (`output::CHUNK`).
+const CHUNK: usize = 64 << 10;
+/// The field vector's cap (`format::json::FIELDS_CAP` × ~40 bytes).
+const FIELDS: usize = 100_000 * 48;
+
+const CONFIG: &str = r#"
+[[source]]
+name = "app"
+kind = "betterstack"
+tokens = ["t"]
+
+[[source]]
+name = "v"
+kind = "vercel"
+secrets = ["s"]
+"#;
+
+struct Shape {
+    name: &'static str,
+    path: &'static str,
+    content_type: &'static str,
+    gzip: bool,
+    body: Vec<u8>,
+    /// A Vercel signature, when the shape is signed.
+    signature: Option<String>,
+    status: u16,
+    objects: usize,
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn inflate_len(data: &[u8]) -> usize {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(data), &mut out).unwrap();
+    out.len()
+}
+
+/// `{"x": [nil × n]}` as MessagePack.
+fn msgpack_nils(n: u32) -> Vec<u8> {
+    let mut v = vec![0x81, 0xa1, b'x', 0xdd];
+    v.extend_from_slice(&n.to_be_bytes());
+    v.extend(std::iter::repeat_n(0xc0, n as usize));
+    v
+}
+
+/// `{"b": <bin32 of n bytes>}` as MessagePack.
+fn msgpack_bin(n: u32) -> Vec<u8> {
+    let mut v = vec![0x81, 0xa1, b'b', 0xc6];
+    v.extend_from_slice(&n.to_be_bytes());
+    v.extend(std::iter::repeat_n(0xab, n as usize));
+    v
+}
+
+fn shapes() -> Vec<Shape> {
+    let hours = |n: i64, per_hour: usize| -> Vec<u8> {
+        let mut body = String::new();
+        for h in 0..n {
+            for i in 0..per_hour {
+                body.push_str(&format!(
+                    "{{\"message\":\"event {i} of hour {h} with some text to compress\",\"dt\":{}}}\n",
+                    1_763_805_600 + h * 3600 + i as i64
+                ));
+            }
+        }
+        body.into_bytes()
+    };
+    let fields = |n: usize, name: &dyn Fn(usize) -> String| -> Vec<u8> {
+        let mut body = String::from("{\"message\":\"m\"");
+        for i in 0..n {
+            body.push_str(&format!(",\"{}\":{i}", name(i)));
+        }
+        body.push('}');
+        body.into_bytes()
+    };
+    let bomb = gz(&vec![0u8; 100 << 20]);
+    let mut shapes = vec![
+        Shape {
+            name: "24 hours in one body, ~1.5 MB",
+            path: "/app",
+            content_type: "application/x-ndjson",
+            gzip: false,
+            body: hours(24, 800),
+            signature: None,
+            status: 202,
+            objects: 24,
+        },
+        Shape {
+            name: "4,000 hours in one 330 KB body",
+            path: "/app",
+            content_type: "application/x-ndjson",
+            gzip: false,
+            body: hours(4000, 1),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "9,999 keys named drain",
+            path: "/app",
+            content_type: "application/json",
+            gzip: false,
+            body: fields(9_999, &|_| "drain".into()),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "1,000 keys named drain (legal)",
+            path: "/app",
+            content_type: "application/json",
+            gzip: false,
+            body: fields(1_000, &|_| "drain".into()),
+            signature: None,
+            status: 202,
+            objects: 1,
+        },
+        Shape {
+            name: "200,000 distinct keys",
+            path: "/app",
+            content_type: "application/json",
+            gzip: false,
+            body: fields(200_000, &|i| format!("k{i}")),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "msgpack array of 5 M nils",
+            path: "/app",
+            content_type: "application/msgpack",
+            gzip: false,
+            body: msgpack_nils(5_000_000),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "gzip'd msgpack array of 20 M nils",
+            path: "/app",
+            content_type: "application/msgpack",
+            gzip: true,
+            body: gz(&msgpack_nils(20_000_000)),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "msgpack bin of 4 MB",
+            path: "/app",
+            content_type: "application/msgpack",
+            gzip: false,
+            body: msgpack_bin(4_000_000),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "msgpack bin of 600 KB (legal)",
+            path: "/app",
+            content_type: "application/msgpack",
+            gzip: false,
+            body: msgpack_bin(600_000),
+            signature: None,
+            status: 202,
+            objects: 1,
+        },
+        Shape {
+            name: "nesting 127 deep (legal)",
+            path: "/app",
+            content_type: "application/json",
+            gzip: false,
+            body: format!("{{\"message\":\"d\",\"x\":{}{}}}", "[".repeat(127), "]".repeat(127)).into_bytes(),
+            signature: None,
+            status: 202,
+            objects: 1,
+        },
+        Shape {
+            name: "unsigned Vercel gzip bomb (100 MiB inflated)",
+            path: "/v",
+            content_type: "application/json",
+            gzip: true,
+            body: bomb.clone(),
+            signature: Some("00".repeat(20)),
+            status: 403,
+            objects: 0,
+        },
+    ];
+    // Signed over the decompressed bytes: checked while inflating, then decoded.
+    let plain = hours(1, 2000);
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(b"s").unwrap();
+    mac.update(&plain);
+    shapes.push(Shape {
+        name: "Vercel gzip signed over the inflated bytes",
+        path: "/v",
+        content_type: "application/x-ndjson",
+        gzip: true,
+        body: gz(&plain),
+        signature: Some(hex::encode(mac.finalize().into_bytes())),
+        status: 200,
+        objects: 1,
+    });
+    shapes
+}
+
+#[test]
+fn hostile_shapes_stay_within_the_stated_bound() {
+    let config = Config::parse(CONFIG, &|_| None).unwrap();
+    let l = config.limits;
+    let received_at = Timestamp::parse_rfc3339("2026-11-22T15:04:05Z").unwrap();
+    println!("| shape | body | inflated | status | objects | time | peak heap beyond the body | bound |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    let mut failures = Vec::new();
+    for s in shapes() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("authorization", "Bearer t".parse().unwrap());
+        headers.insert("content-type", s.content_type.parse().unwrap());
+        if s.gzip {
+            headers.insert("content-encoding", "gzip".parse().unwrap());
+        }
+        if let Some(sig) = &s.signature {
+            headers.insert("x-vercel-signature", sig.parse().unwrap());
+        }
+        let inflated = if s.gzip { inflate_len(&s.body) } else { 0 };
+        let request = Request {
+            method: "POST",
+            path: s.path,
+            headers: &headers,
+            body: Body::Complete(&s.body),
+            request_id: "hostile",
+        };
+        let base = HEAP.current_usage();
+        HEAP.reset_peak_usage();
+        let started = Instant::now();
+        let plan = handle(&config, &request, received_at);
+        let took = started.elapsed();
+        let peak = HEAP.peak_usage().saturating_sub(base);
+        let stored: usize = plan.objects.iter().map(|o| o.body.len()).sum();
+        let bound = inflated.min(l.max_decompressed)
+            + stored
+            + l.max_objects * (COMPRESSOR + CHUNK + l.max_event_bytes)
+            + l.max_event_bytes
+            + FIELDS;
+        println!(
+            "| {} | {} B | {} B | {} | {} | {:.1} ms | {:.2} MiB | {:.1} MiB |",
+            s.name,
+            s.body.len(),
+            inflated,
+            plan.response.status,
+            plan.objects.len(),
+            took.as_secs_f64() * 1e3,
+            peak as f64 / 1048576.0,
+            bound as f64 / 1048576.0
+        );
+        if plan.response.status != s.status || plan.objects.len() != s.objects {
+            failures.push(format!(
+                "{}: {} with {} objects (expected {} with {}); refused: {:?}",
+                s.name,
+                plan.response.status,
+                plan.objects.len(),
+                s.status,
+                s.objects,
+                plan.refused
+            ));
+        }
+        if peak > bound {
+            failures.push(format!("{}: peak heap {peak} B past the bound {bound} B", s.name));
+        }
+        drop(plan);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
