@@ -4,10 +4,7 @@
 //! timestamps, across hours, with puts that fail before writing or write and then report a
 //! failure (a timeout), stores each event exactly once.
 
-#![allow(
-    clippy::disallowed_methods,
-    reason = "the test reads back what the core stored"
-)]
+#![allow(clippy::disallowed_methods, reason = "the test reads back what the core stored")]
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -15,20 +15,26 @@ use crate::State;
 pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
     let started = Instant::now();
     let received_at = now();
-    let body = match (event.body.as_deref(), event.is_base64_encoded) {
-        (None, _) => Vec::new(),
-        (Some(b), false) => b.as_bytes().to_vec(),
-        (Some(b), true) => match STANDARD.decode(b) {
-            Ok(bytes) => bytes,
-            Err(e) => return respond(400, &[], format!("body is not valid base64: {e}").into_bytes()),
-        },
-    };
     let method = event.request_context.http.method.as_str().to_string();
     let path = event
         .raw_path
         .clone()
         .or_else(|| event.request_context.http.path.clone())
         .unwrap_or_else(|| "/".into());
+    let body = match (event.body.as_deref(), event.is_base64_encoded) {
+        (None, _) => Vec::new(),
+        (Some(b), false) => b.as_bytes().to_vec(),
+        (Some(b), true) => match STANDARD.decode(b) {
+            Ok(bytes) => bytes,
+            // The platform handed over a body it had encoded itself, wrongly: not the sender's
+            // fault, so the source's 503 (a 4xx makes Logplex drop the frames).
+            Err(e) => {
+                tracing::error!(error = %e, "the function URL's base64 body does not decode");
+                let r = drain_core::unavailable(&state.config, &path, "the body could not be read, retry later");
+                return respond(r.status, &r.headers, r.body);
+            }
+        },
+    };
     let max = state.config.limits.max_body;
     // Unique per invocation: part of the key of objects whose events took the reception time.
     let request_id = event.request_context.request_id.clone().unwrap_or_default();

@@ -84,9 +84,10 @@ fn main() -> Result<()> {
             let config = load(&file)?;
             println!("{}: ok", file.display());
             println!("prefix: {}", config.prefix);
+            let l = config.limits;
             println!(
-                "limits: max_body {} bytes, max_decompressed {} bytes",
-                config.limits.max_body, config.limits.max_decompressed
+                "limits: max_body {} bytes, max_decompressed {} bytes, max_objects {}, max_event_bytes {}, max_fields {}, max_depth {}",
+                l.max_body, l.max_decompressed, l.max_objects, l.max_event_bytes, l.max_fields, l.max_depth
             );
             println!("storage: gzip level {}", config.storage.gzip_level);
             for s in &config.sources {

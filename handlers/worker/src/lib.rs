@@ -41,6 +41,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             headers.append(n, v);
         }
     }
+    // What the head decides (route, method, credentials, content type) is answered before the
+    // body is read: an unauthenticated upload costs the isolate no memory.
+    if let Some(plan) = drain_core::admit(config, &method, &path, &headers) {
+        worker::console_log!(
+            "delivery source={} status={} refused={:?} (before the body)",
+            plan.source.as_deref().unwrap_or("-"),
+            plan.response.status,
+            plan.refused.as_deref().unwrap_or("")
+        );
+        return to_response(&plan.response);
+    }
     let body = read_body(&mut req, &headers, config.limits.max_body).await?;
     // Cloudflare's id of this request: part of the key of objects whose events took the
     // reception time (the clock is frozen per request, at millisecond resolution). Without one
@@ -84,6 +95,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             plan.source.as_deref().unwrap_or("-")
         ),
     }
+    to_response(response)
+}
+
+fn to_response(response: &drain_core::Response) -> Result<Response> {
     let out = Headers::new();
     for (name, value) in &response.headers {
         out.append(name, value)?;
