@@ -48,15 +48,27 @@ impl Default for Limits {
 impl Limits {
     /// Each limit's name, value and allowed range: a limit out of range is refused at start-up,
     /// so that no sum or product of limits can overflow and no limit can switch a check off.
-    fn ranges(&self) -> [(&'static str, usize, usize, usize); 6] {
+    fn ranges(&self) -> [(&'static str, u64, u64, u64); 6] {
+        // In u64: on wasm32 `usize` is 32 bits, where 4 GiB doesn't fit.
+        let v = |n: usize| n as u64;
         [
-            ("max_body", self.max_body, 1, 1 << 30),
-            ("max_decompressed", self.max_decompressed, 1, 4 << 30),
-            ("max_objects", self.max_objects, 1, 1_000),
-            ("max_event_bytes", self.max_event_bytes, 1_024, 64 << 20),
-            ("max_fields", self.max_fields, 1, crate::format::json::FIELDS_CAP),
+            ("max_body", v(self.max_body), 1, 1 << 30),
+            (
+                "max_decompressed",
+                v(self.max_decompressed),
+                1,
+                (4 << 30).min(usize::MAX as u64),
+            ),
+            ("max_objects", v(self.max_objects), 1, 1_000),
+            ("max_event_bytes", v(self.max_event_bytes), 1_024, 64 << 20),
+            (
+                "max_fields",
+                v(self.max_fields),
+                1,
+                crate::format::json::FIELDS_CAP as u64,
+            ),
             // serde_json stops at 128 levels whatever this says.
-            ("max_depth", self.max_depth, 1, 128),
+            ("max_depth", v(self.max_depth), 1, 128),
         ]
     }
 }
