@@ -17,6 +17,7 @@
 use std::io::Write;
 use std::time::Instant;
 
+use drain_conformance::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
 use peak_alloc::PeakAlloc;
@@ -68,22 +69,6 @@ fn inflate_len(data: &[u8]) -> usize {
     out.len()
 }
 
-/// `{"x": [nil × n]}` as MessagePack.
-fn msgpack_nils(n: u32) -> Vec<u8> {
-    let mut v = vec![0x81, 0xa1, b'x', 0xdd];
-    v.extend_from_slice(&n.to_be_bytes());
-    v.extend(std::iter::repeat_n(0xc0, n as usize));
-    v
-}
-
-/// `{"b": <bin32 of n bytes>}` as MessagePack.
-fn msgpack_bin(n: u32) -> Vec<u8> {
-    let mut v = vec![0x81, 0xa1, b'b', 0xc6];
-    v.extend_from_slice(&n.to_be_bytes());
-    v.extend(std::iter::repeat_n(0xab, n as usize));
-    v
-}
-
 fn shapes() -> Vec<Shape> {
     let hours = |n: i64, per_hour: usize| -> Vec<u8> {
         let mut body = String::new();
@@ -95,14 +80,6 @@ fn shapes() -> Vec<Shape> {
                 ));
             }
         }
-        body.into_bytes()
-    };
-    let fields = |n: usize, name: &dyn Fn(usize) -> String| -> Vec<u8> {
-        let mut body = String::from("{\"message\":\"m\"");
-        for i in 0..n {
-            body.push_str(&format!(",\"{}\":{i}", name(i)));
-        }
-        body.push('}');
         body.into_bytes()
     };
     let bomb = gz(&vec![0u8; 100 << 20]);
@@ -132,7 +109,7 @@ fn shapes() -> Vec<Shape> {
             path: "/app",
             content_type: "application/json",
             gzip: false,
-            body: fields(9_999, &|_| "drain".into()),
+            body: object_with_keys(9_999, |_| "drain".into()),
             signature: None,
             status: 413,
             objects: 0,
@@ -142,7 +119,7 @@ fn shapes() -> Vec<Shape> {
             path: "/app",
             content_type: "application/json",
             gzip: false,
-            body: fields(1_000, &|_| "drain".into()),
+            body: object_with_keys(1_000, |_| "drain".into()),
             signature: None,
             status: 202,
             objects: 1,
@@ -152,7 +129,7 @@ fn shapes() -> Vec<Shape> {
             path: "/app",
             content_type: "application/json",
             gzip: false,
-            body: fields(200_000, &|i| format!("k{i}")),
+            body: object_with_keys(200_000, |i| format!("k{i}")),
             signature: None,
             status: 413,
             objects: 0,

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 mod pending;
 mod query_safe;
+pub mod shapes;
 
 pub use pending::{config_without_pending, pending, report as pending_report};
 pub use query_safe::check as query_safe;

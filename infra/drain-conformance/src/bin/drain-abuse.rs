@@ -21,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use drain_conformance::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
 
 struct Args {
     url: String,
@@ -345,31 +346,6 @@ fn slow_headers(a: &Args, n: usize, how_long: Duration) -> Vec<String> {
         conns.len(),
         how_long.as_secs()
     )]
-}
-
-fn object_with_keys(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
-    let mut body = String::from("{\"message\":\"m\"");
-    for i in 0..n {
-        body.push_str(&format!(",\"{}\":{i}", name(i)));
-    }
-    body.push('}');
-    body.into_bytes()
-}
-
-/// `{"x": [nil × n]}` as MessagePack.
-fn msgpack_nils(n: u32) -> Vec<u8> {
-    let mut v = vec![0x81, 0xa1, b'x', 0xdd];
-    v.extend_from_slice(&n.to_be_bytes());
-    v.extend(std::iter::repeat_n(0xc0, n as usize));
-    v
-}
-
-/// `{"b": <bin32 of n bytes>}` as MessagePack.
-fn msgpack_bin(n: u32) -> Vec<u8> {
-    let mut v = vec![0x81, 0xa1, b'b', 0xc6];
-    v.extend_from_slice(&n.to_be_bytes());
-    v.extend(std::iter::repeat_n(0xab, n as usize));
-    v
 }
 
 fn gzip(data: &[u8]) -> Result<Vec<u8>> {
