@@ -49,7 +49,96 @@ impl Budget {
 /// Checks `raw` (one JSON value at nesting `depth`) and counts its keys; `true` when it can be
 /// copied as it is.
 pub fn check(raw: &[u8], depth: usize, budget: &mut Budget) -> Result<bool, Limit> {
-    walk(raw, depth, budget, None)
+    match quick_check(raw, depth, budget) {
+        Some(answer) => answer,
+        None => walk(raw, depth, budget, None),
+    }
+}
+
+/// Keys of the open objects that [`quick_check`] compares without allocating.
+const QUICK_KEYS: usize = 64;
+/// Nesting [`quick_check`] follows.
+const QUICK_DEPTH: usize = 32;
+
+/// [`check`] for the common value, on the stack: keys without escapes, at most [`QUICK_KEYS`]
+/// of them open at once, each compared with its object's earlier keys. `None` when the value
+/// needs the general walk.
+fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget) -> Option<Result<bool, Limit>> {
+    match raw.first() {
+        Some(b'{' | b'[') => {}
+        Some(b'"') => return Some(Ok(!has_lone_surrogate(raw))),
+        _ => return Some(Ok(true)),
+    }
+    let mut keys: [&[u8]; QUICK_KEYS] = [&[]; QUICK_KEYS];
+    let mut nkeys = 0;
+    // Per open container: where its keys start in `keys`, or `usize::MAX` for an array.
+    let mut starts = [0usize; QUICK_DEPTH];
+    let mut open = 0;
+    let mut spent = budget.fields;
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > budget.max_depth {
+                    return Some(Err(Limit::Depth(budget.max_depth)));
+                }
+                if open == QUICK_DEPTH {
+                    return None;
+                }
+                let object = raw[i] == b'{';
+                starts[open] = if object { nkeys } else { usize::MAX };
+                open += 1;
+                expect_key = object;
+                i += 1;
+            }
+            b'}' | b']' => {
+                open -= 1;
+                if starts[open] != usize::MAX {
+                    nkeys = starts[open];
+                }
+                depth -= 1;
+                expect_key = false;
+                i += 1;
+            }
+            b',' => {
+                expect_key = open > 0 && starts[open - 1] != usize::MAX;
+                i += 1;
+            }
+            b'"' => {
+                let end = string_end(raw, i);
+                let token = &raw[i..end];
+                let escaped = memchr::memchr(b'\\', token).is_some();
+                if escaped && !expect_key && has_lone_surrogate(token) {
+                    return Some(Ok(false));
+                }
+                if expect_key {
+                    if escaped {
+                        return None;
+                    }
+                    let Some(left) = spent.checked_sub(1) else {
+                        return Some(Err(Limit::Fields(budget.max_fields)));
+                    };
+                    spent = left;
+                    let start = starts[open - 1];
+                    if keys[start..nkeys].contains(&token) {
+                        return Some(Ok(false));
+                    }
+                    if nkeys == QUICK_KEYS {
+                        return None;
+                    }
+                    keys[nkeys] = token;
+                    nkeys += 1;
+                    expect_key = false;
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    budget.fields = spent;
+    Some(Ok(true))
 }
 
 /// Writes `raw` made query-safe.

@@ -14,6 +14,9 @@ use crate::names::{renamed, Names};
 use crate::output::write_json_bytes;
 use crate::timestamp::Timestamp;
 
+/// Keys of one map compared on the stack before a set of names takes over.
+const FEW_KEYS: usize = 16;
+
 /// How deep arrays and maps may nest, as serde_json allows.
 const MAX_DEPTH: usize = 128;
 
@@ -449,7 +452,10 @@ fn transcode<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize, budget: &m
             if depth + 1 > budget.max_depth {
                 return Err(Limit::Depth(budget.max_depth).into());
             }
-            let mut names = Names::exact();
+            // A map's first keys are compared on the stack; a set takes over past them.
+            let mut few: [&[u8]; FEW_KEYS] = [&[]; FEW_KEYS];
+            let mut nfew = 0;
+            let mut names: Option<Names<'_>> = None;
             out.push(b'{');
             for i in 0..n {
                 if i > 0 {
@@ -460,6 +466,23 @@ fn transcode<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize, budget: &m
                 r.skip(0)?;
                 // Keys were checked to be scalars when the event was read.
                 let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_default();
+                if let (Cow::Borrowed(k), None) = (&key, &names) {
+                    if nfew < FEW_KEYS && !few[..nfew].contains(k) {
+                        few[nfew] = k;
+                        nfew += 1;
+                        write_json_bytes(out, k);
+                        out.push(b':');
+                        transcode(r, out, depth + 1, budget)?;
+                        continue;
+                    }
+                }
+                let names = names.get_or_insert_with(|| {
+                    let mut set = Names::exact();
+                    for k in &few[..nfew] {
+                        set.reserve(k);
+                    }
+                    set
+                });
                 match names.take(key.clone()) {
                     None => write_json_bytes(out, &key),
                     Some(prefix) => write_json_bytes(out, &renamed(&prefix, &key)),
