@@ -141,7 +141,7 @@ fn huge_declared_body_is_refused_without_reading_it() {
 }
 
 #[test]
-fn storage_failure_answers_503_and_leaves_nothing_visible() {
+fn storage_failure_answers_503_leaves_nothing_visible_and_the_retry_stores_once() {
     let dir = tempfile::tempdir().unwrap();
     // A file where the data folder should be: every write fails (root ignores read-only modes).
     let blocked = dir.path().join("data");
@@ -159,6 +159,16 @@ fn storage_failure_answers_503_and_leaves_nothing_visible() {
         Some("5")
     );
     assert_eq!(objects(dir.path()), vec![blocked.clone()], "only the blocking file");
+    // The sender retries once the folder can be written: stored, once.
+    std::fs::remove_file(&blocked).unwrap();
+    std::fs::create_dir(&blocked).unwrap();
+    let retried = agent
+        .post(format!("http://{}/app", server.addr))
+        .header("authorization", "Bearer t0ken")
+        .send(&br#"{"message":"m","dt":"2026-11-22T10:00:00Z"}"#[..])
+        .unwrap();
+    assert_eq!(retried.status().as_u16(), 202);
+    assert_eq!(objects(&blocked).len(), 1, "the retry stored one object");
 }
 
 #[test]
