@@ -5,6 +5,7 @@ use thiserror::Error;
 
 use crate::auth::AuthError;
 use crate::config::{HttpAuth, SourceKind};
+use crate::kinds::Dialect;
 use crate::plan::Response;
 
 /// Seconds a sender is asked to wait before retrying after a storage failure.
@@ -92,33 +93,101 @@ impl From<DecodeError> for Rejection {
     }
 }
 
+/// Why a request was not stored, as a label: the same on every platform, in the delivery log line
+/// and the metrics (`refusal="too_large"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    NotFound,
+    MethodNotAllowed,
+    Unauthorized,
+    TooLarge,
+    TooManyHours,
+    EventTooLarge,
+    TooManyFields,
+    TooDeep,
+    UnsupportedType,
+    UnsupportedEncoding,
+    Undecodable,
+    /// The platform was too busy, or the body did not arrive in time (503).
+    Unavailable,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 12] = [
+        Refusal::NotFound,
+        Refusal::MethodNotAllowed,
+        Refusal::Unauthorized,
+        Refusal::TooLarge,
+        Refusal::TooManyHours,
+        Refusal::EventTooLarge,
+        Refusal::TooManyFields,
+        Refusal::TooDeep,
+        Refusal::UnsupportedType,
+        Refusal::UnsupportedEncoding,
+        Refusal::Undecodable,
+        Refusal::Unavailable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::NotFound => "not_found",
+            Refusal::MethodNotAllowed => "method_not_allowed",
+            Refusal::Unauthorized => "unauthorized",
+            Refusal::TooLarge => "too_large",
+            Refusal::TooManyHours => "too_many_hours",
+            Refusal::EventTooLarge => "event_too_large",
+            Refusal::TooManyFields => "too_many_fields",
+            Refusal::TooDeep => "too_deep",
+            Refusal::UnsupportedType => "unsupported_type",
+            Refusal::UnsupportedEncoding => "unsupported_encoding",
+            Refusal::Undecodable => "undecodable",
+            Refusal::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Rejection {
+    pub fn refusal(&self) -> Refusal {
+        match self {
+            Rejection::UnknownSource => Refusal::NotFound,
+            Rejection::MethodNotAllowed { .. } => Refusal::MethodNotAllowed,
+            Rejection::Unauthorized(_) => Refusal::Unauthorized,
+            Rejection::TooLarge => Refusal::TooLarge,
+            Rejection::LimitExceeded(Limit::Objects(_)) => Refusal::TooManyHours,
+            Rejection::LimitExceeded(Limit::EventBytes(_)) => Refusal::EventTooLarge,
+            Rejection::LimitExceeded(Limit::Fields(_)) => Refusal::TooManyFields,
+            Rejection::LimitExceeded(Limit::Depth(_)) => Refusal::TooDeep,
+            Rejection::UnsupportedType(_) => Refusal::UnsupportedType,
+            Rejection::UnsupportedEncoding(_) => Refusal::UnsupportedEncoding,
+            Rejection::Undecodable(_) => Refusal::Undecodable,
+        }
+    }
+}
+
 /// The answer to a rejection, in the dialect of the source's kind (`None`: no source known).
-pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
+/// The one place a refusal becomes a status, a body and headers.
+pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
     use Rejection::*;
-    let status = match r {
-        UnknownSource => 404,
-        MethodNotAllowed { .. } => 405,
-        Unauthorized(_) => match kind {
-            Some(SourceKind::Vercel { .. } | SourceKind::BetterStack { .. }) | None => 403,
-            Some(_) => 401,
-        },
-        TooLarge => 413,
-        LimitExceeded(_) if !is_depth(r) => 413,
-        LimitExceeded(_) => match kind {
-            Some(SourceKind::BetterStack { .. }) => 406,
-            _ => 400,
-        },
-        UnsupportedType(_) | UnsupportedEncoding(_) => match (kind, r) {
-            (Some(SourceKind::BetterStack { .. }), UnsupportedType(_)) => 406,
-            _ => 415,
-        },
-        Undecodable(_) => match kind {
-            Some(SourceKind::BetterStack { .. }) => 406,
-            _ => 400,
-        },
+    let dialect = kind.map(|k| k.row().dialect);
+    let status = match (r.refusal(), dialect) {
+        (Refusal::NotFound, _) => 404,
+        (Refusal::MethodNotAllowed, _) => 405,
+        (Refusal::Unauthorized, Some(Dialect::Plain)) => 401,
+        (Refusal::Unauthorized, _) => 403,
+        (Refusal::TooDeep | Refusal::UnsupportedType | Refusal::Undecodable, Some(Dialect::BetterStack)) => 406,
+        (Refusal::TooDeep | Refusal::Undecodable, _) => 400,
+        (Refusal::UnsupportedType | Refusal::UnsupportedEncoding, _) => 415,
+        (Refusal::TooLarge | Refusal::TooManyHours | Refusal::EventTooLarge | Refusal::TooManyFields, _) => 413,
+        (Refusal::Unavailable, _) => 503,
     };
-    let mut resp = match kind {
-        Some(SourceKind::Vercel { .. }) => {
+    let mut resp = match dialect {
+        Some(Dialect::Vercel) => {
             let (code, error) = match r {
                 Unauthorized(_) => ("invalid_signature", "signature didn't match".to_string()),
                 Undecodable(e) => ("invalid_body", brief(e.to_string())),
@@ -131,7 +200,7 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
             };
             Response::json(status, &serde_json::json!({ "code": code, "error": error }))
         }
-        Some(SourceKind::BetterStack { .. }) => Response::text(
+        Some(Dialect::BetterStack) => Response::text(
             status,
             match r {
                 Unauthorized(_) => "Unauthorized".to_string(),
@@ -164,15 +233,11 @@ pub fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
     resp
 }
 
-fn is_depth(r: &Rejection) -> bool {
-    matches!(r, Rejection::LimitExceeded(Limit::Depth(_)))
-}
-
 /// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every
 /// sender (Logplex drops frames on a 4xx) retries.
-pub fn storage_failed(kind: Option<&SourceKind>) -> Response {
-    let mut resp = match kind {
-        Some(SourceKind::Vercel { .. }) => Response::json(
+pub(crate) fn storage_failed(kind: Option<&SourceKind>) -> Response {
+    let mut resp = match kind.map(|k| k.row().dialect) {
+        Some(Dialect::Vercel) => Response::json(
             503,
             &serde_json::json!({ "code": "storage_unavailable", "error": "storage failed, retry later" }),
         ),
@@ -184,11 +249,9 @@ pub fn storage_failed(kind: Option<&SourceKind>) -> Response {
 
 /// The answer when the platform is too busy or the body didn't arrive in time: 503 with
 /// `Retry-After`, `why` in the source's dialect.
-pub fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Response {
-    let mut resp = match kind {
-        Some(SourceKind::Vercel { .. }) => {
-            Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why }))
-        }
+pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Response {
+    let mut resp = match kind.map(|k| k.row().dialect) {
+        Some(Dialect::Vercel) => Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why })),
         _ => Response::text(503, why.to_string()),
     };
     resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
@@ -196,9 +259,6 @@ pub fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Response {
 }
 
 /// The answer once every object is stored.
-pub fn accepted(kind: &SourceKind) -> Response {
-    match kind {
-        SourceKind::BetterStack { .. } => Response::empty(202),
-        _ => Response::empty(200),
-    }
+pub(crate) fn accepted(kind: &SourceKind) -> Response {
+    Response::empty(kind.row().success)
 }

@@ -8,28 +8,37 @@
 
 #![forbid(unsafe_code)]
 
-pub mod auth;
-pub mod body;
+/// The modules behind the API: public to the fuzz and bench targets through the `internals`
+/// feature, private otherwise.
+macro_rules! internal {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $name;
+            #[cfg(not(feature = "internals"))]
+            #[allow(dead_code, unreachable_pub)]
+            mod $name;
+        )*
+    };
+}
+
+internal!(auth, body, event, format, framing, names, output, timestamp);
+
 pub mod config;
 pub mod error;
-pub mod event;
-pub mod format;
-pub mod framing;
-mod names;
-pub mod output;
-pub mod plan;
-mod sources;
-pub mod timestamp;
+mod kinds;
+mod plan;
 
 pub use config::{Config, ConfigError, Source, SourceKind};
-pub use error::{DecodeError, Rejection};
-pub use plan::{Object, Plan, Response};
+pub use error::{DecodeError, Refusal, Rejection};
+pub use plan::{Object, Plan};
 pub use timestamp::Timestamp;
 
 use http::HeaderMap;
 
 use crate::error::{accepted, reject, storage_failed};
-use crate::sources::{deliver, Delivery};
+use crate::kinds::{deliver, Delivery};
+use crate::plan::Response;
 
 /// One request as the handler received it.
 #[derive(Debug, Clone, Copy)]
@@ -53,21 +62,18 @@ pub enum Body<'a> {
     TooLarge,
 }
 
-/// The answer when the platform can't take a request: too busy, or the body not received in
-/// time (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the path names
-/// (a vercel source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
-pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Response {
+/// The plan when the platform can't take a request: too busy, or the body not received in time
+/// (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the path names (a
+/// vercel source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
+pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Plan {
     let path = path.split('?').next().unwrap_or_default();
     let source = config.source(path.trim_start_matches('/').trim_end_matches('/'));
-    let mut r = error::unavailable(source.map(|s| &s.kind), why);
-    if let Some(Source {
-        kind: SourceKind::Vercel { verify: Some(v), .. },
-        ..
-    }) = source
-    {
-        r.headers.push(("x-vercel-verify", v.clone()));
-    }
-    r
+    let draft = Draft {
+        refusal: Some(Refusal::Unavailable),
+        reason: Some(why.to_string()),
+        ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why))
+    };
+    draft.finish(source)
 }
 
 /// Decides from the request head alone, before the body is read (SPEC section 6): the route,
@@ -78,7 +84,7 @@ pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Response {
 #[must_use = "a refusal is an answer to give"]
 pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Option<Plan> {
     let source = match resolve(config, method, path, headers) {
-        Resolved::Answer(plan) => return Some(plan),
+        Resolved::Answer(draft) => return Some(draft.finish(None)),
         Resolved::Health => return None,
         Resolved::Source(s) => s,
     };
@@ -90,20 +96,13 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
         .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
     let refusal = if declared.is_some_and(|n| n > config.limits.max_body as u64) {
         Some(Rejection::TooLarge)
-    } else if matches!(source.kind, SourceKind::Vercel { .. }) {
+    } else if source.kind.row().auth == kinds::AuthAt::BodySignature {
+        // The signature comes first in the order of answers, and it is over the body.
         None
     } else {
-        sources::head(source, headers).err()
+        kinds::head(source, headers).err()
     };
-    refusal.map(|r| {
-        with_verify(
-            source,
-            Plan {
-                refused: Some(error::brief(r.to_string())),
-                ..answer(Some(source), reject(Some(&source.kind), &r))
-            },
-        )
-    })
+    refusal.map(|r| Draft::refuse(source, &r).finish(Some(source)))
 }
 
 /// Where a request goes.
@@ -111,7 +110,7 @@ enum Resolved<'c> {
     Health,
     Source(&'c Source),
     /// Answered without a source: unknown, or the root with no matching token.
-    Answer(Plan),
+    Answer(Draft),
 }
 
 fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap) -> Resolved<'c> {
@@ -120,16 +119,13 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
     if name == "healthz" {
         return match method {
             "GET" | "HEAD" => Resolved::Health,
-            _ => Resolved::Answer(answer(
-                None,
-                reject(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" }),
-            )),
+            _ => Resolved::Answer(Draft::refuse_unknown(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" })),
         };
     }
     if !name.is_empty() {
         return match config.source(name) {
             Some(s) => Resolved::Source(s),
-            None => Resolved::Answer(answer(None, reject(None, &Rejection::UnknownSource))),
+            None => Resolved::Answer(Draft::refuse_unknown(None, &Rejection::UnknownSource)),
         };
     }
     // Better Stack clients post to the root: the token picks the source.
@@ -138,13 +134,10 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
         .iter()
         .filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
     let Some(first) = sources.clone().next() else {
-        return Resolved::Answer(answer(None, reject(None, &Rejection::UnknownSource)));
+        return Resolved::Answer(Draft::refuse_unknown(None, &Rejection::UnknownSource));
     };
     if method != "POST" {
-        return Resolved::Answer(answer(
-            None,
-            reject(None, &Rejection::MethodNotAllowed { allow: "POST" }),
-        ));
+        return Resolved::Answer(Draft::refuse_unknown(None, &Rejection::MethodNotAllowed { allow: "POST" }));
     }
     let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
     let found = token.ok().and_then(|t| {
@@ -154,85 +147,109 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
         Some(s) => Resolved::Source(s),
         None => {
             let e = token.err().unwrap_or(auth::AuthError::Mismatch);
-            Resolved::Answer(answer(None, reject(Some(&first.kind), &Rejection::Unauthorized(e))))
+            Resolved::Answer(Draft::refuse_unknown(Some(&first.kind), &Rejection::Unauthorized(e)))
         }
     }
 }
 
-/// A plan that stores nothing and gives `response`.
-fn answer(source: Option<&Source>, response: Response) -> Plan {
-    Plan {
-        source: source.map(|s| s.name.clone()),
-        objects: Vec::new(),
-        on_storage_failure: storage_failed(source.map(|s| &s.kind)),
-        response,
-        events: 0,
-        refused: None,
-    }
+/// A plan being made: the core's own response type until [`Draft::finish`] makes it a [`Plan`].
+struct Draft {
+    objects: Vec<Object>,
+    response: Response,
+    events: usize,
+    refusal: Option<Refusal>,
+    reason: Option<String>,
 }
 
-/// Every answer to a vercel source carries its `x-vercel-verify`, when it has one.
-fn with_verify(source: &Source, mut plan: Plan) -> Plan {
-    if let SourceKind::Vercel { verify: Some(v), .. } = &source.kind {
-        plan.response.headers.push(("x-vercel-verify", v.clone()));
-        plan.on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
+impl Draft {
+    /// Stores nothing and gives `response`.
+    fn answer(_source: Option<&Source>, response: Response) -> Self {
+        Draft {
+            objects: Vec::new(),
+            response,
+            events: 0,
+            refusal: None,
+            reason: None,
+        }
     }
-    plan
+
+    /// Refused, in the dialect of `source`'s kind.
+    fn refuse(source: &Source, r: &Rejection) -> Self {
+        Self::refuse_unknown(Some(&source.kind), r)
+    }
+
+    /// Refused before a source is known (`kind`: the dialect to answer in).
+    fn refuse_unknown(kind: Option<&SourceKind>, r: &Rejection) -> Self {
+        Draft {
+            refusal: Some(r.refusal()),
+            reason: Some(error::brief(r.to_string())),
+            ..Self::answer(None, reject(kind, r))
+        }
+    }
+
+    /// The plan, every answer to a vercel source carrying its `x-vercel-verify` when it has one.
+    fn finish(self, source: Option<&Source>) -> Plan {
+        let mut response = self.response;
+        let mut on_storage_failure = storage_failed(source.map(|s| &s.kind));
+        if let Some(Source {
+            kind: SourceKind::Vercel { verify: Some(v), .. },
+            ..
+        }) = source
+        {
+            response.headers.push(("x-vercel-verify", v.clone()));
+            on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
+        }
+        Plan {
+            source: source.map(|s| s.name.clone()),
+            kind: source.map(|s| s.kind.row().name),
+            signal: source.map(|_| "logs"),
+            objects: self.objects,
+            response: response.into_http(),
+            on_storage_failure: on_storage_failure.into_http(),
+            events: self.events,
+            refusal: self.refusal,
+            reason: self.reason,
+        }
+    }
 }
 
 /// Decides what to do with one request.
 pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
     let method = req.method;
     let source = match resolve(config, method, req.path, req.headers) {
-        Resolved::Answer(plan) => return plan,
-        Resolved::Health => return answer(None, Response::text(200, "ok\n".into())),
+        Resolved::Answer(draft) => return draft.finish(None),
+        Resolved::Health => return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None),
         Resolved::Source(s) => s,
     };
-    let plan = match (method, &source.kind) {
-        ("GET" | "HEAD", SourceKind::Vercel { .. }) => answer(Some(source), Response::empty(200)),
-        ("POST", kind) => match req.body {
-            Body::TooLarge => answer(Some(source), reject(Some(kind), &Rejection::TooLarge)),
-            Body::Complete(body) if body.len() > config.limits.max_body => {
-                answer(Some(source), reject(Some(kind), &Rejection::TooLarge))
-            }
-            Body::Complete(body) => {
-                let delivery = Delivery {
-                    config,
-                    source,
-                    headers: req.headers,
-                    body,
-                    received_at,
-                    request_id: req.request_id,
-                };
-                match deliver(&delivery) {
-                    Ok(decoded) => Plan {
-                        source: Some(source.name.clone()),
-                        objects: decoded.objects,
-                        response: accepted(kind),
-                        on_storage_failure: storage_failed(Some(kind)),
-                        events: decoded.events,
-                        refused: None,
-                    },
-                    Err(r) => Plan {
-                        refused: Some(error::brief(r.to_string())),
-                        ..answer(Some(source), reject(Some(kind), &r))
-                    },
-                }
-            }
-        },
-        (_, SourceKind::Vercel { .. }) => answer(
-            Some(source),
-            reject(
-                Some(&source.kind),
-                &Rejection::MethodNotAllowed {
-                    allow: "GET, HEAD, POST",
+    let kind = source.kind.row();
+    let draft = match (method, req.body) {
+        ("GET" | "HEAD", _) if kind.verification => Draft::answer(Some(source), Response::empty(200)),
+        ("POST", Body::TooLarge) => Draft::refuse(source, &Rejection::TooLarge),
+        ("POST", Body::Complete(body)) if body.len() > config.limits.max_body => {
+            Draft::refuse(source, &Rejection::TooLarge)
+        }
+        ("POST", Body::Complete(body)) => {
+            let delivery = Delivery {
+                config,
+                source,
+                headers: req.headers,
+                body,
+                received_at,
+                request_id: req.request_id,
+            };
+            match deliver(&delivery) {
+                Ok(decoded) => Draft {
+                    objects: decoded.objects,
+                    events: decoded.events,
+                    ..Draft::answer(Some(source), accepted(&source.kind))
                 },
-            ),
-        ),
-        (_, kind) => answer(
-            Some(source),
-            reject(Some(kind), &Rejection::MethodNotAllowed { allow: "POST" }),
-        ),
+                Err(r) => Draft::refuse(source, &r),
+            }
+        }
+        _ => {
+            let allow = if kind.verification { "GET, HEAD, POST" } else { "POST" };
+            Draft::refuse(source, &Rejection::MethodNotAllowed { allow })
+        }
     };
-    with_verify(source, plan)
+    draft.finish(Some(source))
 }

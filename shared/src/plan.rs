@@ -1,22 +1,29 @@
 //! What the core hands back to a platform handler: the objects to store, then the answer to give.
 
+use crate::error::Refusal;
+
 /// What to do with one request. Store the objects in order, each only if absent when
 /// `if_absent` says so (an object that already exists counts as stored), stopping at the first
 /// failure; then answer `response`, or `on_storage_failure` if any store failed. The order puts
 /// the one unconditional object last, so a retry after a partial failure never stores it twice.
 #[must_use = "a plan does nothing until the handler stores its objects and sends its response"]
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Plan {
-    /// The source the request was for, when it names one.
+    /// The source the request was for, when it names one, and its kind.
     pub source: Option<String>,
+    pub kind: Option<&'static str>,
+    /// What the objects hold (`logs`), when the request was for a source.
+    pub signal: Option<&'static str>,
     pub objects: Vec<Object>,
-    pub response: Response,
-    pub on_storage_failure: Response,
+    pub response: http::Response<Vec<u8>>,
+    pub on_storage_failure: http::Response<Vec<u8>>,
     /// Events decoded, for the handler's log line.
     pub events: usize,
-    /// Why the request was refused, in full (some senders' answers must be terse), for the
-    /// handler's log line. Never holds a credential.
-    pub refused: Option<String>,
+    /// Why the request was refused, as a label for the log line and the metrics.
+    pub refusal: Option<Refusal>,
+    /// The refusal in words, cut to a few hundred bytes (some senders' answers must be terse).
+    /// Never holds a credential.
+    pub reason: Option<String>,
 }
 
 /// One object to write.
@@ -33,9 +40,10 @@ pub struct Object {
     pub events: usize,
 }
 
-/// An HTTP response with lower-case header names.
+/// An HTTP response with lower-case header names, as the core builds it; a [`Plan`] holds it as an
+/// `http::Response`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
@@ -68,10 +76,14 @@ impl Response {
         }
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+    pub fn into_http(self) -> http::Response<Vec<u8>> {
+        let mut r = http::Response::new(self.body);
+        *r.status_mut() = http::StatusCode::from_u16(self.status).expect("the core's statuses are valid");
+        for (name, value) in self.headers {
+            if let Ok(v) = http::HeaderValue::from_str(&value) {
+                r.headers_mut().append(name, v);
+            }
+        }
+        r
     }
 }

@@ -74,14 +74,14 @@ fn conformance_cases_pass_on_the_core() {
                 }
             }
             replies.push(Reply {
-                status: plan.response.status,
+                status: plan.response.status().as_u16(),
                 headers: plan
                     .response
-                    .headers
+                    .headers()
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                     .collect(),
-                body: plan.response.body,
+                body: plan.response.into_body(),
             });
         }
         let created: Vec<Stored> = store

@@ -91,11 +91,11 @@ fn run(req: &Req, config: &Config) -> String {
     drain_conformance::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
     assert_eq!(format!("{plan:?}"), format!("{again:?}"), "same input, same plan");
 
-    let mut out = format!("# {}\nstatus {}\n", req.about, plan.response.status);
-    for (k, v) in &plan.response.headers {
-        out += &format!("{k}: {v}\n");
+    let mut out = format!("# {}\nstatus {}\n", req.about, plan.response.status().as_u16());
+    for (k, v) in plan.response.headers() {
+        out += &format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes()));
     }
-    out += &format!("body {:?}\n", String::from_utf8_lossy(&plan.response.body));
+    out += &format!("body {:?}\n", String::from_utf8_lossy(plan.response.body()));
     for o in &plan.objects {
         let mut text = String::new();
         flate2::read::GzDecoder::new(&o.body[..])

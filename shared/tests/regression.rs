@@ -21,7 +21,8 @@ fn betterstack(body: &[u8], content_type: &str) -> u16 {
     };
     handle(&config, &req, Timestamp::from_unix_millis(1_700_000_000_000).unwrap())
         .response
-        .status
+        .status()
+        .as_u16()
 }
 
 /// Found by the msgpack_events fuzz target: maps used as map keys, nested, were written as JSON

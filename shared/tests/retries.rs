@@ -157,7 +157,7 @@ proptest! {
                 let rid = format!("r{request_id}");
                 let req = Request { method: "POST", path, headers: &headers, body: Body::Complete(&body), request_id: &rid };
                 let plan = handle(&config, &req, Timestamp::from_unix_nanos(now).unwrap());
-                prop_assert!(plan.response.status / 100 == 2, "refused: {:?}", plan.refused);
+                prop_assert!(plan.response.status().as_u16() / 100 == 2, "refused: {:?}", plan.reason);
                 let mut stored_all = true;
                 for o in &plan.objects {
                     let outcome = puts.next().unwrap_or(Put::Ok);

@@ -45,11 +45,11 @@ fn main() {
             };
             let plan = handle(&config, &req(), received_at);
             assert_eq!(
-                plan.response.status / 100,
+                plan.response.status().as_u16() / 100,
                 2,
                 "{} refused: {:?}",
                 case.kind,
-                plan.refused
+                plan.reason
             );
             let object_plain: Vec<u8> = plan.objects.iter().flat_map(|o| gunzip(&o.body)).collect();
             let mb = case.body.len() as f64 / 1e6;

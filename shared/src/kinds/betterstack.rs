@@ -1,0 +1,20 @@
+//! `betterstack`: the Logtail ingest API's JSON (object, array, NDJSON) or MessagePack (map or
+//! array of maps).
+
+use crate::body::MediaType;
+use crate::error::Rejection;
+use crate::event::{write_event, Rules};
+use crate::format::{json, msgpack};
+use crate::output::Batch;
+
+pub(super) fn decode(media: MediaType, body: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    if media == MediaType::Msgpack {
+        msgpack::for_each_event(body, |fields| {
+            write_event(batch, Rules::BetterStack, fields, None).map_err(Rejection::from)
+        })
+    } else {
+        json::for_each_event(body, |ev| {
+            write_event(batch, Rules::BetterStack, &ev.fields, ev.inner(body)).map_err(Rejection::from)
+        })
+    }
+}

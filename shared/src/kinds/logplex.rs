@@ -1,0 +1,74 @@
+//! `logplex`: Heroku's `application/logplex-1`, RFC 6587 octet-counted frames (the framing) of
+//! RFC 5424 syslog messages (the format), STRUCTURED-DATA with repeated names kept apart.
+
+use crate::body::MediaType;
+use crate::error::{DecodeError, Rejection};
+use crate::format::syslog;
+use crate::framing::octet_counting;
+use crate::names::{renamed, Names};
+use crate::output::{Batch, Line};
+
+pub(super) fn decode(_: MediaType, decoded: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    for (i, frame) in octet_counting::frames(decoded).enumerate() {
+        let frame = frame?;
+        let m = syslog::parse(frame).map_err(|what| DecodeError::Frame {
+            frame: i + 1,
+            offset: frame.as_ptr() as usize - decoded.as_ptr() as usize,
+            what,
+        })?;
+        batch.event(m.timestamp, |out: &mut Line<'_>| {
+            out.bytes_field("message", m.msg);
+            out.plain_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
+            out.common();
+            out.plain_field(
+                "facility",
+                syslog::FACILITIES
+                    .get(usize::from(m.facility))
+                    .copied()
+                    .unwrap_or("unknown"),
+            );
+            for (name, value) in [
+                ("hostname", m.hostname),
+                ("app_name", m.app_name),
+                ("procid", m.procid),
+                ("msgid", m.msgid),
+            ] {
+                if let Some(v) = value {
+                    out.bytes_field(name, v);
+                }
+            }
+            if !m.structured_data.is_empty() {
+                // RFC 5424 allows an SD-ID or a PARAM-NAME to repeat; the stored keys are unique.
+                let unique = |names: &mut Names<'_>, name: &str| -> Vec<u8> {
+                    match names.take(std::borrow::Cow::Owned(name.as_bytes().to_vec())) {
+                        None => name.as_bytes().to_vec(),
+                        Some(prefix) => renamed(&prefix, name.as_bytes()),
+                    }
+                };
+                let mut ids = Names::exact();
+                out.key(b"structured_data");
+                out.out.push(b'{');
+                for (i, (id, params)) in m.structured_data.iter().enumerate() {
+                    if i > 0 {
+                        out.out.push(b',');
+                    }
+                    crate::output::write_json_bytes(out.out, &unique(&mut ids, id));
+                    out.out.extend_from_slice(b":{");
+                    let mut names = Names::exact();
+                    for (j, (k, v)) in params.iter().enumerate() {
+                        if j > 0 {
+                            out.out.push(b',');
+                        }
+                        crate::output::write_json_bytes(out.out, &unique(&mut names, k));
+                        out.out.push(b':');
+                        crate::output::write_json_str(out.out, v);
+                    }
+                    out.out.push(b'}');
+                }
+                out.out.push(b'}');
+            }
+            Ok::<_, Rejection>(())
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! Every kind of source as one row of a table (SPEC section 2), and the one pipeline that runs a
+//! delivery through its row: auth, content coding, media type, body, events, objects.
+//!
+//! A kind is its [`Kind`] descriptor: where its sender proves who it is, the media types it
+//! accepts, whether it answers endpoint verification, how its body becomes events (framing and
+//! format, in its own file here), what identifies a delivery across retries, and the dialect its
+//! refusals are answered in. A new kind is a new row, not a new copy of the sequence.
+
+mod betterstack;
+mod logplex;
+mod northflank;
+mod vercel;
+
+use http::HeaderMap;
+
+use crate::auth;
+use crate::body::{self, MediaType};
+use crate::config::{Config, Source, SourceKind};
+use crate::error::Rejection;
+use crate::output::{Batch, Identity};
+use crate::plan::Object;
+use crate::timestamp::Timestamp;
+
+/// Where a kind's sender proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthAt {
+    /// A header checked before the body is read (Basic, Bearer, a token).
+    Head,
+    /// A signature over the body (Vercel's `x-vercel-signature`), over the bytes on the wire or
+    /// as they inflate.
+    BodySignature,
+}
+
+/// How a kind's refusals read (SPEC section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// JSON `{"code","error"}`, 403 for a bad signature.
+    Vercel,
+    /// Better Stack's terse texts, 403 for a bad token, 406 for what it can't parse.
+    BetterStack,
+    /// Plain text, 401 with a `WWW-Authenticate` challenge.
+    Plain,
+}
+
+/// Turns the body (after any gzip) into events in the batch.
+type Decoder = fn(MediaType, &[u8], &mut Batch<'_>) -> Result<(), Rejection>;
+
+/// One kind of source: a row of SPEC section 2's table.
+pub(crate) struct Kind {
+    pub name: &'static str,
+    pub auth: AuthAt,
+    /// The media types accepted; anything else is a 415 (406 in Better Stack's dialect).
+    pub accepts: &'static [MediaType],
+    /// Answers `GET`/`HEAD` with 200, and an unsigned empty, `{}` or `[]` POST as a probe that
+    /// stores nothing (Vercel's endpoint verification).
+    pub verification: bool,
+    pub decode: Decoder,
+    /// The header that identifies a delivery across retries, when the sender sends one; without
+    /// it, the body after any gzip does.
+    pub delivery_id: Option<&'static str>,
+    pub dialect: Dialect,
+    /// The status of a stored delivery.
+    pub success: u16,
+}
+
+use MediaType::{Generic, Json, Logplex, Msgpack, Ndjson, Text};
+
+const VERCEL: Kind = Kind {
+    name: "vercel",
+    auth: AuthAt::BodySignature,
+    accepts: &[Json, Ndjson, Generic],
+    verification: true,
+    decode: vercel::decode,
+    delivery_id: None,
+    dialect: Dialect::Vercel,
+    success: 200,
+};
+
+const NORTHFLANK: Kind = Kind {
+    name: "northflank",
+    auth: AuthAt::Head,
+    accepts: &[Json, Ndjson, Text, Generic],
+    verification: false,
+    decode: northflank::decode,
+    delivery_id: None,
+    dialect: Dialect::Plain,
+    success: 200,
+};
+
+const BETTERSTACK: Kind = Kind {
+    name: "betterstack",
+    auth: AuthAt::Head,
+    accepts: &[Json, Ndjson, Generic, Msgpack],
+    verification: false,
+    decode: betterstack::decode,
+    delivery_id: None,
+    dialect: Dialect::BetterStack,
+    success: 202,
+};
+
+const LOGPLEX: Kind = Kind {
+    name: "logplex",
+    auth: AuthAt::Head,
+    accepts: &[Logplex, Generic, Text],
+    verification: false,
+    decode: logplex::decode,
+    delivery_id: Some("logplex-frame-id"),
+    dialect: Dialect::Plain,
+    success: 200,
+};
+
+impl SourceKind {
+    /// This kind's row.
+    pub(crate) fn row(&self) -> &'static Kind {
+        match self {
+            SourceKind::Vercel { .. } => &VERCEL,
+            SourceKind::Northflank { .. } => &NORTHFLANK,
+            SourceKind::BetterStack { .. } => &BETTERSTACK,
+            SourceKind::Logplex { .. } => &LOGPLEX,
+        }
+    }
+}
+
+/// One delivery for a known source, its body complete and within `max_body`.
+pub(crate) struct Delivery<'a> {
+    pub config: &'a Config,
+    pub source: &'a Source,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub received_at: Timestamp,
+    pub request_id: &'a str,
+}
+
+/// What a delivery became: its objects and how many events they hold.
+pub(crate) struct Decoded {
+    pub objects: Vec<Object>,
+    pub events: usize,
+}
+
+/// What the request head says of the body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head {
+    pub gzip: bool,
+    pub media: MediaType,
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h [u8]> {
+    headers.get(name).map(|v| v.as_bytes())
+}
+
+/// The checks of a header-authenticated kind that need no body, in the order the answers are
+/// given: the credentials, the content coding, the media type.
+pub(crate) fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejection> {
+    let authorization = header(headers, "authorization");
+    match &source.kind {
+        SourceKind::Vercel { .. } => {}
+        SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
+            auth::http(auth, authorization).map_err(Rejection::Unauthorized)?;
+        }
+        SourceKind::BetterStack { tokens } => {
+            let token = auth::bearer_token(authorization).map_err(Rejection::Unauthorized)?;
+            if !auth::token_matches(tokens, token) {
+                return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
+            }
+        }
+    }
+    coding_and_type(source.kind.row(), headers)
+}
+
+fn coding_and_type(kind: &Kind, headers: &HeaderMap) -> Result<Head, Rejection> {
+    let gzip = body::is_gzip(header(headers, "content-encoding"))?;
+    let media = MediaType::parse(header(headers, "content-type"));
+    if !kind.accepts.contains(&media) {
+        let given = header(headers, "content-type")
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        return Err(Rejection::UnsupportedType(crate::error::brief(given)));
+    }
+    Ok(Head { gzip, media })
+}
+
+/// What Vercel sends to check an endpoint: `{}`, `[]` or nothing.
+fn is_probe(body: &[u8]) -> bool {
+    matches!(body.trim_ascii(), b"" | b"{}" | b"[]")
+}
+
+/// A body signature (Vercel's), over the bytes on the wire or as they inflate: checked keeping
+/// none of the inflated bytes until it matches, so an unsigned gzip bomb costs CPU, not memory.
+fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
+    let SourceKind::Vercel { secrets, .. } = &d.source.kind else {
+        return Ok(());
+    };
+    let signature = header(d.headers, "x-vercel-signature");
+    let Err(e) = auth::vercel(secrets, signature, &[d.body]) else {
+        return Ok(());
+    };
+    let gzip = body::is_gzip(header(d.headers, "content-encoding"));
+    if e == auth::AuthError::Missing || gzip != Ok(true) {
+        return Err(Rejection::Unauthorized(e));
+    }
+    let mut macs = auth::VercelMacs::new(secrets);
+    // Too large to check is a 413, so an honest sender learns why; broken gzip stays a 403.
+    body::inflate_each(d.body, d.config.limits.max_decompressed, |chunk| macs.update(chunk)).map_err(|r| match r {
+        Rejection::TooLarge => Rejection::TooLarge,
+        _ => Rejection::Unauthorized(e),
+    })?;
+    macs.verify(signature).map_err(Rejection::Unauthorized)
+}
+
+/// The pipeline: one delivery through its kind's row.
+pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+    let kind = d.source.kind.row();
+    if kind.verification && header(d.headers, "x-vercel-signature").is_none() && is_probe(d.body) {
+        return Ok(Decoded {
+            objects: Vec::new(),
+            events: 0,
+        });
+    }
+    let h = match kind.auth {
+        AuthAt::Head => head(d.source, d.headers)?,
+        AuthAt::BodySignature => {
+            check_signature(d)?;
+            coding_and_type(kind, d.headers)?
+        }
+    };
+    let decoded = body::decode(d.body, h.gzip, d.config.limits.max_decompressed)?;
+    let mut batch = Batch::new(
+        &d.source.name,
+        &d.config.prefix,
+        d.received_at,
+        d.request_id,
+        d.config.storage.gzip_level,
+        d.config.limits,
+    );
+    (kind.decode)(h.media, &decoded, &mut batch)?;
+    let identity = match kind.delivery_id.and_then(|name| header(d.headers, name)) {
+        Some(id) if !id.is_empty() => Identity::FrameId(id),
+        _ => Identity::Body(&decoded),
+    };
+    let events = batch.events();
+    Ok(Decoded {
+        objects: batch.finish(identity),
+        events,
+    })
+}

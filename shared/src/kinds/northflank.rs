@@ -1,0 +1,35 @@
+//! `northflank`: a JSON array of events (or the validation object), or `text/plain` lines
+//! `<RFC 3339 ts> <stdout|stderr> [F|P ]<line>`; a generic type is told apart by its first byte.
+
+use crate::body::MediaType;
+use crate::error::{DecodeError, Rejection};
+use crate::event::{write_event, Rules};
+use crate::format::{json, northflank_text};
+use crate::output::{Batch, Line};
+
+pub(super) fn decode(media: MediaType, body: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    let is_json = match media {
+        MediaType::Json | MediaType::Ndjson => true,
+        MediaType::Text => false,
+        _ => matches!(body.iter().find(|c| !c.is_ascii_whitespace()), Some(b'{' | b'[')),
+    };
+    if is_json {
+        return json::for_each_event(body, |ev| {
+            write_event(batch, Rules::Northflank, &ev.fields, ev.inner(body)).map_err(Rejection::from)
+        });
+    }
+    let text = crate::output::lossy(body);
+    for (n, line) in northflank_text::lines(&text) {
+        let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
+        batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
+            out.str_field("message", l.message);
+            out.common();
+            out.str_field("stream", l.stream);
+            if let Some(tag) = l.tag {
+                out.str_field("tag", tag);
+            }
+            Ok::<_, Rejection>(())
+        })?;
+    }
+    Ok(())
+}
