@@ -126,6 +126,9 @@ pub fn handle_plan(data: &[u8]) -> Option<drain_core::Plan> {
     };
     let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
     let plan = handle(&config, &req, received_at);
-    assert!(plan.response.status().as_u16() < 500, "a request can't make the core fail");
+    assert!(
+        plan.response.status().as_u16() < 500,
+        "a request can't make the core fail"
+    );
     Some(plan)
 }

@@ -291,9 +291,9 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             && name
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-        if !valid_name || name == "healthz" {
+        if !valid_name || name == "healthz" || name == "metrics" {
             return Err(invalid(format!(
-                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz`"
+                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz` or `metrics`"
             )));
         }
         if sources.iter().any(|o| o.name == name) {
@@ -507,7 +507,7 @@ mod tests {
         );
         check_err(
             "[[source]]\nname = \"healthz\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
-            "not `healthz`",
+            "not `healthz` or `metrics`",
         );
         check_err(&format!("{VERCEL}{VERCEL}"), "defined twice");
         check_err(

@@ -119,7 +119,10 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
     if name == "healthz" {
         return match method {
             "GET" | "HEAD" => Resolved::Health,
-            _ => Resolved::Answer(Draft::refuse_unknown(None, &Rejection::MethodNotAllowed { allow: "GET, HEAD" })),
+            _ => Resolved::Answer(Draft::refuse_unknown(
+                None,
+                &Rejection::MethodNotAllowed { allow: "GET, HEAD" },
+            )),
         };
     }
     if !name.is_empty() {
@@ -137,7 +140,10 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
         return Resolved::Answer(Draft::refuse_unknown(None, &Rejection::UnknownSource));
     };
     if method != "POST" {
-        return Resolved::Answer(Draft::refuse_unknown(None, &Rejection::MethodNotAllowed { allow: "POST" }));
+        return Resolved::Answer(Draft::refuse_unknown(
+            None,
+            &Rejection::MethodNotAllowed { allow: "POST" },
+        ));
     }
     let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
     let found = token.ok().and_then(|t| {

@@ -10,14 +10,7 @@ use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use drain_core::Object;
-
-/// What happened to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Put {
-    Written,
-    /// `if_absent` and the key existed: a retry of a delivery that was already stored.
-    AlreadyThere,
-}
+use drain_exec::{Put, Store};
 
 /// A bucket and a client built once, at start-up.
 #[derive(Debug, Clone)]
@@ -60,8 +53,10 @@ impl S3Store {
             Err(e) => Err(DisplayErrorContext(e).to_string()),
         }
     }
+}
 
-    pub async fn put(&self, object: &Object) -> Result<Put, String> {
+impl Store for S3Store {
+    async fn put(&self, object: &Object) -> Result<Put, String> {
         let mut req = self
             .client
             .put_object()

@@ -16,10 +16,12 @@ use axum::response::Response;
 use axum::Router;
 use bytes::Bytes;
 use drain_core::{handle, Body, Config, Plan, Timestamp};
+use drain_exec::{carry_out, Context};
 use http_body_util::BodyExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-use crate::store::{Put, Store};
+use crate::metrics::Metrics;
+use crate::store::Store;
 
 /// How the server behaves beyond the config.
 #[derive(Debug, Clone)]
@@ -38,6 +40,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// Longest time to receive a request's head (method, path, headers).
     pub header_timeout: Duration,
+    /// Delivery log lines as JSON (the same line as on Lambda and Workers) rather than text.
+    pub log_json: bool,
 }
 
 impl Default for Settings {
@@ -50,6 +54,7 @@ impl Default for Settings {
             max_decoding: std::thread::available_parallelism().map_or(2, |n| n.get()),
             max_connections: 4096,
             header_timeout: Duration::from_secs(10),
+            log_json: false,
         }
     }
 }
@@ -58,6 +63,7 @@ pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub settings: Settings,
+    pub metrics: Metrics,
     slots: Semaphore,
     /// When this process started (Unix nanoseconds) and how many requests it has numbered: the
     /// request id that keeps keys of timestamp-less deliveries unique.
@@ -78,6 +84,7 @@ impl AppState {
             requests: std::sync::atomic::AtomicU64::new(0),
             buffered: Semaphore::new(kib(settings.max_buffered).max(1)),
             decoding: Semaphore::new(settings.max_decoding.max(1)),
+            metrics: Metrics::default(),
             settings,
         })
     }
@@ -90,9 +97,30 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let started = Instant::now();
+    // This process's start and a counter: unique per delivery, even within one millisecond.
+    let request_id = format!(
+        "{}-{}",
+        state.started,
+        state.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    if req.uri().path() == "/metrics" && req.method() == http::Method::GET {
+        return http::Response::builder()
+            .header(
+                "content-type",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )
+            .body(AxumBody::from(state.metrics.render()))
+            .expect("static response");
+    }
     let Ok(_slot) = state.slots.try_acquire() else {
-        tracing::warn!(path = %req.uri().path(), "busy: concurrency limit reached, answered 503");
-        return busy(&state, req.uri().path(), "too many deliveries at once, retry later");
+        return busy(
+            &state,
+            req.uri().path(),
+            "too many deliveries at once, retry later",
+            &request_id,
+            started,
+        )
+        .await;
     };
     let (parts, body) = req.into_parts();
     let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
@@ -107,7 +135,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     // sees.)
     if declared.is_none_or(|n| n <= max as u64) {
         if let Some(plan) = drain_core::admit(&state.config, parts.method.as_str(), parts.uri.path(), &parts.headers) {
-            return carry_out(&state, plan, 0, started).await;
+            return finish(&state, plan, &request_id, 0, started).await;
         }
     }
     let read = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
@@ -115,7 +143,16 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     } else {
         match tokio::time::timeout(state.settings.read_timeout, read_body(&state, body, max, declared)).await {
             // Never a 408: a 4xx makes Logplex drop the frames.
-            Err(_) => return busy(&state, parts.uri.path(), "the body did not arrive in time, retry later"),
+            Err(_) => {
+                return busy(
+                    &state,
+                    parts.uri.path(),
+                    "the body did not arrive in time, retry later",
+                    &request_id,
+                    started,
+                )
+                .await
+            }
             Ok(read) => read,
         }
     };
@@ -123,8 +160,14 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         Ok(Read::Complete(bytes, held)) => (Some(bytes), Some(held)),
         Ok(Read::TooLarge) => (None, None),
         Ok(Read::OverBudget) => {
-            tracing::warn!(path = %parts.uri.path(), "busy: body memory budget reached, answered 503");
-            return busy(&state, parts.uri.path(), "too many bytes in flight, retry later");
+            return busy(
+                &state,
+                parts.uri.path(),
+                "too many bytes in flight, retry later",
+                &request_id,
+                started,
+            )
+            .await;
         }
         Err(e) => {
             tracing::info!(error = %e, "body read failed");
@@ -132,16 +175,11 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
     };
     let received_at = now();
-    // This process's start and a counter: unique per delivery, even within one millisecond.
-    let request_id = format!(
-        "{}-{}",
-        state.started,
-        state.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
     let wire = bytes.as_ref().map_or(0, |b| b.len());
     let path = parts.uri.path().to_string();
     let decide = {
         let state = Arc::clone(&state);
+        let request_id = request_id.clone();
         move || {
             let request = drain_core::Request {
                 method: parts.method.as_str(),
@@ -160,7 +198,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         decide()
     } else {
         let Ok(_decoding) = state.decoding.acquire().await else {
-            return busy(&state, &path, "shutting down");
+            return busy(&state, &path, "shutting down", &request_id, started).await;
         };
         match tokio::task::spawn_blocking(decide).await {
             Ok(plan) => plan,
@@ -170,7 +208,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             }
         }
     };
-    carry_out(&state, plan, wire, started).await
+    finish(&state, plan, &request_id, wire, started).await
 }
 
 /// Plain bodies up to this size are decoded on the async worker that read them.
@@ -241,52 +279,30 @@ async fn read_body<'a>(
     })
 }
 
-async fn carry_out(state: &AppState, plan: Plan, wire_bytes: usize, started: Instant) -> Response {
-    let keys: Vec<&str> = plan.objects.iter().map(|o| o.key.as_str()).collect();
-    let stored = tokio::time::timeout(state.settings.store_timeout, async {
-        let mut outcomes = Vec::with_capacity(plan.objects.len());
-        for object in &plan.objects {
-            outcomes.push(state.store.put(object).await?);
-        }
-        Ok::<_, std::io::Error>(outcomes)
+/// The plan carried out (drain-exec), the delivery line written, the metrics counted.
+async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize, started: Instant) -> Response {
+    let context = Context {
+        request_id,
+        bytes_in,
+        decode_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    let deadline = tokio::time::sleep(state.settings.store_timeout);
+    let (response, record) = carry_out(&state.store, plan, context, deadline, || {
+        started.elapsed().as_secs_f64() * 1000.0
     })
     .await;
-    let (response, existing) = match stored {
-        Ok(Ok(outcomes)) => (
-            &plan.response,
-            outcomes.iter().filter(|p| **p == Put::AlreadyThere).count(),
-        ),
-        Ok(Err(e)) => {
-            tracing::error!(source = plan.source.as_deref().unwrap_or("-"), error = %e, "storage failed");
-            (&plan.on_storage_failure, 0)
-        }
-        Err(_) => {
-            tracing::error!(source = plan.source.as_deref().unwrap_or("-"), "storage timed out");
-            (&plan.on_storage_failure, 0)
-        }
-    };
-    tracing::info!(
-        source = plan.source.as_deref().unwrap_or("-"),
-        status = response.status,
-        events = plan.events,
-        bytes = wire_bytes,
-        objects = ?keys,
-        already_stored = existing,
-        refused = plan.refused.as_deref().unwrap_or(""),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "delivery"
-    );
-    to_http(response)
-}
-
-fn to_http(r: &drain_core::Response) -> Response {
-    let mut builder = http::Response::builder().status(r.status);
-    for (name, value) in &r.headers {
-        builder = builder.header(*name, value);
+    if record.is_health_check() {
+        return response.map(AxumBody::from);
     }
-    builder
-        .body(AxumBody::from(r.body.clone()))
-        .unwrap_or_else(|_| text(500, "bad response"))
+    state.metrics.observe(&record);
+    if state.settings.log_json {
+        eprintln!("{}", record.json());
+    } else if record.storage_failed() {
+        tracing::error!("{}", record.text());
+    } else {
+        tracing::info!("{}", record.text());
+    }
+    response.map(AxumBody::from)
 }
 
 fn text(status: u16, body: &'static str) -> Response {
@@ -298,8 +314,15 @@ fn text(status: u16, body: &'static str) -> Response {
 }
 
 /// The core's 503 for the source the path names (its dialect, `x-vercel-verify` included).
-fn busy(state: &AppState, path: &str, why: &'static str) -> Response {
-    to_http(&drain_core::unavailable(&state.config, path, why))
+async fn busy(state: &AppState, path: &str, why: &'static str, request_id: &str, started: Instant) -> Response {
+    finish(
+        state,
+        drain_core::unavailable(&state.config, path, why),
+        request_id,
+        0,
+        started,
+    )
+    .await
 }
 
 /// The one clock read per delivery.

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod listen;
+pub mod metrics;
 pub mod store;
 
 pub use app::{app, AppState, Settings};

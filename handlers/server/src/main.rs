@@ -142,6 +142,7 @@ fn main() -> Result<()> {
                 max_decoding: max_decoding.unwrap_or(Settings::default().max_decoding).max(1),
                 max_connections: max_connections.max(1),
                 header_timeout: Duration::from_secs(header_timeout.max(1)),
+                log_json: matches!(log_format, LogFormat::Json),
             };
             // Decoding and folder writes run on the blocking pool: a few threads suffice, and
             // each extra thread would hold its own allocator arena (RSS).

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use drain_core::Object;
-pub use drain_s3::{Put, S3Store};
+pub use drain_exec::Put;
+pub use drain_s3::S3Store;
 
 #[derive(Debug)]
 pub enum Store {
@@ -23,17 +24,19 @@ impl Store {
         })
     }
 
-    pub async fn put(&self, object: &Object) -> io::Result<Put> {
-        match self {
-            Store::Dir(d) => d.put(object).await,
-            Store::S3(s) => s.put(object).await.map_err(io::Error::other),
-        }
-    }
-
     pub fn describe(&self) -> String {
         match self {
             Store::Dir(d) => format!("folder {}", d.root.display()),
             Store::S3(s) => format!("bucket {}", s.bucket()),
+        }
+    }
+}
+
+impl drain_exec::Store for Store {
+    async fn put(&self, object: &Object) -> Result<Put, String> {
+        match self {
+            Store::Dir(d) => d.put(object).await.map_err(|e| e.to_string()),
+            Store::S3(s) => drain_exec::Store::put(s, object).await,
         }
     }
 }

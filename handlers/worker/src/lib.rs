@@ -1,6 +1,7 @@
-//! drain on Cloudflare Workers: the request read within `max_body`, the clock read once with
-//! `Date::now()`, `drain-core`'s plan carried out on the R2 binding `LOGS` (create-only-if-absent
-//! where the plan says so), the plan's response given. Config from the `DRAIN_CONFIG` var;
+//! drain on Cloudflare Workers: the request read within `max_body`, the clock read with `Date::now()`,
+//! `drain-core`'s plan carried out by drain-exec on the R2 binding `LOGS`, the plan's response
+//! given, the delivery line (JSON) to Workers Logs and, with a `METRICS` binding, a data point to
+//! Workers Analytics Engine. Config from the `DRAIN_CONFIG` var;
 //! `${NAME}` is read from the Worker's secrets (or vars).
 
 #![forbid(unsafe_code)]
@@ -8,17 +9,32 @@
 use std::sync::OnceLock;
 
 use drain_core::{handle, Body, Config, Object, Timestamp};
+use drain_exec::{carry_out, Context as Delivery, Put, Record, Store};
 use futures_util::StreamExt;
-use worker::{event, Bucket, Conditional, Context, Data, Date, Env, Headers, HttpMetadata, Request, Response, Result};
+use worker::{
+    event, AnalyticsEngineDataPointBuilder, Bucket, Conditional, Context, Data, Date, Delay, Env, Headers,
+    HttpMetadata, Request, Response, Result,
+};
 
 /// The R2 binding that holds the objects.
 const BUCKET_BINDING: &str = "LOGS";
+
+/// The Workers Analytics Engine dataset binding the delivery counts go to, when configured.
+const METRICS_BINDING: &str = "METRICS";
+
+/// Longest time to store a delivery's objects before answering 503.
+const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// Request ids when there is no `cf-ray` header (`wrangler dev`).
 static LOCAL_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Parsed once per isolate; a new deploy or secret makes a new isolate.
 static CONFIG: OnceLock<std::result::Result<Config, String>> = OnceLock::new();
+
+/// Milliseconds (Workers advance the clock only across IO: store time shows, CPU time doesn't).
+fn clock() -> f64 {
+    Date::now().as_millis() as f64
+}
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -29,7 +45,8 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             return Response::error(format!("drain is misconfigured: {e}"), 500);
         }
     };
-    let received_at = Timestamp::from_unix_millis(Date::now().as_millis() as i64).expect("the clock is sane");
+    let started = clock();
+    let received_at = Timestamp::from_unix_millis(started as i64).expect("the clock is sane");
     let method = req.method().to_string();
     let path = req.path();
     let mut headers = http::HeaderMap::new();
@@ -41,18 +58,6 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             headers.append(n, v);
         }
     }
-    // What the head decides (route, method, credentials, content type) is answered before the
-    // body is read: an unauthenticated upload costs the isolate no memory.
-    if let Some(plan) = drain_core::admit(config, &method, &path, &headers) {
-        worker::console_log!(
-            "delivery source={} status={} refused={:?} (before the body)",
-            plan.source.as_deref().unwrap_or("-"),
-            plan.response.status,
-            plan.refused.as_deref().unwrap_or("")
-        );
-        return to_response(&plan.response);
-    }
-    let body = read_body(&mut req, &headers, config.limits.max_body).await?;
     // Cloudflare's id of this request: part of the key of objects whose events took the
     // reception time (the clock is frozen per request, at millisecond resolution). Without one
     // (a local run), the isolate's own counter.
@@ -60,52 +65,73 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Some(ray) => ray.to_string(),
         None => format!("local-{}", LOCAL_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
     };
-    let request = drain_core::Request {
-        method: &method,
-        path: &path,
-        headers: &headers,
-        body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
+    // What the head decides (route, method, credentials, content type) is answered before the
+    // body is read: an unauthenticated upload costs the isolate no memory.
+    let (plan, bytes_in) = match drain_core::admit(config, &method, &path, &headers) {
+        Some(plan) => (plan, 0),
+        None => {
+            let body = read_body(&mut req, &headers, config.limits.max_body).await?;
+            let request = drain_core::Request {
+                method: &method,
+                path: &path,
+                headers: &headers,
+                body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
+                request_id: &request_id,
+            };
+            (handle(config, &request, received_at), body.map_or(0, |b| b.len()))
+        }
+    };
+    let context = Delivery {
         request_id: &request_id,
+        bytes_in,
+        decode_ms: clock() - started,
     };
-    let plan = handle(config, &request, received_at);
-
-    let mut outcome = Ok(0usize);
-    if !plan.objects.is_empty() {
-        outcome = match env.bucket(BUCKET_BINDING) {
-            Ok(bucket) => store_all(&bucket, &plan.objects).await,
-            Err(e) => Err(format!("no R2 binding {BUCKET_BINDING}: {e}")),
-        };
-    }
-    let response = match &outcome {
-        Ok(_) => &plan.response,
-        Err(_) => &plan.on_storage_failure,
+    let store = R2 {
+        bucket: env.bucket(BUCKET_BINDING).map_err(|e| e.to_string()),
     };
-    let keys: Vec<&str> = plan.objects.iter().map(|o| o.key.as_str()).collect();
-    match &outcome {
-        Ok(existing) => worker::console_log!(
-            "delivery source={} status={} events={} bytes={} objects={keys:?} already_stored={existing} refused={:?}",
-            plan.source.as_deref().unwrap_or("-"),
-            response.status,
-            plan.events,
-            body.as_ref().map_or(0, |b| b.len()),
-            plan.refused.as_deref().unwrap_or("")
-        ),
-        Err(e) => worker::console_error!(
-            "storage failed source={} objects={keys:?}: {e}",
-            plan.source.as_deref().unwrap_or("-")
-        ),
+    let (response, record) = carry_out(&store, plan, context, Delay::from(STORE_TIMEOUT), clock).await;
+    if !record.is_health_check() {
+        worker::console_log!("{}", record.json());
+        if let Ok(dataset) = env.analytics_engine(METRICS_BINDING) {
+            count(&dataset, &record);
+        }
     }
-    to_response(response)
+    let (parts, body) = response.into_parts();
+    let out = Headers::new();
+    for (name, value) in &parts.headers {
+        out.append(name.as_str(), value.to_str().unwrap_or_default())?;
+    }
+    Ok(Response::from_bytes(body)?
+        .with_status(parts.status.as_u16())
+        .with_headers(out))
 }
 
-fn to_response(response: &drain_core::Response) -> Result<Response> {
-    let out = Headers::new();
-    for (name, value) in &response.headers {
-        out.append(name, value)?;
+/// One Analytics Engine data point per delivery: indexed by source; blobs source, kind, status,
+/// refusal; doubles events, bytes in, bytes stored, objects, storage failed (0/1), decode and
+/// store milliseconds.
+fn count(dataset: &worker::AnalyticsEngineDataset, r: &Record) {
+    let source = r.source.as_deref().unwrap_or("-");
+    let point = AnalyticsEngineDataPointBuilder::new()
+        .indexes([source])
+        .blobs([
+            source,
+            r.kind.unwrap_or("-"),
+            &r.status.to_string(),
+            r.refusal.unwrap_or(""),
+        ])
+        .doubles([
+            r.events as f64,
+            r.bytes_in as f64,
+            r.bytes_stored as f64,
+            r.objects as f64,
+            f64::from(u8::from(r.storage_failed())),
+            r.decode_ms,
+            r.store_ms,
+        ])
+        .build();
+    if let Err(e) = dataset.write_data_point(&point) {
+        worker::console_error!("analytics engine: {e}");
     }
-    Ok(Response::from_bytes(response.body.clone())?
-        .with_status(response.status)
-        .with_headers(out))
 }
 
 fn load_config(env: &Env) -> std::result::Result<Config, String> {
@@ -139,10 +165,17 @@ async fn read_body(req: &mut Request, headers: &http::HeaderMap, max: usize) -> 
     Ok(Some(body))
 }
 
-/// Stores every object; counts those a retry had already stored.
-async fn store_all(bucket: &Bucket, objects: &[Object]) -> std::result::Result<usize, String> {
-    let mut existing = 0;
-    for o in objects {
+/// The R2 binding as a store (or why there is none: every delivery then answers 503).
+struct R2 {
+    bucket: std::result::Result<Bucket, String>,
+}
+
+impl Store for R2 {
+    async fn put(&self, o: &Object) -> std::result::Result<Put, String> {
+        let bucket = self
+            .bucket
+            .as_ref()
+            .map_err(|e| format!("no R2 binding {BUCKET_BINDING}: {e}"))?;
         let metadata = HttpMetadata {
             content_type: Some(o.content_type.to_string()),
             content_encoding: None,
@@ -156,11 +189,10 @@ async fn store_all(bucket: &Bucket, objects: &[Object]) -> std::result::Result<u
             });
         }
         match put.execute().await {
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => Ok(Put::Written),
             // The condition failed: the object exists, a retry already stored it.
-            Ok(None) => existing += 1,
-            Err(e) => return Err(e.to_string()),
+            Ok(None) => Ok(Put::AlreadyThere),
+            Err(e) => Err(e.to_string()),
         }
     }
-    Ok(existing)
 }

@@ -10,6 +10,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub mod observe;
 mod pending;
 mod query_safe;
 pub mod shapes;

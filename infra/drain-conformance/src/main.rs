@@ -28,6 +28,8 @@ fn run() -> Result<bool> {
     let mut store = None;
     let mut proxy = None;
     let mut secrets_log: Option<(PathBuf, PathBuf)> = None;
+    let mut delivery_log: Option<(PathBuf, bool)> = None;
+    let mut metrics_url: Option<String> = None;
     let mut dirs = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -49,6 +51,15 @@ fn run() -> Result<bool> {
                 let log = args.next().context("--secrets-in-log CONFIG LOG")?;
                 secrets_log = Some((config.into(), log.into()));
             }
+            // After the run: every delivery line in LOG has the one schema, and the lines by
+            // status are the answers received (`--delivery-log-emf`: Lambda's, with CloudWatch
+            // Embedded Metric Format).
+            "--delivery-log" | "--delivery-log-emf" => {
+                let log = args.next().context("--delivery-log LOG")?;
+                delivery_log = Some((log.into(), a == "--delivery-log-emf"));
+            }
+            // After the run: the server's drain_deliveries_total by status equals the answers.
+            "--metrics" => metrics_url = args.next(),
             _ if a.starts_with("--") => bail!("unknown option {a}"),
             _ => dirs.push(PathBuf::from(a)),
         }
@@ -62,6 +73,7 @@ fn run() -> Result<bool> {
     let cases = load(&dirs)?;
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let (mut passed, mut failed) = (0, 0);
+    let tally = std::cell::RefCell::new(drain_conformance::observe::Tally::new());
     for case in &cases {
         let before = store.list()?;
         let send_once = || {
@@ -69,6 +81,12 @@ fn run() -> Result<bool> {
                 Target::Http(url) => send(&agent, url, case),
                 Target::LambdaInvoke(url) => invoke_function_url(&agent, url, case),
             }
+            // A health check is answered but neither logged nor counted.
+            .inspect(|reply| {
+                if case.path.split('?').next() != Some("/healthz") {
+                    *tally.borrow_mut().entry(reply.status).or_default() += 1;
+                }
+            })
             .with_context(|| format!("sending {}", case.name))
         };
         let created_since = |before: &BTreeMap<String, Vec<u8>>| -> Result<Vec<Stored>> {
@@ -130,6 +148,50 @@ fn run() -> Result<bool> {
             Err(e) => {
                 failed += 1;
                 println!("FAIL secrets in the log: {e}");
+            }
+        }
+    }
+    let tally = tally.into_inner();
+    if let Some((log, emf)) = &delivery_log {
+        // The platform may write its last lines a moment after answering.
+        let mut outcome = Err(String::new());
+        for _ in 0..50 {
+            let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
+            outcome = drain_conformance::observe::check_log(&text, &tally, *emf);
+            if outcome.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        match outcome {
+            Ok(n) => {
+                passed += 1;
+                println!(
+                    "ok   {n} delivery log lines, one schema, one per answer ({})",
+                    log.display()
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL delivery log lines: {e}");
+            }
+        }
+    }
+    if let Some(url) = &metrics_url {
+        let text = agent
+            .get(url)
+            .call()
+            .with_context(|| format!("scraping {url}"))?
+            .body_mut()
+            .read_to_string()?;
+        match drain_conformance::observe::check_metrics(&text, &tally) {
+            Ok(n) => {
+                passed += 1;
+                println!("ok   drain_deliveries_total counts the {n} answers received ({url})");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL metrics: {e}");
             }
         }
     }

@@ -1,0 +1,94 @@
+//! Carrying out a plan, the same way on every platform: the plan's objects stored one after
+//! another (create-only where the plan says so) within a deadline, the plan's response or its
+//! storage-failure answer, and one delivery record for the log line and the metrics.
+//!
+//! Runtime-free, like the core: the store, the deadline and the clock come from the handler (a
+//! tokio sleep on the server and Lambda, a `worker::Delay` on the Worker), so this builds for
+//! wasm32 and nothing here needs `Send`.
+
+#![forbid(unsafe_code)]
+
+mod record;
+
+use std::future::Future;
+use std::pin::pin;
+
+use drain_core::{Object, Plan};
+use futures_util::future::{select, Either};
+
+pub use record::Record;
+
+/// What happened to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    Written,
+    /// Create-only and the key existed: a retry of a delivery that was already stored.
+    AlreadyThere,
+}
+
+/// Where objects land: a folder, an S3 bucket, an R2 binding.
+#[allow(async_fn_in_trait)] // Send-ness is the platform's business: the Worker's futures aren't.
+pub trait Store {
+    /// Writes `object` under its key atomically, only if no object has that key when
+    /// `object.if_absent` says so. The error text is for the log; it never holds a credential.
+    async fn put(&self, object: &Object) -> Result<Put, String>;
+}
+
+/// What the handler knows of a delivery beyond its plan.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub request_id: &'a str,
+    /// Body bytes as received (0 when answered from the head alone).
+    pub bytes_in: usize,
+    /// Time spent reading and deciding, in milliseconds.
+    pub decode_ms: f64,
+}
+
+/// Stores the plan's objects in order, stopping at the first failure or when `deadline` ends,
+/// and answers: the plan's response once every object is stored (an existing create-only object
+/// counts as stored), its `on_storage_failure` (503 with `Retry-After`) otherwise. `clock` gives
+/// milliseconds for the record's store duration.
+pub async fn carry_out<S: Store + ?Sized>(
+    store: &S,
+    plan: Plan,
+    context: Context<'_>,
+    deadline: impl Future<Output = ()>,
+    clock: impl Fn() -> f64,
+) -> (http::Response<Vec<u8>>, Record) {
+    let started = clock();
+    let put_all = async {
+        let mut existing = 0;
+        for object in &plan.objects {
+            if store.put(object).await? == Put::AlreadyThere {
+                existing += 1;
+            }
+        }
+        Ok::<_, String>(existing)
+    };
+    let stored = if plan.objects.is_empty() {
+        Ok(0)
+    } else {
+        match select(pin!(put_all), pin!(deadline)).await {
+            Either::Left((stored, _)) => stored,
+            Either::Right(((), _)) => Err("storing took longer than the store timeout".to_string()),
+        }
+    };
+    let store_ms = clock() - started;
+    let mut record = Record::new(&plan, context);
+    record.store_ms = store_ms;
+    let response = match stored {
+        Ok(existing) => {
+            record.already_stored = existing;
+            plan.response
+        }
+        Err(e) => {
+            record.storage_error = Some(e);
+            plan.on_storage_failure
+        }
+    };
+    record.status = response.status().as_u16();
+    (response, record)
+}
+
+#[cfg(test)]
+mod tests;

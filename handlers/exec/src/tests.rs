@@ -1,0 +1,139 @@
+//! carry_out against an in-memory store that can fail or hang at a given put.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use drain_core::{handle, Body, Config, Object, Timestamp};
+use futures_executor::block_on;
+
+use super::*;
+
+#[derive(Default)]
+struct Memory {
+    objects: RefCell<BTreeMap<String, Vec<u8>>>,
+    /// The put (counted from 0) that fails, or hangs.
+    fail_at: Option<usize>,
+    hang: bool,
+    puts: RefCell<usize>,
+}
+
+impl Store for Memory {
+    async fn put(&self, object: &Object) -> Result<Put, String> {
+        let n = *self.puts.borrow();
+        *self.puts.borrow_mut() += 1;
+        if self.fail_at == Some(n) {
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
+            return Err("injected".into());
+        }
+        let mut objects = self.objects.borrow_mut();
+        if object.if_absent && objects.contains_key(&object.key) {
+            return Ok(Put::AlreadyThere);
+        }
+        objects.insert(object.key.clone(), object.body.clone());
+        Ok(Put::Written)
+    }
+}
+
+const CONFIG: &str = "[[source]]\nname = \"bs\"\nkind = \"betterstack\"\ntokens = [\"t\"]\n";
+
+/// A delivery of events in three hours: three objects.
+fn plan() -> Plan {
+    let config = Config::parse(CONFIG, &|_| None).unwrap();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("authorization", "Bearer t".parse().unwrap());
+    headers.insert("content-type", "application/json".parse().unwrap());
+    let body = br#"[{"dt":"2026-11-23T10:00:00Z","message":"a"},{"dt":"2026-11-23T11:00:00Z","message":"b"},{"dt":"2026-11-23T12:00:00Z","message":"c"}]"#;
+    let request = drain_core::Request {
+        method: "POST",
+        path: "/bs",
+        headers: &headers,
+        body: Body::Complete(body),
+        request_id: "r1",
+    };
+    handle(
+        &config,
+        &request,
+        Timestamp::from_unix_millis(1_795_000_000_000).unwrap(),
+    )
+}
+
+fn context() -> Context<'static> {
+    Context {
+        request_id: "r1",
+        bytes_in: 100,
+        decode_ms: 0.5,
+    }
+}
+
+fn run(store: &Memory, deadline: impl Future<Output = ()>) -> (http::Response<Vec<u8>>, Record) {
+    block_on(carry_out(store, plan(), context(), deadline, || 0.0))
+}
+
+#[test]
+fn stores_every_object_then_answers_the_plan() {
+    let store = Memory::default();
+    let (response, record) = run(&store, std::future::pending());
+    assert_eq!(response.status(), 202);
+    assert_eq!(store.objects.borrow().len(), 3);
+    assert_eq!((record.objects, record.events, record.already_stored), (3, 3, 0));
+    assert_eq!(record.status, 202);
+    assert_eq!(
+        record.bytes_stored,
+        store.objects.borrow().values().map(Vec::len).sum::<usize>()
+    );
+    // The retry finds every object there: the same answer, nothing doubled.
+    let (again, record) = run(&store, std::future::pending());
+    assert_eq!(again.status(), 202);
+    assert_eq!((store.objects.borrow().len(), record.already_stored), (3, 3));
+}
+
+#[test]
+fn a_failed_put_stops_the_rest_and_answers_503() {
+    let store = Memory {
+        fail_at: Some(1),
+        ..Memory::default()
+    };
+    let (response, record) = run(&store, std::future::pending());
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    assert_eq!(*store.puts.borrow(), 2, "no put after the failed one");
+    assert_eq!(store.objects.borrow().len(), 1);
+    assert_eq!(record.storage_error.as_deref(), Some("injected"));
+    assert_eq!(record.status, 503);
+}
+
+#[test]
+fn a_put_past_the_deadline_answers_503() {
+    let store = Memory {
+        fail_at: Some(0),
+        hang: true,
+        ..Memory::default()
+    };
+    let (response, record) = run(&store, std::future::ready(()));
+    assert_eq!(response.status(), 503);
+    assert!(record.storage_failed());
+}
+
+#[test]
+fn a_refusal_is_answered_without_storing_and_labelled() {
+    let config = Config::parse(CONFIG, &|_| None).unwrap();
+    let headers = http::HeaderMap::new();
+    let plan = drain_core::admit(&config, "POST", "/bs", &headers).expect("refused from the head");
+    let store = Memory::default();
+    let (response, record) = block_on(carry_out(&store, plan, context(), std::future::pending(), || 0.0));
+    assert_eq!(response.status(), 403);
+    assert_eq!(*store.puts.borrow(), 0);
+    assert_eq!(record.refusal, Some("unauthorized"));
+    let line: serde_json::Value = serde_json::from_str(&record.json()).unwrap();
+    assert_eq!(line["refusal"], "unauthorized");
+    assert_eq!(line["source"], "bs");
+    assert!(record.text().contains(" refusal=unauthorized"), "{}", record.text());
+    let emf: serde_json::Value = serde_json::from_str(&record.emf(1)).unwrap();
+    assert_eq!(
+        (emf["refused"].as_u64(), emf["deliveries"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "drain");
+}
