@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use drain_conformance::{check, load, Reply, Stored};
+use drain_cases::{check, load, Reply, Stored};
 use drain_core::{handle, Body, Config, Request, Timestamp};
 
 fn team_folder() -> PathBuf {
@@ -26,7 +26,7 @@ fn conformance_cases_pass_on_the_core() {
         .map(PathBuf::from)
         .unwrap_or_else(|_| team_folder().join("drain.toml"));
     let text = std::fs::read_to_string(&config_path).expect("fixture config");
-    let text = drain_conformance::config_without_pending(&text).expect("fixture config is TOML");
+    let text = drain_cases::config_without_pending(&text).expect("fixture config is TOML");
     let config = Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
 
     let cases = load(&dirs).expect("cases load");
@@ -67,7 +67,7 @@ fn conformance_cases_pass_on_the_core() {
                 request_id: &request_id,
             };
             let plan = handle(&config, &req, Timestamp::from_unix_nanos(now).unwrap());
-            drain_conformance::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
+            drain_cases::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
             for o in plan.objects {
                 if !(o.if_absent && store.contains_key(&o.key)) {
                     store.insert(o.key, o.body);

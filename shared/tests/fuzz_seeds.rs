@@ -37,7 +37,7 @@ fn committed_fuzz_seeds_replay_without_panic() {
         for f in std::fs::read_dir(root.join("handle")).expect("handle seeds") {
             let data = std::fs::read(f.expect("a directory entry").path()).expect("a seed file");
             if let Some(plan) = targets::handle_plan(&data) {
-                drain_conformance::dump_objects("fuzz", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
+                drain_cases::dump_objects("fuzz", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
             }
         }
     }

@@ -88,7 +88,7 @@ fn run(req: &Req, config: &Config) -> String {
     };
     let plan = handle(config, &request, received_at);
     let again = handle(config, &request, received_at);
-    drain_conformance::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
+    drain_cases::dump_objects("cases", plan.objects.iter().map(|o| (o.key.as_str(), &o.body[..])));
     assert_eq!(format!("{plan:?}"), format!("{again:?}"), "same input, same plan");
 
     let mut out = format!("# {}\nstatus {}\n", req.about, plan.response.status().as_u16());

@@ -17,7 +17,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use drain_conformance::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
+use drain_cases::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
 use peak_alloc::PeakAlloc;

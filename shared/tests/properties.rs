@@ -298,7 +298,7 @@ proptest! {
             let mut text = String::new();
             flate2::read::GzDecoder::new(&o.body[..]).read_to_string(&mut text).unwrap();
             for line in text.lines() {
-                prop_assert!(drain_conformance::query_safe(line).is_ok(), "{line}: {:?}", drain_conformance::query_safe(line));
+                prop_assert!(drain_cases::query_safe(line).is_ok(), "{line}: {:?}", drain_cases::query_safe(line));
                 let Value::Object(m) = serde_json::from_str(line).unwrap() else { panic!() };
                 stored_values.extend(m.iter().map(|(k, v)| format!("{}={v}", k.trim_start_matches('_').to_ascii_lowercase())));
             }

@@ -93,7 +93,7 @@ impl Record {
     }
 
     /// The JSON line with CloudWatch Embedded Metric Format added (AWS Lambda): the log line is
-    /// also the metrics, with no call to CloudWatch. Counts per source, and overall.
+    /// also the metrics, with no call to CloudWatch. Counts overall (`service`) and per source.
     pub fn emf(&self, timestamp_ms: i64) -> String {
         let mut v = serde_json::to_value(self).expect("a record serializes");
         let obj = v.as_object_mut().expect("a record is an object");
@@ -108,13 +108,16 @@ impl Record {
         if self.source.is_none() {
             obj.insert("source".into(), "-".into());
         }
+        // A constant dimension, so the totals over every source are a metric of their own (the
+        // one template.yaml's alarms watch).
+        obj.insert("service".into(), "drain".into());
         obj.insert(
             "_aws".into(),
             serde_json::json!({
                 "Timestamp": timestamp_ms,
                 "CloudWatchMetrics": [{
                     "Namespace": "drain",
-                    "Dimensions": [[], ["source"]],
+                    "Dimensions": [["service"], ["service", "source"]],
                     "Metrics": [
                         {"Name": "deliveries", "Unit": "Count"},
                         {"Name": "refused", "Unit": "Count"},

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use drain_conformance::{check, check_against, load, Reply, Stored};
+use drain_cases::{check, check_against, load, Reply, Stored};
 
 fn main() -> ExitCode {
     match run() {
@@ -39,7 +39,7 @@ fn run() -> Result<bool> {
             "--print-config" => {
                 let path = args.next().context("--print-config CONFIG")?;
                 let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-                print!("{}", drain_conformance::config_without_pending(&text)?);
+                print!("{}", drain_cases::config_without_pending(&text)?);
                 return Ok(true);
             }
             "--url" => url = args.next(),
@@ -73,7 +73,7 @@ fn run() -> Result<bool> {
     let cases = load(&dirs)?;
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let (mut passed, mut failed) = (0, 0);
-    let tally = std::cell::RefCell::new(drain_conformance::observe::Tally::new());
+    let tally = std::cell::RefCell::new(drain_cases::observe::Tally::new());
     for case in &cases {
         let before = store.list()?;
         let send_once = || {
@@ -157,7 +157,7 @@ fn run() -> Result<bool> {
         let mut outcome = Err(String::new());
         for _ in 0..50 {
             let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
-            outcome = drain_conformance::observe::check_log(&text, &tally, *emf);
+            outcome = drain_cases::observe::check_log(&text, &tally, *emf);
             if outcome.is_ok() {
                 break;
             }
@@ -184,7 +184,7 @@ fn run() -> Result<bool> {
             .with_context(|| format!("scraping {url}"))?
             .body_mut()
             .read_to_string()?;
-        match drain_conformance::observe::check_metrics(&text, &tally) {
+        match drain_cases::observe::check_metrics(&text, &tally) {
             Ok(n) => {
                 passed += 1;
                 println!("ok   drain_deliveries_total counts the {n} answers received ({url})");
@@ -203,7 +203,7 @@ fn run() -> Result<bool> {
 /// `Authorization` value the cases sent (whole, its credential, and that decoded from base64):
 /// none may appear in the platform's log. Values under 6 characters are skipped (they would
 /// match by chance).
-fn secrets_absent(cases: &[drain_conformance::Case], config: &Path, log: &Path) -> Result<usize> {
+fn secrets_absent(cases: &[drain_cases::Case], config: &Path, log: &Path) -> Result<usize> {
     use base64::Engine;
     fn collect(v: &toml::Value, key: &str, out: &mut Vec<String>) {
         match v {
@@ -296,7 +296,7 @@ enum Target {
 /// whenever it is compressed, not text, or not UTF-8. (`cargo lambda watch`'s own function URL
 /// emulation answers 500 for gzip bodies sent as `application/json`, so the runner builds the
 /// event itself.)
-fn function_url_event(case: &drain_conformance::Case) -> serde_json::Value {
+fn function_url_event(case: &drain_cases::Case) -> serde_json::Value {
     use base64::Engine;
     let (path, query) = case.path.split_once('?').unwrap_or((&case.path, ""));
     let mut headers = serde_json::Map::new();
@@ -346,7 +346,7 @@ fn function_url_event(case: &drain_conformance::Case) -> serde_json::Value {
     })
 }
 
-fn invoke_function_url(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Result<Reply> {
+fn invoke_function_url(agent: &ureq::Agent, url: &str, case: &drain_cases::Case) -> Result<Reply> {
     use base64::Engine;
     let event = function_url_event(case).to_string();
     let mut resp = agent
@@ -376,7 +376,7 @@ fn invoke_function_url(agent: &ureq::Agent, url: &str, case: &drain_conformance:
     Ok(Reply { status, headers, body })
 }
 
-fn send(agent: &ureq::Agent, url: &str, case: &drain_conformance::Case) -> Result<Reply> {
+fn send(agent: &ureq::Agent, url: &str, case: &drain_cases::Case) -> Result<Reply> {
     let mut builder = http::Request::builder().method(case.method.as_str()).uri(format!(
         "{}{}",
         url.trim_end_matches('/'),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use drain_conformance::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
+use drain_cases::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
 
 struct Args {
     url: String,
