@@ -18,6 +18,32 @@ use futures_util::future::{select, Either};
 
 pub use record::Record;
 
+/// The crates whose logs are capped at `debug` on every platform, whatever `RUST_LOG` asks: at
+/// `trace` the AWS SDK and hyper log signed requests and the Lambda runtime each raw event,
+/// `Authorization` headers included.
+pub const QUIET_TARGETS: &[&str] = &[
+    "lambda_runtime",
+    "lambda_http",
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http_client",
+    "aws_sigv4",
+    "aws_config",
+    "aws_sdk_s3",
+    "hyper",
+    "hyper_util",
+    "h2",
+];
+
+/// The system clock as the core's time (the server and Lambda; the Worker reads `Date.now()`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn wall_clock() -> drain_core::Timestamp {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    drain_core::Timestamp::from_unix_nanos(nanos).expect("the clock is within years 0000-9999")
+}
+
 /// What happened to one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Put {

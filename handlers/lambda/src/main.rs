@@ -27,9 +27,8 @@ pub struct State {
 }
 
 /// `RUST_LOG` (default `info`; `Targets` syntax: `level` or `target=level`, comma-separated), with
-/// the crates that log raw requests capped at `debug` whatever it asks: at `trace`,
-/// `lambda_runtime` logs each raw event, `Authorization` headers included, and the AWS SDK its
-/// signed requests. (`Targets` rather than `EnvFilter`: no regex engine in the binary.)
+/// `drain_exec::QUIET_TARGETS` capped at `debug` whatever it asks. (`Targets` rather than
+/// `EnvFilter`: no regex engine in the binary.)
 fn log_filter() -> Targets {
     let mut filter = std::env::var("RUST_LOG")
         .ok()
@@ -41,18 +40,8 @@ fn log_filter() -> Targets {
         .chain(filter.default_level())
         .max()
         .unwrap_or(LevelFilter::INFO);
-    for target in [
-        "lambda_runtime",
-        "lambda_http",
-        "aws_smithy_runtime",
-        "aws_smithy_runtime_api",
-        "aws_sigv4",
-        "aws_config",
-        "hyper",
-        "hyper_util",
-        "h2",
-    ] {
-        filter = filter.with_target(target, std::cmp::min(most, LevelFilter::DEBUG));
+    for target in drain_exec::QUIET_TARGETS {
+        filter = filter.with_target(*target, std::cmp::min(most, LevelFilter::DEBUG));
     }
     filter
 }

@@ -1,12 +1,12 @@
 //! One function URL request: read from the event, decided by the core, carried out by drain-exec
 //! on S3, answered; the delivery line (JSON with CloudWatch Embedded Metric Format) to stdout.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use drain_core::{Body, Timestamp};
-use drain_exec::{carry_out, Context};
+use drain_core::Body;
+use drain_exec::{carry_out, wall_clock, Context};
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lambda_http::aws_lambda_events::encodings::Body as LambdaBody;
 
@@ -14,7 +14,7 @@ use crate::State;
 
 pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
     let started = Instant::now();
-    let received_at = now();
+    let received_at = wall_clock();
     let method = event.request_context.http.method.as_str();
     let path = event
         .raw_path
@@ -74,12 +74,4 @@ fn respond(response: http::Response<Vec<u8>>) -> ApiGatewayV2httpResponse {
         });
     }
     r
-}
-
-/// The one clock read per request.
-fn now() -> Timestamp {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
-    Timestamp::from_unix_nanos(nanos).expect("the clock is within years 0000-9999")
 }

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
 use bytes::Bytes;
-use drain_core::{handle, Body, Config, Plan, Timestamp};
+use drain_core::{handle, Body, Config, Plan};
 use drain_exec::{carry_out, Context};
 use http_body_util::BodyExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -174,7 +174,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             return text(400, "could not read the body");
         }
     };
-    let received_at = now();
+    let received_at = drain_exec::wall_clock();
     let wire = bytes.as_ref().map_or(0, |b| b.len());
     let path = parts.uri.path().to_string();
     let decide = {
@@ -323,12 +323,4 @@ async fn busy(state: &AppState, path: &str, why: &'static str, request_id: &str,
         started,
     )
     .await
-}
-
-/// The one clock read per delivery.
-fn now() -> Timestamp {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
-    Timestamp::from_unix_nanos(nanos).expect("the clock is within years 0000-9999")
 }

@@ -174,24 +174,13 @@ fn load(file: &PathBuf) -> Result<Config> {
 
 fn init_logs(format: LogFormat) {
     let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    // Capped at `debug` whatever RUST_LOG asks (never raised above it): at `trace` the AWS SDK
-    // and hyper log signed requests, with credentials and session tokens (`--s3-bucket`).
+    // drain_exec::QUIET_TARGETS capped at `debug` whatever RUST_LOG asks (never raised above it).
     let cap = filter
         .max_level_hint()
         .map_or(tracing::level_filters::LevelFilter::INFO, |l| {
             l.min(tracing::level_filters::LevelFilter::DEBUG)
         });
-    for target in [
-        "aws_smithy_runtime",
-        "aws_smithy_runtime_api",
-        "aws_smithy_http_client",
-        "aws_sigv4",
-        "aws_config",
-        "aws_sdk_s3",
-        "hyper",
-        "hyper_util",
-        "h2",
-    ] {
+    for target in drain_exec::QUIET_TARGETS {
         if let Ok(d) = format!("{target}={cap}").parse() {
             filter = filter.add_directive(d);
         }
