@@ -18,7 +18,47 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("northflank_text", northflank_text),
     ("auth", auth),
     ("handle", handle_request),
+    ("otlp", otlp),
 ];
+
+/// OTLP exports through the core: the first byte picks the signal, protobuf or JSON, and gzip;
+/// the rest is the body. Any bytes: no panic, and nothing but a 2xx, 400 or 413.
+pub fn otlp(data: &[u8]) {
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let config = Config::parse(
+        "[limits]\nmax_body=65536\nmax_decompressed=262144\n[[source]]\nname=\"o\"\nkind=\"otlp\"\nauth=\"none\"\n",
+        &|_| None,
+    )
+    .expect("the fuzz config is valid");
+    let path = ["/o/v1/logs", "/o/v1/traces", "/o/v1/metrics"][usize::from(pick & 3) % 3];
+    let ctype = if pick & 4 != 0 {
+        "application/json"
+    } else {
+        "application/x-protobuf"
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-type", ctype.parse().expect("valid header"));
+    if pick & 8 != 0 {
+        headers.insert("content-encoding", "gzip".parse().expect("valid header"));
+    }
+    let req = Request {
+        method: "POST",
+        path,
+        headers: &headers,
+        body: Body::Complete(body),
+        request_id: "fuzz",
+    };
+    let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
+    let plan = handle(&config, &req, received_at);
+    let status = plan.response.status().as_u16();
+    assert!(
+        [200, 400, 413].contains(&status),
+        "an OTLP body is stored, undecodable or too large: {status} {:?}",
+        plan.reason
+    );
+}
 
 /// JSON framing and field reading: any bytes, no panic.
 pub fn json_events(data: &[u8]) {
@@ -76,7 +116,7 @@ pub fn auth(data: &[u8]) {
             SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
                 let _ = drain_core::auth::http(auth, Some(head));
             }
-            SourceKind::BetterStack { .. } => {}
+            SourceKind::BetterStack { .. } | SourceKind::Otlp { .. } => {}
         }
     }
     let _ = drain_core::auth::bearer_token(Some(data));

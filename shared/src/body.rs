@@ -14,6 +14,8 @@ pub enum MediaType {
     Msgpack,
     Text,
     Logplex,
+    /// `application/x-protobuf` (OTLP).
+    Protobuf,
     /// Missing, `application/x-www-form-urlencoded` (what `curl -d` sends) or
     /// `application/octet-stream`: read as the source's natural format.
     Generic,
@@ -39,6 +41,8 @@ impl MediaType {
             MediaType::Text
         } else if is("application/logplex-1") {
             MediaType::Logplex
+        } else if is("application/x-protobuf") || is("application/protobuf") {
+            MediaType::Protobuf
         } else {
             MediaType::Other
         }

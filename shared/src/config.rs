@@ -9,7 +9,12 @@ use thiserror::Error;
 /// A usable configuration. Build it with [`Config::parse`].
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Where log lines go (every kind's, and OTLP log records).
     pub prefix: String,
+    /// Where OTLP spans go.
+    pub traces_prefix: String,
+    /// Where OTLP metric points go.
+    pub metrics_prefix: String,
     pub limits: Limits,
     pub storage: Storage,
     pub sources: Vec<Source>,
@@ -115,6 +120,20 @@ pub enum SourceKind {
     Logplex {
         auth: HttpAuth,
     },
+    Otlp {
+        auth: OtlpAuth,
+    },
+}
+
+/// How an `otlp` source authenticates its sender.
+#[derive(Debug, Clone)]
+pub enum OtlpAuth {
+    /// Basic, Bearer (the token also picks the source at the host root), or none.
+    Http(HttpAuth),
+    /// A named header and its value (`x-api-key: …`).
+    Header { name: http::HeaderName, value: Secret },
+    /// `x-vercel-signature` over the body, as Vercel trace drains send it; several secrets.
+    Signature(Vec<Secret>),
 }
 
 impl SourceKind {
@@ -124,6 +143,7 @@ impl SourceKind {
             SourceKind::Northflank { .. } => "northflank",
             SourceKind::BetterStack { .. } => "betterstack",
             SourceKind::Logplex { .. } => "logplex",
+            SourceKind::Otlp { .. } => "otlp",
         }
     }
 }
@@ -168,6 +188,8 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     prefix: Option<String>,
+    traces_prefix: Option<String>,
+    metrics_prefix: Option<String>,
     #[serde(default)]
     limits: Limits,
     #[serde(default)]
@@ -254,22 +276,15 @@ fn substitute(s: &str, place: &str, lookup: &dyn Fn(&str) -> Option<String>) -> 
 
 fn build(raw: RawConfig) -> Result<Config, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(m);
-    let prefix = raw.prefix.unwrap_or_else(|| "logs/".to_string());
-    if prefix.starts_with('/') || prefix.split('/').any(|p| p == ".." || p == ".") || prefix.contains("//") {
-        return Err(invalid(format!(
-            "prefix `{prefix}`: must be a relative key prefix without `.`, `..` or `//`"
-        )));
-    }
-    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c)) {
-        return Err(invalid(format!(
-            "prefix `{prefix}`: use only letters, digits and `/-_.=`"
-        )));
-    }
-    if !prefix.is_empty() && !prefix.ends_with('/') {
-        return Err(invalid(format!(
-            "prefix `{prefix}`: must be empty or end in `/` (it goes before `drain=…/`)"
-        )));
-    }
+    let prefix = check_prefix("prefix", raw.prefix.unwrap_or_else(|| "logs/".to_string()))?;
+    let traces_prefix = check_prefix(
+        "traces_prefix",
+        raw.traces_prefix.unwrap_or_else(|| "traces/".to_string()),
+    )?;
+    let metrics_prefix = check_prefix(
+        "metrics_prefix",
+        raw.metrics_prefix.unwrap_or_else(|| "metrics/".to_string()),
+    )?;
     for (name, value, min, max) in raw.limits.ranges() {
         if !(min..=max).contains(&value) {
             return Err(invalid(format!("limits.{name} = {value}: must be {min} to {max}")));
@@ -291,35 +306,66 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             && name
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-        if !valid_name || name == "healthz" || name == "metrics" {
+        if !valid_name || ["healthz", "metrics", "v1"].contains(&name.as_str()) {
             return Err(invalid(format!(
-                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz` or `metrics`"
+                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz`, `metrics` or `v1` (routes of their own)"
             )));
         }
         if sources.iter().any(|o| o.name == name) {
             return Err(invalid(format!("source `{name}` is defined twice")));
         }
         let kind = build_kind(s)?;
-        if let SourceKind::BetterStack { tokens } = &kind {
-            for other in &sources {
-                if let SourceKind::BetterStack { tokens: theirs } = &other.kind {
-                    if tokens.iter().any(|t| theirs.contains(t)) {
-                        return Err(invalid(format!(
-                            "source `{name}` uses a token that source `{}` uses too: the token picks the source",
-                            other.name
-                        )));
-                    }
-                }
+        // At the host root the token picks the source (Better Stack at `/`, OTLP at `/v1/…`).
+        let root_tokens = |k: &SourceKind| -> Vec<Secret> {
+            match k {
+                SourceKind::BetterStack { tokens } => tokens.clone(),
+                SourceKind::Otlp {
+                    auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
+                } => vec![t.clone()],
+                _ => Vec::new(),
+            }
+        };
+        let mine = root_tokens(&kind);
+        for other in &sources {
+            if std::mem::discriminant(&other.kind) == std::mem::discriminant(&kind)
+                && root_tokens(&other.kind).iter().any(|t| mine.contains(t))
+            {
+                return Err(invalid(format!(
+                    "source `{name}` uses a token that source `{}` uses too: the token picks the source",
+                    other.name
+                )));
             }
         }
         sources.push(Source { name, kind });
     }
     Ok(Config {
         prefix,
+        traces_prefix,
+        metrics_prefix,
         limits: raw.limits,
         storage: raw.storage,
         sources,
     })
+}
+
+fn check_prefix(key: &str, prefix: String) -> Result<String, ConfigError> {
+    let invalid = |m: String| ConfigError::Invalid(m);
+    if prefix.starts_with('/') || prefix.split('/').any(|p| p == ".." || p == ".") || prefix.contains("//") {
+        return Err(invalid(format!(
+            "{key} `{prefix}`: must be a relative key prefix without `.`, `..` or `//`"
+        )));
+    }
+    if !prefix.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.=".contains(c)) {
+        return Err(invalid(format!(
+            "{key} `{prefix}`: use only letters, digits and `/-_.=`"
+        )));
+    }
+    if !prefix.is_empty() && !prefix.ends_with('/') {
+        return Err(invalid(format!(
+            "{key} `{prefix}`: must be empty or end in `/` (it goes before `drain=…/`)"
+        )));
+    }
+    Ok(prefix)
 }
 
 fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
@@ -390,8 +436,50 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
                 SourceKind::Logplex { auth }
             })
         }
+        "otlp" => {
+            refuse("verify", s.verify.is_some())?;
+            refuse("tokens", s.tokens.is_some())?;
+            let auth = match (s.secrets, &s.auth) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "kind `otlp` takes `secrets` (a Vercel trace drain's signature) or `auth`, not both".into(),
+                    ))
+                }
+                (Some(list), None) => OtlpAuth::Signature(secrets_of(Some(list), "secrets")?),
+                (None, auth) => match auth.as_ref().and_then(|a| a.as_table()).and_then(|t| t.get("header")) {
+                    Some(h) => {
+                        let h = h
+                            .as_table()
+                            .ok_or_else(|| invalid("`auth.header` is { name = \"…\", value = \"…\" }".into()))?;
+                        let name = h
+                            .get("name")
+                            .and_then(|n| n.as_str())
+                            .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+                            .ok_or_else(|| invalid("`auth.header.name` must be a header name".into()))?;
+                        if name == http::header::AUTHORIZATION {
+                            return Err(invalid(
+                                "`auth.header`: use `bearer` or `basic` for Authorization".into(),
+                            ));
+                        }
+                        let value = h
+                            .get("value")
+                            .and_then(|v| v.as_str())
+                            .filter(|v| !v.is_empty() && !has_edge_space(v))
+                            .ok_or_else(|| {
+                                invalid("`auth.header.value` must be a non-empty string without edge whitespace".into())
+                            })?;
+                        OtlpAuth::Header {
+                            name,
+                            value: Secret(value.to_string()),
+                        }
+                    }
+                    None => OtlpAuth::Http(build_auth(auth.as_ref()).map_err(invalid)?),
+                },
+            };
+            Ok(SourceKind::Otlp { auth })
+        }
         other => Err(invalid(format!(
-            "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex)"
+            "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex, otlp)"
         ))),
     }
 }
@@ -507,7 +595,23 @@ mod tests {
         );
         check_err(
             "[[source]]\nname = \"healthz\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
-            "not `healthz` or `metrics`",
+            "not `healthz`, `metrics` or `v1`",
+        );
+        check_err(
+            "[[source]]\nname = \"o\"\nkind = \"otlp\"\nsecrets=[\"a\"]\nauth={bearer=\"t\"}\n",
+            "`secrets` (a Vercel trace drain's signature) or `auth`, not both",
+        );
+        check_err(
+            "[[source]]\nname = \"o\"\nkind = \"otlp\"\nauth={header={name=\"bad name\",value=\"v\"}}\n",
+            "`auth.header.name` must be a header name",
+        );
+        check_err(
+            "[[source]]\nname = \"o\"\nkind = \"otlp\"\nauth={bearer=\"t\"}\n[[source]]\nname = \"p\"\nkind = \"otlp\"\nauth={bearer=\"t\"}\n",
+            "uses a token that source `o` uses too",
+        );
+        check_err(
+            "traces_prefix = \"traces\"\n[[source]]\nname = \"o\"\nkind = \"otlp\"\nauth=\"none\"\n",
+            "traces_prefix `traces`: must be empty or end in `/`",
         );
         check_err(&format!("{VERCEL}{VERCEL}"), "defined twice");
         check_err(

@@ -4,6 +4,7 @@
 use thiserror::Error;
 
 use crate::auth::AuthError;
+use crate::body::MediaType;
 use crate::config::{HttpAuth, SourceKind};
 use crate::kinds::Dialect;
 use crate::plan::Response;
@@ -26,6 +27,8 @@ pub enum DecodeError {
     Line { line: usize, what: String },
     #[error("frame {frame} (byte {offset}): {what}")]
     Frame { frame: usize, offset: usize, what: String },
+    #[error("OTLP: {0}")]
+    Otlp(String),
 }
 
 /// A derived limit (SPEC section 6) that a delivery passed while being decoded.
@@ -172,13 +175,13 @@ impl Rejection {
 
 /// The answer to a rejection, in the dialect of the source's kind (`None`: no source known).
 /// The one place a refusal becomes a status, a body and headers.
-pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
+pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType) -> Response {
     use Rejection::*;
     let dialect = kind.map(|k| k.row().dialect);
     let status = match (r.refusal(), dialect) {
         (Refusal::NotFound, _) => 404,
         (Refusal::MethodNotAllowed, _) => 405,
-        (Refusal::Unauthorized, Some(Dialect::Plain)) => 401,
+        (Refusal::Unauthorized, Some(Dialect::Plain | Dialect::Otlp)) => 401,
         (Refusal::Unauthorized, _) => 403,
         (Refusal::TooDeep | Refusal::UnsupportedType | Refusal::Undecodable, Some(Dialect::BetterStack)) => 406,
         (Refusal::TooDeep | Refusal::Undecodable, _) => 400,
@@ -212,6 +215,7 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection) -> Response {
                 other => brief(other.to_string()),
             },
         ),
+        Some(Dialect::Otlp) => otlp_status(status, &brief(r.to_string()), media),
         None if matches!(r, Unauthorized(_)) => Response::text(status, "Unauthorized".to_string()),
         _ => Response::text(status, brief(r.to_string())),
     };
@@ -258,7 +262,42 @@ pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Respo
     resp
 }
 
-/// The answer once every object is stored.
-pub(crate) fn accepted(kind: &SourceKind) -> Response {
-    Response::empty(kind.row().success)
+/// The answer once every object is stored: an OTLP export's is the empty
+/// `Export…ServiceResponse` in the request's encoding.
+pub(crate) fn accepted(kind: &SourceKind, media: MediaType) -> Response {
+    let mut r = Response::empty(kind.row().success);
+    if kind.row().dialect == Dialect::Otlp {
+        let (content_type, body) = match media {
+            MediaType::Protobuf => ("application/x-protobuf", Vec::new()),
+            _ => ("application/json", b"{}".to_vec()),
+        };
+        r.headers.push(("content-type", content_type.to_string()));
+        r.body = body;
+    }
+    r
+}
+
+/// An OTLP refusal: a `google.rpc.Status` (`code`, `message`) in the request's encoding.
+fn otlp_status(status: u16, message: &str, media: MediaType) -> Response {
+    // The gRPC code closest to the HTTP status.
+    let code: i32 = match status {
+        401 => 16, // UNAUTHENTICATED
+        404 => 5,  // NOT_FOUND
+        405 => 12, // UNIMPLEMENTED
+        413 => 8,  // RESOURCE_EXHAUSTED
+        503 => 14, // UNAVAILABLE
+        _ => 3,    // INVALID_ARGUMENT
+    };
+    if media == MediaType::Protobuf {
+        let mut body = Vec::new();
+        prost::encoding::int32::encode(1, &code, &mut body);
+        prost::encoding::string::encode(2, &message.to_string(), &mut body);
+        Response {
+            status,
+            headers: vec![("content-type", "application/x-protobuf".to_string())],
+            body,
+        }
+    } else {
+        Response::json(status, &serde_json::json!({ "code": code, "message": message }))
+    }
 }

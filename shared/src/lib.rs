@@ -29,14 +29,16 @@ pub mod error;
 mod kinds;
 mod plan;
 
-pub use config::{Config, ConfigError, Source, SourceKind};
+pub use config::{Config, ConfigError, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use plan::{Object, Plan};
 pub use timestamp::Timestamp;
 
 use http::HeaderMap;
 
+use crate::config::HttpAuth;
 use crate::error::{accepted, reject, storage_failed};
+use crate::format::otlp::Signal;
 use crate::kinds::{deliver, Delivery};
 use crate::plan::Response;
 
@@ -73,7 +75,7 @@ pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Plan {
         reason: Some(why.to_string()),
         ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why))
     };
-    draft.finish(source)
+    draft.finish(source, None)
 }
 
 /// Decides from the request head alone, before the body is read (SPEC section 6): the route,
@@ -83,10 +85,10 @@ pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Plan {
 /// the same things again with the same answers.
 #[must_use = "a refusal is an answer to give"]
 pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Option<Plan> {
-    let source = match resolve(config, method, path, headers) {
-        Resolved::Answer(draft) => return Some(draft.finish(None)),
+    let (source, signal) = match resolve(config, method, path, headers) {
+        Resolved::Answer(draft) => return Some(draft.finish(None, None)),
         Resolved::Health => return None,
-        Resolved::Source(s) => s,
+        Resolved::Source(s, signal) => (s, signal),
     };
     if method != "POST" {
         return None;
@@ -96,19 +98,20 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
         .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
     let refusal = if declared.is_some_and(|n| n > config.limits.max_body as u64) {
         Some(Rejection::TooLarge)
-    } else if source.kind.row().auth == kinds::AuthAt::BodySignature {
+    } else if source.kind.auth_at() == kinds::AuthAt::BodySignature {
         // The signature comes first in the order of answers, and it is over the body.
         None
     } else {
         kinds::head(source, headers).err()
     };
-    refusal.map(|r| Draft::refuse(source, &r).finish(Some(source)))
+    refusal.map(|r| Draft::refuse(Some(&source.kind), &r, headers).finish(Some(source), signal))
 }
 
 /// Where a request goes.
 enum Resolved<'c> {
     Health,
-    Source(&'c Source),
+    /// A source, and the OTLP signal its path named.
+    Source(&'c Source, Option<Signal>),
     /// Answered without a source: unknown, or the root with no matching token.
     Answer(Draft),
 }
@@ -116,44 +119,77 @@ enum Resolved<'c> {
 fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap) -> Resolved<'c> {
     let path = path.split('?').next().unwrap_or_default();
     let name = path.trim_start_matches('/').trim_end_matches('/');
+    let not_found = || Resolved::Answer(Draft::refuse(None, &Rejection::UnknownSource, headers));
     if name == "healthz" {
         return match method {
             "GET" | "HEAD" => Resolved::Health,
-            _ => Resolved::Answer(Draft::refuse_unknown(
+            _ => Resolved::Answer(Draft::refuse(
                 None,
                 &Rejection::MethodNotAllowed { allow: "GET, HEAD" },
+                headers,
             )),
         };
     }
+    let (first, rest) = name.split_once('/').unwrap_or((name, ""));
+    // OTLP at the host root: `/v1/{signal}`, the Bearer token picks the source.
+    if first == "v1" {
+        let Some(signal) = Signal::from_path(rest) else {
+            return not_found();
+        };
+        return by_token(config, method, headers, Some(signal), |k| match k {
+            SourceKind::Otlp {
+                auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
+            } => Some(std::slice::from_ref(t)),
+            _ => None,
+        });
+    }
     if !name.is_empty() {
-        return match config.source(name) {
-            Some(s) => Resolved::Source(s),
-            None => Resolved::Answer(Draft::refuse_unknown(None, &Rejection::UnknownSource)),
+        let Some(source) = config.source(first) else {
+            return not_found();
+        };
+        let otlp = matches!(source.kind, SourceKind::Otlp { .. });
+        return match (otlp, rest.strip_prefix("v1/").and_then(Signal::from_path)) {
+            (false, _) if rest.is_empty() => Resolved::Source(source, None),
+            (true, Some(signal)) => Resolved::Source(source, Some(signal)),
+            _ => not_found(),
         };
     }
     // Better Stack clients post to the root: the token picks the source.
-    let mut sources = config
-        .sources
-        .iter()
-        .filter(|s| matches!(s.kind, SourceKind::BetterStack { .. }));
+    by_token(config, method, headers, None, |k| match k {
+        SourceKind::BetterStack { tokens } => Some(tokens),
+        _ => None,
+    })
+}
+
+/// The source whose token the `Authorization: Bearer` header holds, among those `tokens_of`
+/// gives tokens for.
+fn by_token<'c>(
+    config: &'c Config,
+    method: &str,
+    headers: &HeaderMap,
+    signal: Option<Signal>,
+    tokens_of: impl Fn(&SourceKind) -> Option<&[config::Secret]>,
+) -> Resolved<'c> {
+    let mut sources = config.sources.iter().filter(|s| tokens_of(&s.kind).is_some());
     let Some(first) = sources.clone().next() else {
-        return Resolved::Answer(Draft::refuse_unknown(None, &Rejection::UnknownSource));
+        return Resolved::Answer(Draft::refuse(None, &Rejection::UnknownSource, headers));
     };
     if method != "POST" {
-        return Resolved::Answer(Draft::refuse_unknown(
+        return Resolved::Answer(Draft::refuse(
             None,
             &Rejection::MethodNotAllowed { allow: "POST" },
+            headers,
         ));
     }
     let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
-    let found = token.ok().and_then(|t| {
-        sources.find(|s| matches!(&s.kind, SourceKind::BetterStack { tokens } if auth::token_matches(tokens, t)))
-    });
+    let found = token
+        .ok()
+        .and_then(|t| sources.find(|s| tokens_of(&s.kind).is_some_and(|tokens| auth::token_matches(tokens, t))));
     match found {
-        Some(s) => Resolved::Source(s),
+        Some(s) => Resolved::Source(s, signal),
         None => {
             let e = token.err().unwrap_or(auth::AuthError::Mismatch);
-            Resolved::Answer(Draft::refuse_unknown(Some(&first.kind), &Rejection::Unauthorized(e)))
+            Resolved::Answer(Draft::refuse(Some(&first.kind), &Rejection::Unauthorized(e), headers))
         }
     }
 }
@@ -179,22 +215,19 @@ impl Draft {
         }
     }
 
-    /// Refused, in the dialect of `source`'s kind.
-    fn refuse(source: &Source, r: &Rejection) -> Self {
-        Self::refuse_unknown(Some(&source.kind), r)
-    }
-
-    /// Refused before a source is known (`kind`: the dialect to answer in).
-    fn refuse_unknown(kind: Option<&SourceKind>, r: &Rejection) -> Self {
+    /// Refused, in the dialect of `kind` (`None`: no source known), in the request's encoding
+    /// where the dialect has several (OTLP).
+    fn refuse(kind: Option<&SourceKind>, r: &Rejection, headers: &HeaderMap) -> Self {
+        let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
         Draft {
             refusal: Some(r.refusal()),
             reason: Some(error::brief(r.to_string())),
-            ..Self::answer(None, reject(kind, r))
+            ..Self::answer(None, reject(kind, r, media))
         }
     }
 
     /// The plan, every answer to a vercel source carrying its `x-vercel-verify` when it has one.
-    fn finish(self, source: Option<&Source>) -> Plan {
+    fn finish(self, source: Option<&Source>, signal: Option<Signal>) -> Plan {
         let mut response = self.response;
         let mut on_storage_failure = storage_failed(source.map(|s| &s.kind));
         if let Some(Source {
@@ -208,7 +241,7 @@ impl Draft {
         Plan {
             source: source.map(|s| s.name.clone()),
             kind: source.map(|s| s.kind.row().name),
-            signal: source.map(|_| "logs"),
+            signal: source.map(|_| signal.map_or("logs", Signal::name)),
             objects: self.objects,
             response: response.into_http(),
             on_storage_failure: on_storage_failure.into_http(),
@@ -222,18 +255,17 @@ impl Draft {
 /// Decides what to do with one request.
 pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
     let method = req.method;
-    let source = match resolve(config, method, req.path, req.headers) {
-        Resolved::Answer(draft) => return draft.finish(None),
-        Resolved::Health => return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None),
-        Resolved::Source(s) => s,
+    let (source, signal) = match resolve(config, method, req.path, req.headers) {
+        Resolved::Answer(draft) => return draft.finish(None, None),
+        Resolved::Health => return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None, None),
+        Resolved::Source(s, signal) => (s, signal),
     };
     let kind = source.kind.row();
+    let refuse = |r: &Rejection| Draft::refuse(Some(&source.kind), r, req.headers);
     let draft = match (method, req.body) {
         ("GET" | "HEAD", _) if kind.verification => Draft::answer(Some(source), Response::empty(200)),
-        ("POST", Body::TooLarge) => Draft::refuse(source, &Rejection::TooLarge),
-        ("POST", Body::Complete(body)) if body.len() > config.limits.max_body => {
-            Draft::refuse(source, &Rejection::TooLarge)
-        }
+        ("POST", Body::TooLarge) => refuse(&Rejection::TooLarge),
+        ("POST", Body::Complete(body)) if body.len() > config.limits.max_body => refuse(&Rejection::TooLarge),
         ("POST", Body::Complete(body)) => {
             let delivery = Delivery {
                 config,
@@ -242,20 +274,21 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                 body,
                 received_at,
                 request_id: req.request_id,
+                signal,
             };
             match deliver(&delivery) {
                 Ok(decoded) => Draft {
                     objects: decoded.objects,
                     events: decoded.events,
-                    ..Draft::answer(Some(source), accepted(&source.kind))
+                    ..Draft::answer(Some(source), accepted(&source.kind, decoded.media))
                 },
-                Err(r) => Draft::refuse(source, &r),
+                Err(r) => refuse(&r),
             }
         }
         _ => {
             let allow = if kind.verification { "GET, HEAD, POST" } else { "POST" };
-            Draft::refuse(source, &Rejection::MethodNotAllowed { allow })
+            refuse(&Rejection::MethodNotAllowed { allow })
         }
     };
-    draft.finish(Some(source))
+    draft.finish(Some(source), signal)
 }

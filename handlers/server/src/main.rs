@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use drain_core::{Config, SourceKind};
+use drain_core::config::HttpAuth;
+use drain_core::{Config, OtlpAuth, SourceKind};
 use drain_server::{AppState, Settings, Store};
 
 #[derive(Parser)]
@@ -83,7 +84,10 @@ fn main() -> Result<()> {
         Command::CheckConfig { file } => {
             let config = load(&file)?;
             println!("{}: ok", file.display());
-            println!("prefix: {}", config.prefix);
+            println!(
+                "prefixes: logs {}, traces {}, metrics {}",
+                config.prefix, config.traces_prefix, config.metrics_prefix
+            );
             let l = config.limits;
             println!(
                 "limits: max_body {} bytes, max_decompressed {} bytes, max_objects {}, max_event_bytes {}, max_fields {}, max_depth {}",
@@ -100,21 +104,23 @@ fn main() -> Result<()> {
                     SourceKind::BetterStack { tokens } => {
                         format!("{} token(s), also reachable at POST /", tokens.len())
                     }
-                    SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => match auth {
-                        drain_core::config::HttpAuth::Basic { username: Some(_), .. } => {
-                            "Basic (username and password)".into()
-                        }
-                        drain_core::config::HttpAuth::Basic { username: None, .. } => "Basic (password only)".into(),
-                        drain_core::config::HttpAuth::Bearer(_) => "Bearer token".into(),
-                        drain_core::config::HttpAuth::None => "no auth".into(),
-                    },
+                    SourceKind::Northflank { auth }
+                    | SourceKind::Logplex { auth }
+                    | SourceKind::Otlp {
+                        auth: OtlpAuth::Http(auth),
+                    } => describe_auth(auth),
+                    SourceKind::Otlp {
+                        auth: OtlpAuth::Header { name, .. },
+                    } => format!("header {name}"),
+                    SourceKind::Otlp {
+                        auth: OtlpAuth::Signature(secrets),
+                    } => format!("x-vercel-signature, {} secret(s)", secrets.len()),
                 };
-                println!(
-                    "source {:<20} kind {:<12} POST /{}  ({auth})",
-                    s.name,
-                    s.kind.name(),
-                    s.name
-                );
+                let route = match s.kind {
+                    SourceKind::Otlp { .. } => format!("POST /{}/v1/{{logs,traces,metrics}}", s.name),
+                    _ => format!("POST /{}", s.name),
+                };
+                println!("source {:<20} kind {:<12} {route}  ({auth})", s.name, s.kind.name());
             }
             Ok(())
         }
@@ -164,6 +170,15 @@ fn main() -> Result<()> {
                 serve(config, store, settings, listen).await
             })
         }
+    }
+}
+
+fn describe_auth(auth: &HttpAuth) -> String {
+    match auth {
+        HttpAuth::Basic { username: Some(_), .. } => "Basic (username and password)".into(),
+        HttpAuth::Basic { username: None, .. } => "Basic (password only)".into(),
+        HttpAuth::Bearer(_) => "Bearer token".into(),
+        HttpAuth::None => "no auth".into(),
     }
 }
 

@@ -1,13 +1,16 @@
 //! `betterstack`: the Logtail ingest API's JSON (object, array, NDJSON) or MessagePack (map or
 //! array of maps).
 
+use super::Input;
 use crate::body::MediaType;
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::{json, msgpack};
 use crate::output::Batch;
 
-pub(super) fn decode(media: MediaType, body: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    let media = input.media;
+    let body = input.body;
     if media == MediaType::Msgpack {
         msgpack::for_each_event(body, |fields| {
             write_event(batch, Rules::BetterStack, fields, None).map_err(Rejection::from)

@@ -1,14 +1,15 @@
 //! `logplex`: Heroku's `application/logplex-1`, RFC 6587 octet-counted frames (the framing) of
 //! RFC 5424 syslog messages (the format), STRUCTURED-DATA with repeated names kept apart.
 
-use crate::body::MediaType;
+use super::Input;
 use crate::error::{DecodeError, Rejection};
 use crate::format::syslog;
 use crate::framing::octet_counting;
 use crate::names::{renamed, Names};
 use crate::output::{Batch, Line};
 
-pub(super) fn decode(_: MediaType, decoded: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    let decoded = input.body;
     for (i, frame) in octet_counting::frames(decoded).enumerate() {
         let frame = frame?;
         let m = syslog::parse(frame).map_err(|what| DecodeError::Frame {

@@ -9,14 +9,16 @@
 mod betterstack;
 mod logplex;
 mod northflank;
+mod otlp;
 mod vercel;
 
 use http::HeaderMap;
 
 use crate::auth;
 use crate::body::{self, MediaType};
-use crate::config::{Config, Source, SourceKind};
+use crate::config::{Config, OtlpAuth, Secret, Source, SourceKind};
 use crate::error::Rejection;
+use crate::format::otlp::Signal;
 use crate::output::{Batch, Identity};
 use crate::plan::Object;
 use crate::timestamp::Timestamp;
@@ -40,15 +42,25 @@ pub(crate) enum Dialect {
     BetterStack,
     /// Plain text, 401 with a `WWW-Authenticate` challenge.
     Plain,
+    /// OTLP/HTTP: a `google.rpc.Status` in the request's encoding; success is the empty
+    /// `Export…ServiceResponse`, also in the request's encoding.
+    Otlp,
 }
 
-/// Turns the body (after any gzip) into events in the batch.
-type Decoder = fn(MediaType, &[u8], &mut Batch<'_>) -> Result<(), Rejection>;
+/// What a decoder is given: the body after any gzip, its media type, and for OTLP the signal
+/// the path named.
+pub(crate) struct Input<'a> {
+    pub media: MediaType,
+    pub body: &'a [u8],
+    pub signal: Option<Signal>,
+}
+
+/// Turns the body into events in the batch.
+type Decoder = fn(&Input<'_>, &mut Batch<'_>) -> Result<(), Rejection>;
 
 /// One kind of source: a row of SPEC section 2's table.
 pub(crate) struct Kind {
     pub name: &'static str,
-    pub auth: AuthAt,
     /// The media types accepted; anything else is a 415 (406 in Better Stack's dialect).
     pub accepts: &'static [MediaType],
     /// Answers `GET`/`HEAD` with 200, and an unsigned empty, `{}` or `[]` POST as a probe that
@@ -63,11 +75,10 @@ pub(crate) struct Kind {
     pub success: u16,
 }
 
-use MediaType::{Generic, Json, Logplex, Msgpack, Ndjson, Text};
+use MediaType::{Generic, Json, Logplex, Msgpack, Ndjson, Protobuf, Text};
 
 const VERCEL: Kind = Kind {
     name: "vercel",
-    auth: AuthAt::BodySignature,
     accepts: &[Json, Ndjson, Generic],
     verification: true,
     decode: vercel::decode,
@@ -78,7 +89,6 @@ const VERCEL: Kind = Kind {
 
 const NORTHFLANK: Kind = Kind {
     name: "northflank",
-    auth: AuthAt::Head,
     accepts: &[Json, Ndjson, Text, Generic],
     verification: false,
     decode: northflank::decode,
@@ -89,7 +99,6 @@ const NORTHFLANK: Kind = Kind {
 
 const BETTERSTACK: Kind = Kind {
     name: "betterstack",
-    auth: AuthAt::Head,
     accepts: &[Json, Ndjson, Generic, Msgpack],
     verification: false,
     decode: betterstack::decode,
@@ -100,12 +109,21 @@ const BETTERSTACK: Kind = Kind {
 
 const LOGPLEX: Kind = Kind {
     name: "logplex",
-    auth: AuthAt::Head,
     accepts: &[Logplex, Generic, Text],
     verification: false,
     decode: logplex::decode,
     delivery_id: Some("logplex-frame-id"),
     dialect: Dialect::Plain,
+    success: 200,
+};
+
+const OTLP: Kind = Kind {
+    name: "otlp",
+    accepts: &[Protobuf, Json],
+    verification: false,
+    decode: otlp::decode,
+    delivery_id: None,
+    dialect: Dialect::Otlp,
     success: 200,
 };
 
@@ -117,6 +135,26 @@ impl SourceKind {
             SourceKind::Northflank { .. } => &NORTHFLANK,
             SourceKind::BetterStack { .. } => &BETTERSTACK,
             SourceKind::Logplex { .. } => &LOGPLEX,
+            SourceKind::Otlp { .. } => &OTLP,
+        }
+    }
+
+    /// The secrets of a body signature, when this source is authenticated by one.
+    fn signature_secrets(&self) -> Option<&[Secret]> {
+        match self {
+            SourceKind::Vercel { secrets, .. }
+            | SourceKind::Otlp {
+                auth: OtlpAuth::Signature(secrets),
+            } => Some(secrets),
+            _ => None,
+        }
+    }
+
+    /// Where this source's sender proves who it is.
+    pub(crate) fn auth_at(&self) -> AuthAt {
+        match self.signature_secrets() {
+            Some(_) => AuthAt::BodySignature,
+            None => AuthAt::Head,
         }
     }
 }
@@ -129,12 +167,16 @@ pub(crate) struct Delivery<'a> {
     pub body: &'a [u8],
     pub received_at: Timestamp,
     pub request_id: &'a str,
+    /// The OTLP signal the path named.
+    pub signal: Option<Signal>,
 }
 
-/// What a delivery became: its objects and how many events they hold.
+/// What a delivery became: its objects, how many events they hold, and its media type (an OTLP
+/// answer is in the request's encoding).
 pub(crate) struct Decoded {
     pub objects: Vec<Object>,
     pub events: usize,
+    pub media: MediaType,
 }
 
 /// What the request head says of the body.
@@ -163,6 +205,16 @@ pub(crate) fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejecti
                 return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
             }
         }
+        SourceKind::Otlp { auth } => match auth {
+            OtlpAuth::Http(a) => auth::http(a, authorization).map_err(Rejection::Unauthorized)?,
+            OtlpAuth::Header { name, value } => {
+                let given = header(headers, name.as_str()).ok_or(Rejection::Unauthorized(auth::AuthError::Missing))?;
+                if !auth::ct_eq(value.expose().as_bytes(), given.trim_ascii()) {
+                    return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
+                }
+            }
+            OtlpAuth::Signature(_) => {}
+        },
     }
     coding_and_type(source.kind.row(), headers)
 }
@@ -187,7 +239,7 @@ fn is_probe(body: &[u8]) -> bool {
 /// A body signature (Vercel's), over the bytes on the wire or as they inflate: checked keeping
 /// none of the inflated bytes until it matches, so an unsigned gzip bomb costs CPU, not memory.
 fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
-    let SourceKind::Vercel { secrets, .. } = &d.source.kind else {
+    let Some(secrets) = d.source.kind.signature_secrets() else {
         return Ok(());
     };
     let signature = header(d.headers, "x-vercel-signature");
@@ -214,9 +266,10 @@ pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         return Ok(Decoded {
             objects: Vec::new(),
             events: 0,
+            media: MediaType::Generic,
         });
     }
-    let h = match kind.auth {
+    let h = match d.source.kind.auth_at() {
         AuthAt::Head => head(d.source, d.headers)?,
         AuthAt::BodySignature => {
             check_signature(d)?;
@@ -224,15 +277,25 @@ pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         }
     };
     let decoded = body::decode(d.body, h.gzip, d.config.limits.max_decompressed)?;
+    let prefix = match d.signal {
+        Some(Signal::Traces) => &d.config.traces_prefix,
+        Some(Signal::Metrics) => &d.config.metrics_prefix,
+        Some(Signal::Logs) | None => &d.config.prefix,
+    };
     let mut batch = Batch::new(
         &d.source.name,
-        &d.config.prefix,
+        prefix,
         d.received_at,
         d.request_id,
         d.config.storage.gzip_level,
         d.config.limits,
     );
-    (kind.decode)(h.media, &decoded, &mut batch)?;
+    let input = Input {
+        media: h.media,
+        body: &decoded,
+        signal: d.signal,
+    };
+    (kind.decode)(&input, &mut batch)?;
     let identity = match kind.delivery_id.and_then(|name| header(d.headers, name)) {
         Some(id) if !id.is_empty() => Identity::FrameId(id),
         _ => Identity::Body(&decoded),
@@ -241,5 +304,6 @@ pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
     Ok(Decoded {
         objects: batch.finish(identity),
         events,
+        media: h.media,
     })
 }

@@ -1,13 +1,16 @@
 //! `northflank`: a JSON array of events (or the validation object), or `text/plain` lines
 //! `<RFC 3339 ts> <stdout|stderr> [F|P ]<line>`; a generic type is told apart by its first byte.
 
+use super::Input;
 use crate::body::MediaType;
 use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event, Rules};
 use crate::format::{json, northflank_text};
 use crate::output::{Batch, Line};
 
-pub(super) fn decode(media: MediaType, body: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    let media = input.media;
+    let body = input.body;
     let is_json = match media {
         MediaType::Json | MediaType::Ndjson => true,
         MediaType::Text => false,

@@ -1,13 +1,14 @@
 //! `vercel`: every Vercel drain type (logs, Speed Insights, Web Analytics, audit logs) as a JSON
 //! array, NDJSON or one object; `{}` alone is an empty delivery.
 
-use crate::body::MediaType;
+use super::Input;
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::json;
 use crate::output::Batch;
 
-pub(super) fn decode(_: MediaType, body: &[u8], batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+    let body = input.body;
     if body.trim_ascii() == b"{}" {
         return Ok(());
     }
