@@ -17,7 +17,10 @@
 use std::io::Write;
 use std::time::Instant;
 
-use drain_cases::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
+use drain_cases::shapes::{
+    msgpack_bin, msgpack_nils, object_with_keys, otlp_claimed_length, otlp_histogram_buckets, otlp_log_nested_body,
+    otlp_log_with_attributes, otlp_logs,
+};
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
 use peak_alloc::PeakAlloc;
@@ -43,6 +46,11 @@ tokens = ["t"]
 name = "v"
 kind = "vercel"
 secrets = ["s"]
+
+[[source]]
+name = "o"
+kind = "otlp"
+auth = { bearer = "t" }
 "#;
 
 struct Shape {
@@ -209,6 +217,51 @@ fn shapes() -> Vec<Shape> {
         status: 200,
         objects: 1,
     });
+    let otlp = |name, path, body, status, objects| Shape {
+        name,
+        path,
+        content_type: "application/x-protobuf",
+        gzip: false,
+        body,
+        signature: None,
+        status,
+        objects,
+    };
+    shapes.push(otlp(
+        "OTLP protobuf: a field claiming 2^62 bytes",
+        "/o/v1/logs",
+        otlp_claimed_length(1 << 62),
+        400,
+        0,
+    ));
+    shapes.push(otlp(
+        "OTLP log record with 200,000 empty attributes (400 KB)",
+        "/o/v1/logs",
+        otlp_logs([otlp_log_with_attributes(200_000)]),
+        413,
+        0,
+    ));
+    shapes.push(otlp(
+        "OTLP log body nested 100,000 arrays deep",
+        "/o/v1/logs",
+        otlp_logs([otlp_log_nested_body(100_000)]),
+        400,
+        0,
+    ));
+    shapes.push(otlp(
+        "OTLP 200,000 empty log records (400 KB)",
+        "/o/v1/logs",
+        otlp_logs(std::iter::repeat_n(Vec::new(), 200_000)),
+        200,
+        1,
+    ));
+    shapes.push(otlp(
+        "OTLP histogram with 2,000,000 bucket counts (2 MB)",
+        "/o/v1/metrics",
+        otlp_histogram_buckets(2_000_000),
+        413,
+        0,
+    ));
     shapes
 }
 

@@ -25,3 +25,50 @@ pub fn object_with_keys(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
     body.push('}');
     body.into_bytes()
 }
+
+/// Protobuf field `number` holding `bytes` (length-delimited).
+fn pb(number: u32, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 12);
+    prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(bytes.len() as u64, &mut out);
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// An `ExportLogsServiceRequest` holding the log records given (each an encoded `LogRecord`).
+pub fn otlp_logs(records: impl IntoIterator<Item = Vec<u8>>) -> Vec<u8> {
+    let scope_logs: Vec<u8> = records.into_iter().flat_map(|r| pb(2, &r)).collect();
+    pb(1, &pb(2, &scope_logs))
+}
+
+/// One log record with `n` attributes, each an empty `KeyValue` (2 bytes on the wire).
+pub fn otlp_log_with_attributes(n: usize) -> Vec<u8> {
+    [6u8 << 3 | 2, 0].repeat(n)
+}
+
+/// One log record whose body is an `AnyValue` array nested `depth` deep.
+pub fn otlp_log_nested_body(depth: usize) -> Vec<u8> {
+    let mut any = Vec::new();
+    for _ in 0..depth {
+        // AnyValue { array_value (5): ArrayValue { values (1): any } }
+        any = pb(5, &pb(1, &any));
+    }
+    pb(5, &any)
+}
+
+/// An export whose first field claims `len` bytes and holds none of them.
+pub fn otlp_claimed_length(len: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(len, &mut out);
+    out
+}
+
+/// An `ExportMetricsServiceRequest`: one histogram point with `n` packed bucket counts of 1
+/// (1 byte each on the wire, 2 in the stored line).
+pub fn otlp_histogram_buckets(n: usize) -> Vec<u8> {
+    let point = pb(6, &vec![1u8; n]);
+    let histogram = pb(1, &point);
+    let metric = [pb(1, b"h"), pb(9, &histogram)].concat();
+    pb(1, &pb(2, &pb(2, &metric)))
+}
