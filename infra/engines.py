@@ -33,7 +33,7 @@ def duck(where, expected):
     global checks
     checks += 1
     source = (
-        f"read_json({where}, hive_partitioning = true, union_by_name = true, "
+        f"read_json({where}, hive_partitioning = true, union_by_name = true, map_inference_threshold = -1, "
         "format = 'newline_delimited')"
     )
     try:
