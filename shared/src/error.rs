@@ -49,6 +49,8 @@ pub enum Limit {
 pub enum Rejection {
     #[error("no such source")]
     UnknownSource,
+    #[error("an otlp source takes /v1/logs, /v1/traces and /v1/metrics")]
+    UnknownSignal,
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     #[error("{0}")]
@@ -158,7 +160,7 @@ impl std::fmt::Display for Refusal {
 impl Rejection {
     pub fn refusal(&self) -> Refusal {
         match self {
-            Rejection::UnknownSource => Refusal::NotFound,
+            Rejection::UnknownSource | Rejection::UnknownSignal => Refusal::NotFound,
             Rejection::MethodNotAllowed { .. } => Refusal::MethodNotAllowed,
             Rejection::Unauthorized(_) => Refusal::Unauthorized,
             Rejection::TooLarge => Refusal::TooLarge,
@@ -197,7 +199,7 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
                 TooLarge => ("payload_too_large", "payload reached size limit".to_string()),
                 LimitExceeded(l @ Limit::Depth(_)) => ("invalid_body", l.to_string()),
                 LimitExceeded(l) => ("payload_too_large", l.to_string()),
-                UnknownSource => ("not_found", r.to_string()),
+                UnknownSource | UnknownSignal => ("not_found", r.to_string()),
                 MethodNotAllowed { .. } => ("method_not_allowed", r.to_string()),
                 UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", brief(r.to_string())),
             };

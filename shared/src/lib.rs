@@ -151,6 +151,7 @@ fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap
         return match (otlp, rest.strip_prefix("v1/").and_then(Signal::from_path)) {
             (false, _) if rest.is_empty() => Resolved::Source(source, None),
             (true, Some(signal)) => Resolved::Source(source, Some(signal)),
+            (true, None) => Resolved::Answer(Draft::refuse(Some(&source.kind), &Rejection::UnknownSignal, headers)),
             _ => not_found(),
         };
     }

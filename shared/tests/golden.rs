@@ -40,6 +40,11 @@ auth = { basic = { username = "nf", password = "pw" } }
 name = "lp"
 kind = "logplex"
 auth = { basic = { username = "h", password = "pw" } }
+
+[[source]]
+name = "o"
+kind = "otlp"
+auth = { bearer = "otok" }
 "#;
 
 #[derive(Deserialize)]

@@ -121,10 +121,11 @@ struct Context<'a> {
     scope: Vec<u8>,
 }
 
+/// The first `service.name` (the one the stored `resource` keeps under that name).
 fn service_name<'a>(resource: &View<'a>) -> Result<Option<Cow<'a, str>>> {
     let mut found = None;
     resource.each(0, KEY_VALUE, |kv| {
-        if kv.str(0)? == "service.name" {
+        if found.is_none() && kv.str(0)? == "service.name" {
             let v = kv.message(1, ANY)?;
             if v.has(ANY_STRING) {
                 found = Some(v.str(ANY_STRING)?);
@@ -348,7 +349,7 @@ fn log_line(batch: &mut Batch<'_>, c: &Context<'_>, r: &View<'_>) -> Result<()> 
             line.str_field("message", "");
         }
         let text = r.str(LOG_SEVERITY_TEXT)?;
-        let number = r.enumeration(LOG_SEVERITY_NUMBER, "SEVERITY_NUMBER_", &[])?;
+        let number = r.enumeration(LOG_SEVERITY_NUMBER, "SEVERITY_NUMBER_", SEVERITIES)?;
         if !text.is_empty() {
             line.str_field("level", &text.to_lowercase());
         } else if (1..=24).contains(&number) {

@@ -60,6 +60,12 @@ pub(crate) const LOG_FLAGS: usize = 6;
 pub(crate) const LOG_TRACE_ID: usize = 7;
 pub(crate) const LOG_SPAN_ID: usize = 8;
 pub(crate) const LOG_EVENT_NAME: usize = 9;
+/// `SeverityNumber` by number, without the `SEVERITY_NUMBER_` prefix.
+pub(crate) const SEVERITIES: &[&str] = &[
+    "unspecified", "trace", "trace2", "trace3", "trace4", "debug", "debug2", "debug3", "debug4", "info", "info2",
+    "info3", "info4", "warn", "warn2", "warn3", "warn4", "error", "error2", "error3", "error4", "fatal", "fatal2",
+    "fatal3", "fatal4",
+];
 
 pub(crate) const SPAN: Schema = schema![
     1 "traceId" "trace_id", 2 "spanId" "span_id", 3 "traceState" "trace_state",
