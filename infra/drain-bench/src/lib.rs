@@ -23,6 +23,10 @@ auth = { bearer = "bench-token" }
 name = "heroku"
 kind = "logplex"
 auth = { basic = { username = "heroku", password = "bench-password" } }
+[[source]]
+name = "otel"
+kind = "otlp"
+auth = { bearer = "bench-token" }
 "#;
 
 /// One request: its route, headers and body, and the same events as JSON lines.
@@ -216,6 +220,139 @@ pub fn logplex(target: usize) -> Case {
         path: "/heroku",
         headers: h,
         body,
+        events: n,
+        json_lines,
+    }
+}
+
+/// Protobuf field `number` holding `bytes`.
+fn pb(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
+    prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, out);
+    prost::encoding::encode_varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
+}
+
+fn pb_fixed64(out: &mut Vec<u8>, number: u32, v: u64) {
+    prost::encoding::encode_key(number, prost::encoding::WireType::SixtyFourBit, out);
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn pb_varint(out: &mut Vec<u8>, number: u32, v: u64) {
+    prost::encoding::encode_key(number, prost::encoding::WireType::Varint, out);
+    prost::encoding::encode_varint(v, out);
+}
+
+/// A `KeyValue` with a string value.
+fn pb_attr(out: &mut Vec<u8>, field: u32, key: &str, value: &str) {
+    let mut any = Vec::new();
+    pb(&mut any, 1, value.as_bytes());
+    let mut kv = Vec::new();
+    pb(&mut kv, 1, key.as_bytes());
+    pb(&mut kv, 2, &any);
+    pb(out, field, &kv);
+}
+
+/// An `Export…ServiceRequest` around `items` (encoded records or spans): one resource with
+/// `service.name`, one scope.
+fn otlp_request(items: &[u8]) -> Vec<u8> {
+    let mut resource = Vec::new();
+    pb_attr(&mut resource, 1, "service.name", "checkout");
+    pb_attr(&mut resource, 1, "host.name", "web-1");
+    let mut scope = Vec::new();
+    pb(&mut scope, 1, b"app.logger");
+    pb(&mut scope, 2, b"1.2.0");
+    let mut scoped = Vec::new();
+    pb(&mut scoped, 1, &scope);
+    scoped.extend_from_slice(items);
+    let mut resourced = Vec::new();
+    pb(&mut resourced, 1, &resource);
+    pb(&mut resourced, 2, &scoped);
+    let mut request = Vec::new();
+    pb(&mut request, 1, &resourced);
+    request
+}
+
+fn otlp_headers() -> http::HeaderMap {
+    headers(&[
+        ("content-type", "application/x-protobuf".into()),
+        ("authorization", "Bearer bench-token".into()),
+    ])
+}
+
+/// OTLP protobuf logs as an SDK exports them: a message, a severity, ids, a few attributes.
+pub fn otlp_logs(target: usize) -> Case {
+    let mut items = Vec::new();
+    let mut json_lines = Vec::new();
+    let mut n: usize = 0;
+    while items.len() < target {
+        let msg = format!("order {} placed in {} ms", n * 31 % 10007, n % 997);
+        let mut r = Vec::new();
+        pb_fixed64(&mut r, 1, 1_795_348_800_000_000_000 + n as u64 * 7_000_000);
+        pb_varint(&mut r, 2, if n.is_multiple_of(10) { 17 } else { 9 });
+        pb(&mut r, 3, if n.is_multiple_of(10) { b"ERROR" } else { b"INFO" });
+        let mut body = Vec::new();
+        pb(&mut body, 1, msg.as_bytes());
+        pb(&mut r, 5, &body);
+        pb_attr(&mut r, 6, "http.route", "/api/orders");
+        pb_attr(&mut r, 6, "user.id", &format!("u-{}", n * 17 % 5000));
+        pb(&mut r, 9, &(n as u128 * 0x9e37_79b9_7f4a_7c15).to_be_bytes());
+        pb(&mut r, 10, &(n as u64 * 0x9e37_79b9).to_be_bytes());
+        pb(&mut items, 2, &r);
+        serde_json::to_writer(
+            &mut json_lines,
+            &serde_json::json!({"message": msg, "level": "info", "attributes": {"http.route": "/api/orders"}}),
+        )
+        .expect("memory");
+        json_lines.push(b'\n');
+        n += 1;
+    }
+    Case {
+        kind: "otlp logs protobuf",
+        path: "/otel/v1/logs",
+        headers: otlp_headers(),
+        body: otlp_request(&items),
+        events: n,
+        json_lines,
+    }
+}
+
+/// OTLP protobuf spans: server and client spans with a parent, a status and attributes.
+pub fn otlp_traces(target: usize) -> Case {
+    let mut items = Vec::new();
+    let mut json_lines = Vec::new();
+    let mut n: usize = 0;
+    while items.len() < target {
+        let name = format!("GET /api/items/{}", n % 5000);
+        let mut s = Vec::new();
+        pb(&mut s, 1, &(n as u128 / 4 * 0x9e37_79b9_7f4a_7c15).to_be_bytes());
+        pb(&mut s, 2, &(n as u64 * 0x9e37_79b9 + 1).to_be_bytes());
+        if !n.is_multiple_of(4) {
+            pb(&mut s, 4, &(n as u64 / 4 * 4 * 0x9e37_79b9 + 1).to_be_bytes());
+        }
+        pb(&mut s, 5, name.as_bytes());
+        pb_varint(&mut s, 6, if n.is_multiple_of(4) { 2 } else { 3 });
+        let start = 1_795_348_800_000_000_000 + n as u64 * 3_000_000;
+        pb_fixed64(&mut s, 7, start);
+        pb_fixed64(&mut s, 8, start + (n as u64 % 997) * 1_000_000);
+        pb_attr(&mut s, 9, "http.method", "GET");
+        pb_attr(&mut s, 9, "http.route", "/api/items/:id");
+        let mut status = Vec::new();
+        pb_varint(&mut status, 3, if n.is_multiple_of(50) { 2 } else { 0 });
+        pb(&mut s, 15, &status);
+        pb(&mut items, 2, &s);
+        serde_json::to_writer(
+            &mut json_lines,
+            &serde_json::json!({"name": name, "kind": "server", "attributes": {"http.method": "GET"}}),
+        )
+        .expect("memory");
+        json_lines.push(b'\n');
+        n += 1;
+    }
+    Case {
+        kind: "otlp traces protobuf",
+        path: "/otel/v1/traces",
+        headers: otlp_headers(),
+        body: otlp_request(&items),
         events: n,
         json_lines,
     }

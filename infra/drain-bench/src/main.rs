@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use drain_bench::{betterstack, logplex, northflank, vercel, CONFIG};
+use drain_bench::{betterstack, logplex, northflank, otlp_logs, otlp_traces, vercel, CONFIG};
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
 
@@ -35,7 +35,14 @@ fn main() {
     println!("| kind | body | events | pipeline MB/s | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for size in [100_000, 1 << 20] {
-        for case in [vercel(size), betterstack(size), northflank(size), logplex(size)] {
+        for case in [
+            vercel(size),
+            betterstack(size),
+            northflank(size),
+            logplex(size),
+            otlp_logs(size),
+            otlp_traces(size),
+        ] {
             let req = || Request {
                 method: "POST",
                 path: case.path,
@@ -74,10 +81,11 @@ fn main() {
             let msgpack_validate = msgpack.then(|| {
                 time(|| black_box(rmp_serde::from_slice::<serde::de::IgnoredAny>(&case.body).expect("valid")))
             });
-            let naive = time(|| black_box(naive(&case, level)));
+            // No naive baseline for OTLP: one would need the generated protobuf types.
+            let naive = (!case.kind.starts_with("otlp")).then(|| time(|| black_box(naive(&case, level))));
             // The best pipeline/gzip any core could reach: gzip plus the floor stages this kind
             // can't skip (the signature and JSON validation for Vercel, the MessagePack walk
-            // for Better Stack; the text kinds have no floor stage but gzip).
+            // for Better Stack; the text kinds and OTLP protobuf have no floor stage but gzip).
             let floors = if case.kind.starts_with("vercel") {
                 hmac + validate
             } else {
@@ -94,7 +102,7 @@ fn main() {
 
             let mbs = |d: Duration| mb / d.as_secs_f64();
             println!(
-                "| {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.3} |",
+                "| {} | {} | {} | {:.0} | {:.2} | {:.0} | {:.0} | {:.0} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {:.3} |",
                 case.kind,
                 if size > 200_000 { "1 MiB" } else { "100 KB" },
                 case.events,
@@ -104,11 +112,11 @@ fn main() {
                 mbs(gzip),
                 mbs(validate),
                 msgpack_validate.map_or("–".into(), |d| format!("{:.0}", mbs(d))),
-                mbs(naive),
+                naive.map_or("–".into(), |d| format!("{:.0}", mbs(d))),
                 ratio,
                 ceiling,
                 ratio / ceiling,
-                naive.as_secs_f64() / pipeline.as_secs_f64(),
+                naive.map_or("–".into(), |d| format!("{:.2}", d.as_secs_f64() / pipeline.as_secs_f64())),
                 peak as f64 / case.body.len() as f64,
                 plan.objects.iter().map(|o| o.body.len()).sum::<usize>() as f64 / case.body.len() as f64,
             );
