@@ -14,12 +14,11 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
-use bytes::Bytes;
 use drain_core::{handle, Body, Config, Plan};
 use drain_exec::{carry_out, Context};
-use http_body_util::BodyExt;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::Semaphore;
 
+use crate::body::{kib, read_body, Read, DISCARD_LIMIT};
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -70,7 +69,7 @@ pub struct AppState {
     started: u128,
     requests: std::sync::atomic::AtomicU64,
     /// One permit per KiB of body held.
-    buffered: Semaphore,
+    pub(crate) buffered: Semaphore,
     decoding: Semaphore,
 }
 
@@ -213,71 +212,6 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
 
 /// Plain bodies up to this size are decoded on the async worker that read them.
 const INLINE_DECODE: usize = 256 << 10;
-
-/// How far past the limit a body is still read (and thrown away) so that the sender sees the
-/// 413 instead of a reset connection; beyond it the connection is cut.
-const DISCARD_LIMIT: usize = 8 << 20;
-
-enum Read<'a> {
-    /// The body, and its share of the memory budget.
-    Complete(Bytes, SemaphorePermit<'a>),
-    /// Past `max_body`: nothing past the limit was kept.
-    TooLarge,
-    /// Keeping it would pass `max_buffered`.
-    OverBudget,
-}
-
-fn kib(bytes: usize) -> usize {
-    bytes.div_ceil(1024)
-}
-
-/// Reads the body frame by frame, reserving its bytes from the memory budget as they are kept
-/// (all at once when the length is declared). The buffer grows at most to `max`, never by
-/// doubling past it.
-async fn read_body<'a>(
-    state: &'a AppState,
-    mut body: AxumBody,
-    max: usize,
-    declared: Option<u64>,
-) -> Result<Read<'a>, axum::Error> {
-    let reserve = |bytes: usize| {
-        u32::try_from(kib(bytes))
-            .ok()
-            .and_then(|n| state.buffered.try_acquire_many(n).ok())
-    };
-    let first = declared.map_or(64 << 10, |n| n.min(max as u64) as usize);
-    let Some(permit) = reserve(first) else {
-        return Ok(Read::OverBudget);
-    };
-    let mut held = Some(permit);
-    let mut buf: Vec<u8> = Vec::with_capacity(first);
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame?.into_data() else { continue };
-        total += data.len();
-        if total <= max {
-            let needed = buf.len() + data.len();
-            if needed > buf.capacity() {
-                let target = needed.max(buf.capacity() * 2).min(max);
-                let (Some(held), Some(more)) = (held.as_mut(), reserve(target - buf.capacity())) else {
-                    return Ok(Read::OverBudget);
-                };
-                held.merge(more);
-                buf.reserve_exact(target - buf.len());
-            }
-            buf.extend_from_slice(&data);
-        } else if total > max + DISCARD_LIMIT {
-            break;
-        } else if held.is_some() {
-            // Past the limit: what was kept is freed now, the rest is only counted.
-            (buf, held) = (Vec::new(), None);
-        }
-    }
-    Ok(match held {
-        Some(held) if total <= max => Read::Complete(Bytes::from(buf), held),
-        _ => Read::TooLarge,
-    })
-}
 
 /// The plan carried out (drain-exec), the delivery line written, the metrics counted.
 async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize, started: Instant) -> Response {

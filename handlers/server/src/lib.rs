@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+mod body;
 pub mod listen;
 pub mod metrics;
 pub mod store;

@@ -6,15 +6,14 @@
 
 #![forbid(unsafe_code)]
 
+mod r2;
+
 use std::sync::OnceLock;
 
-use drain_core::{handle, Body, Config, Object, Timestamp};
-use drain_exec::{carry_out, Context as Delivery, Put, Record, Store};
+use drain_core::{handle, Body, Config, Timestamp};
+use drain_exec::{carry_out, Context as Delivery, Record};
 use futures_util::StreamExt;
-use worker::{
-    event, AnalyticsEngineDataPointBuilder, Bucket, Conditional, Context, Data, Date, Delay, Env, Headers,
-    HttpMetadata, Request, Response, Result,
-};
+use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
 
 /// The R2 binding that holds the objects.
 const BUCKET_BINDING: &str = "LOGS";
@@ -86,7 +85,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         bytes_in,
         decode_ms: clock() - started,
     };
-    let store = R2 {
+    let store = r2::R2 {
         bucket: env.bucket(BUCKET_BINDING).map_err(|e| e.to_string()),
     };
     let (response, record) = carry_out(&store, plan, context, Delay::from(STORE_TIMEOUT), clock).await;
@@ -163,36 +162,4 @@ async fn read_body(req: &mut Request, headers: &http::HeaderMap, max: usize) -> 
         body.extend_from_slice(&chunk);
     }
     Ok(Some(body))
-}
-
-/// The R2 binding as a store (or why there is none: every delivery then answers 503).
-struct R2 {
-    bucket: std::result::Result<Bucket, String>,
-}
-
-impl Store for R2 {
-    async fn put(&self, o: &Object) -> std::result::Result<Put, String> {
-        let bucket = self
-            .bucket
-            .as_ref()
-            .map_err(|e| format!("no R2 binding {BUCKET_BINDING}: {e}"))?;
-        let metadata = HttpMetadata {
-            content_type: Some(o.content_type.to_string()),
-            content_encoding: None,
-            ..HttpMetadata::default()
-        };
-        let mut put = bucket.put(&o.key, Data::Bytes(o.body.clone())).http_metadata(metadata);
-        if o.if_absent {
-            put = put.only_if(Conditional {
-                etag_does_not_match: Some("*".into()),
-                ..Conditional::default()
-            });
-        }
-        match put.execute().await {
-            Ok(Some(_)) => Ok(Put::Written),
-            // The condition failed: the object exists, a retry already stored it.
-            Ok(None) => Ok(Put::AlreadyThere),
-            Err(e) => Err(e.to_string()),
-        }
-    }
 }
