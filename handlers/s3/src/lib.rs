@@ -1,5 +1,6 @@
 //! Stores a plan's objects in an S3-compatible bucket: `PutObject`, with `If-None-Match: *` where
-//! the core asks for create-only-if-absent (a 412 means a retry already stored it).
+//! the core asks for create-only-if-absent (a 412 means a retry already stored it); and reads
+//! them back for `drain logs` (`ListObjectsV2` under one prefix, `GetObject` as a stream).
 
 #![forbid(unsafe_code)]
 
@@ -52,6 +53,62 @@ impl S3Store {
             Ok(_) | Err(SdkError::ServiceError(_)) => Ok(()),
             Err(e) => Err(DisplayErrorContext(e).to_string()),
         }
+    }
+}
+
+/// One page-through of `ListObjectsV2`: the objects under a prefix (with `delimiter`, the
+/// "folders" one level down instead of what is below them).
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Keys and sizes, in key order.
+    pub objects: Vec<(String, u64)>,
+    /// With a delimiter: the common prefixes, in key order.
+    pub prefixes: Vec<String>,
+}
+
+impl S3Store {
+    /// Every key under `prefix` (after `start_after` when given), following continuation tokens.
+    pub async fn list(&self, prefix: &str, delimiter: Option<&str>, start_after: Option<&str>) -> Result<Listing, String> {
+        let mut out = Listing::default();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_delimiter(delimiter.map(str::to_owned))
+                .set_start_after(start_after.map(str::to_owned))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| DisplayErrorContext(e).to_string())?;
+            for o in resp.contents() {
+                if let Some(k) = o.key() {
+                    out.objects.push((k.to_owned(), o.size().unwrap_or(0).max(0) as u64));
+                }
+            }
+            out.prefixes
+                .extend(resp.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+            match resp.next_continuation_token() {
+                Some(t) if resp.is_truncated() == Some(true) => token = Some(t.to_owned()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// An object's bytes as a stream (never held whole).
+    pub async fn get(&self, key: &str) -> Result<impl tokio::io::AsyncRead + Send + Unpin + 'static, String> {
+        let resp = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| DisplayErrorContext(e).to_string())?;
+        Ok(resp.body.into_async_read())
     }
 }
 

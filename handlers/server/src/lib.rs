@@ -1,5 +1,6 @@
 //! drain's local server: reads a request within the limits, hands it to `drain-core`, stores the
-//! plan's objects in a folder (or S3), answers. Everything else is decided by the core.
+//! plan's objects in a folder (or S3), answers. Everything else is decided by the core. And the
+//! read half: `drain logs` and `drain sql` (`read`).
 
 #![forbid(unsafe_code)]
 
@@ -7,6 +8,7 @@ pub mod app;
 mod body;
 pub mod listen;
 pub mod metrics;
+pub mod read;
 pub mod store;
 
 pub use app::{app, AppState, Settings};

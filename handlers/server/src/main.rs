@@ -1,4 +1,5 @@
-//! `drain`: serve the drain contract locally (`drain serve`) or check a config (`drain check-config`).
+//! `drain`: serve the drain contract locally (`drain serve`), check a config (`drain check-config`),
+//! read stored events back (`drain logs`) and print query statements (`drain sql`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use drain_server::{AppState, Settings, Store};
 #[command(
     name = "drain",
     version,
-    about = "A log drain endpoint: Vercel, Northflank, Better Stack and Heroku Logplex into gzip NDJSON objects"
+    about = "A log drain endpoint: Vercel, Northflank, Better Stack, Heroku Logplex and OpenTelemetry into gzip NDJSON objects"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -66,6 +67,10 @@ enum Command {
         #[arg(long, env = "DRAIN_HEADER_TIMEOUT", default_value_t = 10)]
         header_timeout: u64,
     },
+    /// Print stored events of a time range in time order, from a folder or a bucket.
+    Logs(drain_server::read::logs::LogsArgs),
+    /// Print ready-to-run DuckDB, Athena or ClickHouse statements over the stored objects.
+    Sql(drain_server::read::sql::SqlArgs),
     /// Say what a config defines, or exactly what is wrong with it.
     CheckConfig {
         /// The TOML config.
@@ -81,6 +86,8 @@ enum LogFormat {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Logs(args) => drain_server::read::logs::run(args),
+        Command::Sql(args) => drain_server::read::sql::run(args),
         Command::CheckConfig { file } => {
             let config = load(&file)?;
             println!("{}: ok", file.display());

@@ -1,0 +1,404 @@
+//! `drain logs`: the stored events of a time range, in time order, from a folder or a bucket;
+//! with `--follow`, new objects as they land.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+use super::bucket::Bucket;
+use super::line::{parse_time, rank, Event, Filter};
+use super::merge::{Obj, Reader, Tally};
+use super::{Prefixes, Signal};
+
+const HOUR: i128 = 3_600_000_000_000;
+const SECOND: i128 = 1_000_000_000;
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    /// Read the folder `drain serve --data` writes.
+    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
+    data: PathBuf,
+    /// Read this S3-compatible bucket instead (region, credentials and AWS_ENDPOINT_URL_S3 for
+    /// R2/MinIO from the standard AWS environment).
+    #[arg(long, env = "DRAIN_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The config whose prefixes to read (default: logs/, traces/, metrics/).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Only this source (repeatable); default: every source found under the signal's prefix.
+    #[arg(long = "source", value_name = "NAME")]
+    sources: Vec<String>,
+    /// Start: a duration back from now (90s, 15m, 2h, 7d) or a time (2026-11-22T10:00Z, 2026-11-22).
+    #[arg(long, default_value = "1h")]
+    since: String,
+    /// End (exclusive), in the same forms; default: now.
+    #[arg(long)]
+    until: Option<String>,
+    /// Only events at this level or more severe (trace, debug, info, notice, warning, error,
+    /// critical, alert, emergency); events without a level are left out.
+    #[arg(long)]
+    level: Option<String>,
+    /// Only lines that contain this text (anywhere in the stored JSON line, case-sensitive).
+    #[arg(long)]
+    grep: Option<String>,
+    /// Which signal: logs, or an OpenTelemetry source's spans or metric points.
+    #[arg(long, value_enum, default_value = "logs")]
+    signal: Signal,
+    /// Only the last N events of the range (read newest hour first, stopping once there are N).
+    #[arg(long, short = 'n')]
+    limit: Option<usize>,
+    /// Print the stored NDJSON lines as they are.
+    #[arg(long)]
+    json: bool,
+    /// Keep reading new objects as they land, like `tail -f`.
+    #[arg(long, short = 'f')]
+    follow: bool,
+    /// Seconds between polls with --follow.
+    #[arg(long, default_value_t = 2.0)]
+    interval: f64,
+    /// Colour the level: auto (on a terminal), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Objects read at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// MiB of events held to put them in time order; past it the oldest go out early.
+    #[arg(long, default_value_t = 64)]
+    buffer_mib: usize,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// With `--follow`, objects whose stamp is up to this far before the newest poll are looked for
+/// again: a delivery whose events are a little older than the last one seen still shows.
+const FOLLOW_LOOKBACK: i128 = 10 * 60 * SECOND;
+
+fn now() -> i128 {
+    time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+}
+
+/// `2h`, `90s`, `15m`, `7d` back from `now`, or an RFC 3339 time (seconds optional), or a date.
+pub fn parse_when(s: &str, now: i128) -> Result<i128> {
+    let s = s.trim();
+    if let Some((num, unit)) = s.find(|c: char| !c.is_ascii_digit()).map(|i| s.split_at(i)) {
+        if let (Ok(n), Some(scale)) = (
+            num.parse::<i128>(),
+            match unit {
+                "s" => Some(SECOND),
+                "m" => Some(60 * SECOND),
+                "h" => Some(HOUR),
+                "d" => Some(24 * HOUR),
+                "w" => Some(7 * 24 * HOUR),
+                _ => None,
+            },
+        ) {
+            return Ok(now - n * scale);
+        }
+    }
+    let candidates = [
+        s.to_owned(),
+        // 2026-11-22T10:00Z: seconds left out.
+        match s.find('T') {
+            Some(t) if s[t..].matches(':').count() == 1 => {
+                let end = s[t..].find(['Z', 'z', '+', '-']).map_or(s.len(), |i| t + i);
+                format!("{}:00{}", &s[..end], &s[end..])
+            }
+            _ => String::new(),
+        },
+        format!("{s}T00:00:00Z"),
+    ];
+    candidates
+        .iter()
+        .find_map(|c| parse_time(c))
+        .with_context(|| format!("'{s}' is neither a duration (90s, 15m, 2h, 7d) nor a time (2026-11-22T10:00Z)"))
+}
+
+/// The partition folder of one source and hour: `{prefix}drain={source}/day=…/hour=…/`.
+fn partition(prefix: &str, source: &str, hour: i128) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp((hour * 3600) as i64).expect("hour in range");
+    format!(
+        "{prefix}drain={source}/day={:04}-{:02}-{:02}/hour={:02}/",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour()
+    )
+}
+
+/// Ranges up to this many hours name their partition folders directly; longer ones list the
+/// day folders, then the hour folders of the days in range.
+const LIST_DAYS_PAST: i128 = 48;
+
+/// The partition folders of the hours `first..=last`, by hour (only hours that may hold objects).
+fn partitions(b: &Bucket, prefix: &str, sources: &[String], first: i128, last: i128) -> Result<BTreeMap<i128, Vec<String>>> {
+    let mut plan: BTreeMap<i128, Vec<String>> = BTreeMap::new();
+    for s in sources {
+        if last - first < LIST_DAYS_PAST {
+            for hour in first..=last {
+                plan.entry(hour).or_default().push(partition(prefix, s, hour));
+            }
+            continue;
+        }
+        let source_dir = format!("{prefix}drain={s}/");
+        for day in b.folders(&source_dir)? {
+            let Some(day_start) = day.strip_prefix("day=").and_then(|d| parse_time(&format!("{d}T00:00:00Z"))) else {
+                continue;
+            };
+            let day_hour = day_start.div_euclid(HOUR);
+            if day_hour + 23 < first || day_hour > last {
+                continue;
+            }
+            for h in b.folders(&format!("{source_dir}{day}/"))? {
+                let Some(hh) = h.strip_prefix("hour=").and_then(|h| h.parse::<i128>().ok()) else {
+                    continue;
+                };
+                let hour = day_hour + hh;
+                if (first..=last).contains(&hour) {
+                    plan.entry(hour).or_default().push(format!("{source_dir}{day}/{h}/"));
+                }
+            }
+        }
+    }
+    Ok(plan)
+}
+
+/// The key-name stamp of a time, to list only keys after it.
+fn stamp(at: i128) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp((at / SECOND) as i64).expect("time in range");
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+struct Out {
+    w: std::io::BufWriter<std::io::Stdout>,
+    closed: bool,
+}
+
+impl Out {
+    fn emit(&mut self, e: Event) -> bool {
+        if writeln!(self.w, "{}", e.out).is_err() {
+            self.closed = true;
+        }
+        !self.closed
+    }
+}
+
+/// A progress line on stderr once a run reads many objects.
+struct Progress {
+    total: u64,
+    last: Instant,
+    tty: bool,
+    shown: bool,
+}
+
+impl Progress {
+    fn tick(&mut self, t: &Tally) {
+        if self.total < 50 || self.last.elapsed() < Duration::from_millis(if self.tty { 200 } else { 5000 }) {
+            return;
+        }
+        self.last = Instant::now();
+        self.shown = true;
+        let text = format!("drain logs: read {} of {} objects, {} events", t.objects, self.total, t.events);
+        if self.tty {
+            eprint!("\r{text}\x1b[K");
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
+    fn done(&mut self) {
+        if self.tty && self.shown {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+pub fn run(args: LogsArgs) -> Result<()> {
+    let prefixes = Prefixes::load(args.config.as_deref())?;
+    let prefix = prefixes.of(args.signal).to_owned();
+    let start = now();
+    let since = parse_when(&args.since, start)?;
+    let until = match &args.until {
+        Some(u) if args.follow => bail!("--until and --follow can't go together (got --until {u})"),
+        Some(u) => parse_when(u, start)?,
+        None => i128::MAX,
+    };
+    if since >= until {
+        bail!("--since is not before --until");
+    }
+    let min_rank = match &args.level {
+        Some(l) => Some(rank(l).with_context(|| {
+            format!("unknown level '{l}' (trace, debug, info, notice, warning, error, critical, alert, emergency)")
+        })?),
+        None => None,
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let filter = Arc::new(Filter {
+        signal: args.signal,
+        min_rank,
+        grep: args.grep.clone(),
+        since,
+        until,
+        json: args.json,
+        color,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let bucket = Arc::new(match &args.s3_bucket {
+        Some(b) => Bucket::S3 {
+            store: runtime.block_on(drain_s3::S3Store::from_env(b.clone())),
+            rt: runtime.handle().clone(),
+        },
+        None => {
+            if !args.data.is_dir() {
+                bail!("{} is not a folder (--data; or --s3-bucket to read a bucket)", args.data.display());
+            }
+            Bucket::Dir(args.data.clone())
+        }
+    });
+    let mut reader = Reader::new(bucket.clone(), filter, args.concurrency, args.buffer_mib << 20);
+    let mut out = Out {
+        w: std::io::BufWriter::new(std::io::stdout()),
+        closed: false,
+    };
+    let mut progress = Progress {
+        total: 0,
+        last: Instant::now(),
+        tty: std::io::stderr().is_terminal(),
+        shown: false,
+    };
+    let sources = |b: &Bucket| -> Result<Vec<String>> {
+        if !args.sources.is_empty() {
+            return Ok(args.sources.clone());
+        }
+        Ok(b.folders(&prefix)?
+            .into_iter()
+            .filter_map(|f| f.strip_prefix("drain=").map(str::to_owned))
+            .collect())
+    };
+    let objects_of = |b: &Bucket, dirs: &[String], hour: i128, after: Option<&str>| -> Result<Vec<Obj>> {
+        let mut objs = Vec::new();
+        for dir in dirs {
+            let after = after.map(|a| format!("{dir}{a}"));
+            objs.extend(b.list(dir, after.as_deref())?.into_iter().map(|k| Obj::new(k, hour * HOUR)));
+        }
+        Ok(objs)
+    };
+    let srcs = sources(&bucket)?;
+    let first_hour = since.div_euclid(HOUR);
+    let last_hour = until.min(start).div_euclid(HOUR);
+    let plan = partitions(&bucket, &prefix, &srcs, first_hour, last_hour)?;
+    let mut seen: BTreeSet<(i128, String)> = BTreeSet::new();
+    let cutoff = start - FOLLOW_LOOKBACK;
+    let remember = |objs: &[Obj], seen: &mut BTreeSet<(i128, String)>| {
+        if args.follow {
+            seen.extend(objs.iter().filter(|o| o.stamp >= cutoff - HOUR).map(|o| (o.stamp, o.key.clone())));
+        }
+    };
+
+    if let Some(limit) = args.limit {
+        // Newest hour first; each hour's last events, until there are `limit`.
+        let mut hours: Vec<Vec<Event>> = Vec::new();
+        let mut have = 0;
+        for (&hour, dirs) in plan.iter().rev() {
+            if have >= limit {
+                break;
+            }
+            let objs = objects_of(&bucket, dirs, hour, None)?;
+            progress.total += objs.len() as u64;
+            remember(&objs, &mut seen);
+            let want = limit - have;
+            let mut ring = std::collections::VecDeque::with_capacity(want.min(4096));
+            reader.reset_order();
+            reader.run(
+                objs,
+                &mut |e| {
+                    if ring.len() == want {
+                        ring.pop_front();
+                    }
+                    ring.push_back(e);
+                    true
+                },
+                &mut |t| progress.tick(t),
+            );
+            have += ring.len();
+            hours.push(ring.into());
+        }
+        for e in hours.into_iter().rev().flatten() {
+            if !out.emit(e) {
+                break;
+            }
+        }
+    } else {
+        for (&hour, dirs) in &plan {
+            let objs = objects_of(&bucket, dirs, hour, None)?;
+            progress.total += objs.len() as u64;
+            remember(&objs, &mut seen);
+            if !reader.run(objs, &mut |e| out.emit(e), &mut |t| progress.tick(t)) {
+                break;
+            }
+        }
+    }
+    progress.done();
+    let _ = out.w.flush();
+
+    if args.follow && !out.closed {
+        let interval = Duration::from_secs_f64(args.interval.max(0.1));
+        loop {
+            std::thread::sleep(interval);
+            let now = now();
+            let cutoff = now - FOLLOW_LOOKBACK;
+            let srcs = sources(&bucket)?;
+            let mut fresh = Vec::new();
+            for hour in cutoff.div_euclid(HOUR)..=now.div_euclid(HOUR) {
+                let after = (hour == cutoff.div_euclid(HOUR)).then(|| stamp(cutoff));
+                let dirs: Vec<String> = srcs.iter().map(|s| partition(&prefix, s, hour)).collect();
+                for o in objects_of(&bucket, &dirs, hour, after.as_deref())? {
+                    if !seen.contains(&(o.stamp, o.key.clone())) {
+                        fresh.push(o);
+                    }
+                }
+            }
+            remember(&fresh, &mut seen);
+            seen.retain(|(s, _)| *s >= cutoff - SECOND);
+            reader.reset_order();
+            if !reader.run(fresh, &mut |e| out.emit(e), &mut |_| {}) || out.w.flush().is_err() {
+                break;
+            }
+        }
+    }
+    let t = reader.tally;
+    if t.bad > 0 {
+        eprintln!("drain logs: {} object(s) could not be read whole (above); the rest were read", t.bad);
+    }
+    if t.out_of_order > 0 {
+        eprintln!(
+            "drain logs: {} event(s) printed out of time order: more than --buffer-mib {} of events overlapped",
+            t.out_of_order, args.buffer_mib
+        );
+    }
+    Ok(())
+}

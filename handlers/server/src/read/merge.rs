@@ -1,0 +1,217 @@
+//! Reads a set of objects concurrently and hands their kept events on in time order, holding a
+//! bounded amount: each object is streamed (multi-member gzip, line by line) by a reader thread
+//! into a small channel, a few objects ahead of the one being merged; events wait in a heap
+//! until no object still unread can hold an earlier one (an object's key stamp is at or before
+//! each of its events, SPEC section 4). Past `buffer` bytes the oldest waiting event goes out
+//! early and is counted as out of order.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::io::{BufRead, BufReader, Read};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+
+use flate2::read::MultiGzDecoder;
+
+use super::bucket::Bucket;
+use super::line::{keep, Event, Filter};
+
+/// Longest line read; a longer one (drain never writes one: `max_event_bytes`) makes the object bad.
+const MAX_LINE: u64 = 16 << 20;
+/// Events a reader thread may have sent ahead of the merge.
+const CHANNEL: usize = 256;
+
+/// One object to read: its key and the earliest time any of its events can have.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Obj {
+    pub stamp: i128,
+    pub key: String,
+}
+
+impl Obj {
+    /// The stamp comes from the key's file name (`YYYYMMDDTHHMMSSZ-…`); `floor` (the partition's
+    /// hour) for a name without one.
+    pub fn new(key: String, floor: i128) -> Self {
+        let name = key.rsplit('/').next().unwrap_or(&key);
+        let stamp = name
+            .get(..16)
+            .and_then(|s| {
+                let iso = format!(
+                    "{}-{}-{}T{}:{}:{}Z",
+                    s.get(0..4)?,
+                    s.get(4..6)?,
+                    s.get(6..8)?,
+                    s.get(9..11)?,
+                    s.get(11..13)?,
+                    s.get(13..15)?
+                );
+                super::line::parse_time(&iso)
+            })
+            .filter(|&t| t >= floor)
+            .unwrap_or(floor);
+        Obj { stamp, key }
+    }
+}
+
+enum Item {
+    Event(i128, String),
+    Bad(String),
+}
+
+/// What one run read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    pub objects: u64,
+    pub events: u64,
+    pub bad: u64,
+    pub out_of_order: u64,
+}
+
+/// Shared by every run of one command.
+#[derive(Debug)]
+pub struct Reader {
+    pub bucket: Arc<Bucket>,
+    pub filter: Arc<Filter>,
+    pub concurrency: usize,
+    pub buffer: usize,
+    pub tally: Tally,
+    seq: u64,
+    last_out: i128,
+}
+
+impl Reader {
+    pub fn new(bucket: Arc<Bucket>, filter: Arc<Filter>, concurrency: usize, buffer: usize) -> Self {
+        Reader {
+            bucket,
+            filter,
+            concurrency: concurrency.max(1),
+            buffer: buffer.max(1 << 20),
+            tally: Tally::default(),
+            seq: 0,
+            last_out: i128::MIN,
+        }
+    }
+
+    fn start(&self, obj: &Obj) -> Receiver<Item> {
+        let (tx, rx) = sync_channel(CHANNEL);
+        let bucket = self.bucket.clone();
+        let filter = self.filter.clone();
+        let (key, stamp) = (obj.key.clone(), obj.stamp);
+        std::thread::spawn(move || {
+            let result = bucket.open(&key).and_then(|r| read_object(r, &filter, stamp, |at, out| {
+                tx.send(Item::Event(at, out)).is_ok()
+            }));
+            if let Err(e) = result {
+                let _ = tx.send(Item::Bad(format!("{key}: {e}")));
+            }
+        });
+        rx
+    }
+
+    /// Reads `objs` (any order) and calls `emit` with their kept events in time order; `progress`
+    /// after each object. Bad objects are reported on stderr and skipped.
+    pub fn run(&mut self, mut objs: Vec<Obj>, emit: &mut dyn FnMut(Event) -> bool, progress: &mut dyn FnMut(&Tally)) -> bool {
+        objs.sort();
+        let mut heap: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
+        let mut held = 0usize;
+        let mut started: VecDeque<Receiver<Item>> = VecDeque::new();
+        let mut next = 0;
+        for obj in &objs {
+            while next < objs.len() && started.len() < self.concurrency {
+                started.push_back(self.start(&objs[next]));
+                next += 1;
+            }
+            // Nothing unread starts before this object's stamp: what is older goes out now.
+            while heap.peek().is_some_and(|Reverse(e)| e.at < obj.stamp) {
+                let Reverse(e) = heap.pop().expect("peeked");
+                held -= e.out.len();
+                if !self.send(e, emit) {
+                    return false;
+                }
+            }
+            let rx = started.pop_front().expect("started ahead");
+            for item in rx {
+                match item {
+                    Item::Event(at, out) => {
+                        self.seq += 1;
+                        held += out.len();
+                        heap.push(Reverse(Event { at, seq: self.seq, out }));
+                        while held > self.buffer {
+                            let Reverse(e) = heap.pop().expect("held > 0");
+                            held -= e.out.len();
+                            if !self.send(e, emit) {
+                                return false;
+                            }
+                        }
+                    }
+                    Item::Bad(why) => {
+                        self.tally.bad += 1;
+                        eprintln!("drain logs: skipped the rest of {why}");
+                    }
+                }
+            }
+            self.tally.objects += 1;
+            progress(&self.tally);
+        }
+        while let Some(Reverse(e)) = heap.pop() {
+            if !self.send(e, emit) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn send(&mut self, e: Event, emit: &mut dyn FnMut(Event) -> bool) -> bool {
+        if e.at < self.last_out {
+            self.tally.out_of_order += 1;
+        }
+        self.last_out = self.last_out.max(e.at);
+        self.tally.events += 1;
+        emit(e)
+    }
+
+    /// Forgets the order of what went out before (a new run that may go back in time).
+    pub fn reset_order(&mut self) {
+        self.last_out = i128::MIN;
+    }
+}
+
+/// Streams one object's lines through the filter; `Err` names the first thing that made it
+/// unreadable (the events before it are kept). `send` returning false stops the read.
+pub fn read_object(
+    r: Box<dyn Read + Send>,
+    filter: &Filter,
+    stamp: i128,
+    mut send: impl FnMut(i128, String) -> bool,
+) -> Result<(), String> {
+    let mut lines = BufReader::with_capacity(64 << 10, MultiGzDecoder::new(r));
+    let mut buf = String::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        let read = (&mut lines)
+            .take(MAX_LINE)
+            .read_line(&mut buf)
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
+        if read == 0 {
+            return Ok(());
+        }
+        n += 1;
+        if !buf.ends_with('\n') && read as u64 == MAX_LINE {
+            return Err(format!("line {n} is longer than {MAX_LINE} bytes"));
+        }
+        let line = buf.trim_end_matches(['\n', '\r']);
+        if line.is_empty() {
+            continue;
+        }
+        match keep(line, filter, stamp) {
+            Ok(Some((at, out))) => {
+                if !send(at, out) {
+                    return Ok(());
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("line {n} is not a JSON object: {e}")),
+        }
+    }
+}

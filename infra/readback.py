@@ -1,0 +1,239 @@
+"""The read half over a real store: `drain logs` and the statements `drain sql` prints, run on
+real engines, against a folder and a bucket that a conformance run filled (infra/readback starts
+them). Prints `N passed, N failed` last.
+
+    python infra/readback.py DRAIN CONFIG STORE...
+    STORE: folder=DIR,url=http://… | bucket=NAME,dir=DIR,url=http://…,endpoint=http://…
+"""
+import glob
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timezone
+
+drain, config = sys.argv[1], sys.argv[2]
+stores = [dict(kv.split("=", 1) for kv in arg.split(",")) for arg in sys.argv[3:]]
+failures, checks = [], 0
+
+
+def check(name, ok, detail=""):
+    global checks
+    checks += 1
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else f": {detail}"[:800]))
+    if not ok:
+        failures.append(name)
+
+
+def post(url, path, body, headers):
+    req = urllib.request.Request(url + path, data=body, method="POST", headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status
+
+
+def nanos(dt):
+    """Unix nanoseconds of a stored dt (RFC 3339, Z, 0-9 fractional digits)."""
+    base, _, frac = dt.rstrip("Z").partition(".")
+    secs = int(datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp())
+    return secs * 10**9 + int((frac + "000000000")[:9])
+
+
+def objects(root, prefix):
+    """(key, [lines]) of every object under root/prefix."""
+    out = []
+    for path in sorted(glob.glob(f"{root}/{prefix}**/*.ndjson.gz", recursive=True)):
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            out.append((os.path.relpath(path, root), [l.rstrip("\n") for l in f if l.strip()]))
+    return out
+
+
+def logs(store, *args, timeout=120):
+    where = ["--data", store["folder"]] if "folder" in store else ["--s3-bucket", store["bucket"]]
+    p = subprocess.run([drain, "logs", *where, "--config", config, "--color", "never", *args],
+                       capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout.splitlines(), p.stderr
+
+
+# Controlled deliveries: Better Stack events either side of hour boundaries, with levels and
+# markers; OTLP JSON spans and metric points. Their times are far from now on purpose.
+DAY = "2026-11-20"
+EVENTS = [
+    ("09:59:59.500Z", "debug", "rb-marker-a before ten"),
+    ("10:00:00Z", "info", "rb-marker-b on the hour"),
+    ("10:30:00.250Z", "warning", "rb-marker-c half past"),
+    ("10:59:59.999999Z", "error", "rb-marker-d just before eleven"),
+    ("11:00:00.000001Z", "critical", "rb-marker-e just after eleven"),
+    ("11:15:00Z", "info", "rb-marker-f quarter past"),
+]
+SHUFFLED = [EVENTS[i] for i in (3, 0, 5, 1, 4, 2)]
+NS = lambda t: str(nanos(f"{DAY}T{t}"))
+TRACES = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "rb"}}]},
+                             "scopeSpans": [{"spans": [
+    {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "name": "GET /rb-span-1",
+     "kind": 2, "startTimeUnixNano": NS("10:10:00Z"), "endTimeUnixNano": NS("10:10:01Z")},
+    {"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203332", "name": "db rb-span-2",
+     "kind": 3, "startTimeUnixNano": NS("10:10:00.5Z"), "endTimeUnixNano": NS("10:10:00.9Z"),
+     "status": {"code": 2, "message": "timeout"}}]}]}]}
+METRICS = {"resourceMetrics": [{"scopeMetrics": [{"metrics": [
+    {"name": "rb.requests", "sum": {"aggregationTemporality": 2, "isMonotonic": True,
+                                    "dataPoints": [{"asInt": "42", "timeUnixNano": NS("10:20:00Z")}]}}]}]}]}
+
+
+def deliver(url, events):
+    body = json.dumps([{"dt": f"{DAY}T{t}", "level": lvl, "message": msg} for t, lvl, msg in events]).encode()
+    return post(url, "/readback", body, {"authorization": "Bearer readback-token", "content-type": "application/json"})
+
+
+for store in stores:
+    name = "folder" if "folder" in store else "bucket"
+    root = store.get("folder") or store["dir"]
+    url = store["url"]
+    print(f"== {name}: {root}")
+    check(f"{name}: controlled deliveries stored",
+          deliver(url, SHUFFLED[:3]) == 202 and deliver(url, SHUFFLED[3:]) == 202
+          and post(url, "/readback-otel/v1/traces", json.dumps(TRACES).encode(),
+                   {"authorization": "Bearer readback-otel-token", "content-type": "application/json"}) == 200
+          and post(url, "/readback-otel/v1/metrics", json.dumps(METRICS).encode(),
+                   {"authorization": "Bearer readback-otel-token", "content-type": "application/json"}) == 200)
+    stored = [line for _, lines in objects(root, "logs/") for line in lines]
+
+    # A range that cuts partitions: [10:00, 11:00) takes b, c, d and neither a (09:59:59.5) nor e.
+    rc, out, err = logs(store, "--source", "readback", "--since", f"{DAY}T10:00Z", "--until", f"{DAY}T11:00Z", "--json")
+    got = [json.loads(l)["message"] for l in out]
+    check(f"{name}: --since/--until cut partitions to the nanosecond, in time order", rc == 0 and got == [e[2] for e in EVENTS[1:4]],
+          f"rc {rc}, {got}, {err}")
+    check(f"{name}: --json prints the stored lines as they are", all(l in set(stored) for l in out) and len(out) == 3, out[:2])
+
+    # The readable form across three hours, in time order whatever order they were sent in.
+    rc, out, err = logs(store, "--source", "readback", "--since", f"{DAY}T09:00Z", "--until", f"{DAY}T12:00Z")
+    want = [f"{DAY}T{t} {lvl:<7} readback {msg}" for t, lvl, msg in EVENTS]
+    check(f"{name}: readable lines 'dt level drain message' over three hours", rc == 0 and out == want, f"{out} != {want}; {err}")
+
+    rc, out, _ = logs(store, "--source", "readback", "--since", f"{DAY}T09:00Z", "--until", f"{DAY}T12:00Z", "--level", "error")
+    check(f"{name}: --level error keeps error and above", [l.split()[3] for l in out] == ["rb-marker-d", "rb-marker-e"], out)
+    rc, out, _ = logs(store, "--source", "readback", "--since", f"{DAY}T09:00Z", "--until", f"{DAY}T12:00Z", "--grep", "rb-marker-c")
+    check(f"{name}: --grep", len(out) == 1 and "half past" in out[0], out)
+    rc, out, _ = logs(store, "--source", "readback", "--since", f"{DAY}T09:00Z", "--until", f"{DAY}T12:00Z", "--limit", "2")
+    check(f"{name}: --limit 2 is the last two, in time order", [l.split()[3] for l in out] == ["rb-marker-e", "rb-marker-f"], out)
+    rc, out, err = logs(store, "--source", "readback-otel", "--signal", "traces", "--since", f"{DAY}T10:00Z", "--until", f"{DAY}T11:00Z")
+    check(f"{name}: --signal traces", rc == 0 and len(out) == 2 and "GET /rb-span-1" in out[0] and "server" in out[0]
+          and "1000.000 ms" in out[0] and out[1].split(" ")[1] == "error", f"{out} {err}")
+    rc, out, err = logs(store, "--source", "readback-otel", "--signal", "metrics", "--since", f"{DAY}T10:00Z", "--until", f"{DAY}T11:00Z")
+    check(f"{name}: --signal metrics", rc == 0 and out == [f"{DAY}T10:20:00Z sum readback-otel rb.requests = 42"], f"{out} {err}")
+
+    # Every source, every hour since 2000 (day folders listed, then hours): every stored event.
+    rc, out, err = logs(store, "--since", "2000-01-01", "--json")
+    times = [nanos(json.loads(l)["dt"]) for l in out]
+    check(f"{name}: every stored log event of every source comes back once, in time order",
+          rc == 0 and sorted(out) == sorted(stored) and times == sorted(times),
+          f"rc {rc}: {len(out)} lines of {len(stored)}; {err[-300:]}")
+
+    # A corrupt object and an object with a bad line in the middle of an hour: reported, skipped.
+    part = f"{root}/logs/drain=readback/day={DAY}/hour=10"
+    with open(f"{part}/20261120T102000Z-corrupt.ndjson.gz", "wb") as f:
+        f.write(b"\x1f\x8b this is not gzip")
+    with gzip.open(f"{part}/20261120T102500Z-badline.ndjson.gz", "wt") as f:
+        f.write('{"dt":"2026-11-20T10:25:00Z","level":"info","drain":"readback","message":"rb-marker-g before the bad line"}\n')
+        f.write("not json\n")
+    rc, out, err = logs(store, "--source", "readback", "--since", f"{DAY}T10:00Z", "--until", f"{DAY}T11:00Z")
+    check(f"{name}: bad objects are reported and skipped, the rest is read",
+          rc == 0 and [l.split()[3] for l in out] == ["rb-marker-b", "rb-marker-g", "rb-marker-c", "rb-marker-d"]
+          and "20261120T102000Z-corrupt.ndjson.gz" in err and "line 2 is not a JSON object" in err, f"{out} {err}")
+    for f in glob.glob(f"{part}/*-corrupt.ndjson.gz") + glob.glob(f"{part}/*-badline.ndjson.gz"):
+        os.remove(f)
+
+    # --follow picks up a delivery made after it started.
+    where = ["--data", store["folder"]] if "folder" in store else ["--s3-bucket", store["bucket"]]
+    follower = subprocess.Popen([drain, "logs", *where, "--config", config, "--source", "readback", "--since", "5m",
+                                 "--follow", "--interval", "0.5", "--json"], stdout=subprocess.PIPE, text=True)
+    time.sleep(2)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = json.dumps([{"dt": now, "level": "info", "message": "rb-marker-follow"}]).encode()
+    post(url, "/readback", body, {"authorization": "Bearer readback-token", "content-type": "application/json"})
+    seen, deadline = None, time.time() + 20
+    os.set_blocking(follower.stdout.fileno(), False)
+    buf = ""
+    while time.time() < deadline and seen is None:
+        buf += follower.stdout.read() or ""
+        seen = next((l for l in buf.splitlines() if "rb-marker-follow" in l), None)
+        time.sleep(0.2)
+    follower.kill()
+    follower.wait()
+    check(f"{name}: --follow prints a delivery made after it started", seen is not None and json.loads(seen)["dt"] == now, buf[-300:])
+
+# Real engines run what `drain sql` prints, and every stored event comes back with its dt (a
+# timestamp), its partitions and its fields.
+import chdb  # noqa: E402
+import duckdb  # noqa: E402
+import duckdb_ext  # noqa: E402
+
+ext_dir = os.path.join(list(duckdb_ext.__path__)[0], "extensions")
+
+
+def expected(root, prefix):
+    """(drain, day, hour, dt in µs, message, received_at) of every stored line under prefix."""
+    rows = []
+    for key, lines in objects(root, prefix):
+        parts = dict(p.split("=", 1) for p in key.split("/") if "=" in p)
+        for line in lines:
+            e = json.loads(line)
+            rows.append((parts["drain"], parts["day"], int(parts["hour"]), nanos(e["dt"]) // 1000,
+                         e.get("message"), e["received_at"]))
+    return sorted(rows, key=repr)
+
+
+def sql(store, engine, *extra):
+    where = ["--data", store["folder"]] if "folder" in store else ["--bucket", store["bucket"], "--endpoint", store["endpoint"], "--inline-credentials"]
+    return subprocess.run([drain, "sql", engine, *where, "--config", config, *extra],
+                          capture_output=True, text=True, check=True).stdout
+
+
+for store in stores:
+    name = "folder" if "folder" in store else "bucket"
+    root = store.get("folder") or store["dir"]
+    con = duckdb.connect(config={"extension_directory": ext_dir, "autoinstall_known_extensions": False})
+    try:
+        con.execute(sql(store, "duckdb"))
+    except Exception as e:
+        check(f"duckdb ({name}): the printed statements run", False, str(e))
+        continue
+    for prefix in ("logs", "traces", "metrics"):
+        want = expected(root, prefix + "/")
+        try:
+            rows = con.execute(f"SELECT drain, strftime(day, '%Y-%m-%d'), hour, epoch_us(dt), "
+                               f"{'message' if prefix == 'logs' else 'NULL'}, received_at FROM {prefix}").fetchall()
+            types = con.execute(f"SELECT typeof(dt), typeof(day), typeof(hour) FROM {prefix} LIMIT 1").fetchone()
+        except Exception as e:
+            check(f"duckdb ({name}): {prefix}", False, str(e))
+            continue
+        if prefix != "logs":
+            want = [w[:4] + (None,) + w[5:] for w in want]
+        got = sorted((tuple(r) for r in rows), key=repr)
+        check(f"duckdb ({name}): {prefix}: all {len(want)} events with dt, drain, day, hour, message, received_at",
+              got == want and len(want) > 0, f"{len(got)} rows of {len(want)}; first difference "
+              f"{next(((g, w) for g, w in zip(got, want) if g != w), None)}")
+        check(f"duckdb ({name}): {prefix}: dt is a timestamp, day a date, hour an integer",
+              types == ("TIMESTAMP WITH TIME ZONE", "DATE", "INTEGER"), types)
+    if name == "folder":
+        # A sender's own fields are columns too (a Vercel field from the conformance cases).
+        n = con.execute("SELECT count(*) FROM logs WHERE drain = 'vercel' AND source IS NOT NULL").fetchone()[0]
+        check("duckdb (folder): a sender's fields are columns (vercel source)", n > 0, n)
+        session = chdb.session.Session()
+        try:
+            session.query(sql(store, "clickhouse"))
+            want = expected(root, "logs/")
+            rows = session.query(
+                "SELECT drain, toString(day), hour, toUnixTimestamp64Micro(dt), message, json.received_at::String FROM drain.logs",
+                "JSONCompact")
+            got = sorted((tuple(r) for r in json.loads(str(rows))["data"]), key=repr)
+            check(f"clickhouse (chdb, folder): logs: all {len(want)} events with dt, drain, day, hour, message, received_at",
+                  got == [list(w) for w in want] or got == want,
+                  f"{len(got)} rows of {len(want)}; first difference {next(((g, w) for g, w in zip(got, want) if tuple(g) != w), None)}")
+        except Exception as e:
+            check("clickhouse (chdb, folder): the printed statements run", False, str(e))
+
+print(f"{checks - len(failures)} passed, {len(failures)} failed")
+sys.exit(1 if failures else 0)
