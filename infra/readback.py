@@ -9,8 +9,10 @@ import glob
 import gzip
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -153,13 +155,17 @@ for store in stores:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     body = json.dumps([{"dt": now, "level": "info", "message": "rb-marker-follow"}]).encode()
     post(url, "/readback", body, {"authorization": "Bearer readback-token", "content-type": "application/json"})
-    seen, deadline = None, time.time() + 20
-    os.set_blocking(follower.stdout.fileno(), False)
-    buf = ""
+    lines = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in follower.stdout], daemon=True).start()
+    seen, buf, deadline = None, "", time.time() + 20
     while time.time() < deadline and seen is None:
-        buf += follower.stdout.read() or ""
-        seen = next((l for l in buf.splitlines() if "rb-marker-follow" in l), None)
-        time.sleep(0.2)
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.time()))
+        except queue.Empty:
+            break
+        buf += line
+        if "rb-marker-follow" in line:
+            seen = line
     follower.kill()
     follower.wait()
     check(f"{name}: --follow prints a delivery made after it started", seen is not None and json.loads(seen)["dt"] == now, buf[-300:])
