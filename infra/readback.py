@@ -241,5 +241,39 @@ for store in stores:
         except Exception as e:
             check("clickhouse (chdb, folder): the printed statements run", False, str(e))
 
+# The README's query snippets are what `drain sql` prints (for the README's paths), and their
+# example queries run on the engines over the folder the checks above filled.
+readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")).read()
+section = readme[readme.index("## Query your logs"):]
+section = section[:section.index("\n## ", 1)]
+snippets = [l for b in section.split("```sql\n")[1:] for l in b.split("```")[0].splitlines() if l.strip()]
+printed = {}
+readme_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a reader's shell
+for engine, where in [("duckdb", ["--data", "/srv/drain/data"]), ("duckdb", ["--bucket", "my-log-bucket"]),
+                      ("clickhouse", ["--data", "/srv/drain/data"])]:
+    out = subprocess.run([drain, "sql", engine, *where], capture_output=True, text=True, check=True,
+                         env=readme_env).stdout
+    for line in out.splitlines():
+        printed[line.removeprefix("-- for example: ")] = engine
+strays = [l for l in snippets if l not in printed]
+check(f"README: its {len(snippets)} query lines are what drain sql prints", snippets and not strays, strays[:2])
+folder = next(s for s in stores if "folder" in s)
+examples = [l for l in snippets if l.startswith("SELECT")]
+con = duckdb.connect(config={"extension_directory": ext_dir, "autoinstall_known_extensions": False})
+con.execute(sql(folder, "duckdb"))
+session = chdb.session.Session()
+session.query(sql(folder, "clickhouse"))
+today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+for q in examples:
+    try:
+        if printed[q] == "duckdb":
+            rows = [str(r[0])[:10] for r in con.execute(q).fetchall()]
+        else:
+            rows = [r[0][:10] for r in json.loads(str(session.query(q, "JSONCompact")))["data"]]
+        # The --follow check delivered an event today: the example (the last day) shows it.
+        check(f"README example runs ({printed[q]}): {q[:60]}…", today in rows, rows[:3])
+    except Exception as e:
+        check(f"README example runs ({printed[q]}): {q[:60]}…", False, str(e))
+
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -68,7 +68,12 @@ pub struct Listing {
 
 impl S3Store {
     /// Every key under `prefix` (after `start_after` when given), following continuation tokens.
-    pub async fn list(&self, prefix: &str, delimiter: Option<&str>, start_after: Option<&str>) -> Result<Listing, String> {
+    pub async fn list(
+        &self,
+        prefix: &str,
+        delimiter: Option<&str>,
+        start_after: Option<&str>,
+    ) -> Result<Listing, String> {
         let mut out = Listing::default();
         let mut token: Option<String> = None;
         loop {
@@ -88,8 +93,11 @@ impl S3Store {
                     out.objects.push((k.to_owned(), o.size().unwrap_or(0).max(0) as u64));
                 }
             }
-            out.prefixes
-                .extend(resp.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+            out.prefixes.extend(
+                resp.common_prefixes()
+                    .iter()
+                    .filter_map(|p| p.prefix().map(str::to_owned)),
+            );
             match resp.next_continuation_token() {
                 Some(t) if resp.is_truncated() == Some(true) => token = Some(t.to_owned()),
                 _ => break,

@@ -82,7 +82,10 @@ impl Bucket {
                 .map_err(|e| e.to_string()),
             Bucket::S3 { store, rt } => {
                 let body = rt.block_on(store.get(key))?;
-                Ok(Box::new(tokio_util::io::SyncIoBridge::new_with_handle(body, rt.clone())))
+                Ok(Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
+                    body,
+                    rt.clone(),
+                )))
             }
         }
     }

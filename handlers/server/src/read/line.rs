@@ -130,11 +130,16 @@ pub fn keep(line: &str, filter: &Filter, fallback: i128) -> Result<Option<(i128,
     let out = match filter.signal {
         Signal::Logs => format!("{dt} {lvl} {drain} {}", text(head.message).trim_end()),
         Signal::Traces => {
-            let ms = text(head.duration_ns).parse::<f64>().map_or(String::new(), |ns| format!(" {:.3} ms", ns / 1e6));
+            let ms = text(head.duration_ns)
+                .parse::<f64>()
+                .map_or(String::new(), |ns| format!(" {:.3} ms", ns / 1e6));
             let status = text(head.status_code);
             format!(
                 "{dt} {} {drain} {} {}{ms} trace={}",
-                paint(if status.is_empty() { "unset" } else { &status }, filter.color && status == "error"),
+                paint(
+                    if status.is_empty() { "unset" } else { &status },
+                    filter.color && status == "error"
+                ),
                 text(head.name),
                 text(head.kind),
                 text(head.trace_id)

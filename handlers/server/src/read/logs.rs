@@ -87,6 +87,10 @@ fn now() -> i128 {
     time::OffsetDateTime::now_utc().unix_timestamp_nanos()
 }
 
+/// The times `drain logs` reads between: 1970 to the end of 9999 (key names have four-digit years).
+const EARLIEST: i128 = 0;
+const LATEST: i128 = 253_402_300_799 * SECOND;
+
 /// `2h`, `90s`, `15m`, `7d` back from `now`, or an RFC 3339 time (seconds optional), or a date.
 pub fn parse_when(s: &str, now: i128) -> Result<i128> {
     let s = s.trim();
@@ -102,24 +106,33 @@ pub fn parse_when(s: &str, now: i128) -> Result<i128> {
                 _ => None,
             },
         ) {
-            return Ok(now - n * scale);
+            return n
+                .checked_mul(scale)
+                .and_then(|back| now.checked_sub(back))
+                .filter(|t| (EARLIEST..=LATEST).contains(t))
+                .with_context(|| format!("'{s}' reaches before 1970"));
         }
     }
     let candidates = [
         s.to_owned(),
         // 2026-11-22T10:00Z: seconds left out.
-        match s.find('T') {
-            Some(t) if s[t..].matches(':').count() == 1 => {
+        match s.find(['T', 't']) {
+            Some(t) => {
                 let end = s[t..].find(['Z', 'z', '+', '-']).map_or(s.len(), |i| t + i);
-                format!("{}:00{}", &s[..end], &s[end..])
+                if s[t..end].matches(':').count() == 1 {
+                    format!("{}:00{}", &s[..end], &s[end..])
+                } else {
+                    String::new()
+                }
             }
-            _ => String::new(),
+            None => String::new(),
         },
         format!("{s}T00:00:00Z"),
     ];
     candidates
         .iter()
         .find_map(|c| parse_time(c))
+        .filter(|t| (EARLIEST..=LATEST).contains(t))
         .with_context(|| format!("'{s}' is neither a duration (90s, 15m, 2h, 7d) nor a time (2026-11-22T10:00Z)"))
 }
 
@@ -140,7 +153,13 @@ fn partition(prefix: &str, source: &str, hour: i128) -> String {
 const LIST_DAYS_PAST: i128 = 48;
 
 /// The partition folders of the hours `first..=last`, by hour (only hours that may hold objects).
-fn partitions(b: &Bucket, prefix: &str, sources: &[String], first: i128, last: i128) -> Result<BTreeMap<i128, Vec<String>>> {
+fn partitions(
+    b: &Bucket,
+    prefix: &str,
+    sources: &[String],
+    first: i128,
+    last: i128,
+) -> Result<BTreeMap<i128, Vec<String>>> {
     let mut plan: BTreeMap<i128, Vec<String>> = BTreeMap::new();
     for s in sources {
         if last - first < LIST_DAYS_PAST {
@@ -151,7 +170,10 @@ fn partitions(b: &Bucket, prefix: &str, sources: &[String], first: i128, last: i
         }
         let source_dir = format!("{prefix}drain={s}/");
         for day in b.folders(&source_dir)? {
-            let Some(day_start) = day.strip_prefix("day=").and_then(|d| parse_time(&format!("{d}T00:00:00Z"))) else {
+            let Some(day_start) = day
+                .strip_prefix("day=")
+                .and_then(|d| parse_time(&format!("{d}T00:00:00Z")))
+            else {
                 continue;
             };
             let day_hour = day_start.div_euclid(HOUR);
@@ -215,7 +237,10 @@ impl Progress {
         }
         self.last = Instant::now();
         self.shown = true;
-        let text = format!("drain logs: read {} of {} objects, {} events", t.objects, self.total, t.events);
+        let text = format!(
+            "drain logs: read {} of {} objects, {} events",
+            t.objects, self.total, t.events
+        );
         if self.tty {
             eprint!("\r{text}\x1b[K");
         } else {
@@ -274,7 +299,10 @@ pub fn run(args: LogsArgs) -> Result<()> {
         },
         None => {
             if !args.data.is_dir() {
-                bail!("{} is not a folder (--data; or --s3-bucket to read a bucket)", args.data.display());
+                bail!(
+                    "{} is not a folder (--data; or --s3-bucket to read a bucket)",
+                    args.data.display()
+                );
             }
             Bucket::Dir(args.data.clone())
         }
@@ -303,7 +331,11 @@ pub fn run(args: LogsArgs) -> Result<()> {
         let mut objs = Vec::new();
         for dir in dirs {
             let after = after.map(|a| format!("{dir}{a}"));
-            objs.extend(b.list(dir, after.as_deref())?.into_iter().map(|k| Obj::new(k, hour * HOUR)));
+            objs.extend(
+                b.list(dir, after.as_deref())?
+                    .into_iter()
+                    .map(|k| Obj::new(k, hour * HOUR)),
+            );
         }
         Ok(objs)
     };
@@ -315,7 +347,11 @@ pub fn run(args: LogsArgs) -> Result<()> {
     let cutoff = start - FOLLOW_LOOKBACK;
     let remember = |objs: &[Obj], seen: &mut BTreeSet<(i128, String)>| {
         if args.follow {
-            seen.extend(objs.iter().filter(|o| o.stamp >= cutoff - HOUR).map(|o| (o.stamp, o.key.clone())));
+            seen.extend(
+                objs.iter()
+                    .filter(|o| o.stamp >= cutoff - HOUR)
+                    .map(|o| (o.stamp, o.key.clone())),
+            );
         }
     };
 
@@ -392,7 +428,10 @@ pub fn run(args: LogsArgs) -> Result<()> {
     }
     let t = reader.tally;
     if t.bad > 0 {
-        eprintln!("drain logs: {} object(s) could not be read whole (above); the rest were read", t.bad);
+        eprintln!(
+            "drain logs: {} object(s) could not be read whole (above); the rest were read",
+            t.bad
+        );
     }
     if t.out_of_order > 0 {
         eprintln!(
@@ -402,3 +441,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "logs_tests.rs"]
+mod tests;

@@ -18,8 +18,11 @@ use super::line::{keep, Event, Filter};
 
 /// Longest line read; a longer one (drain never writes one: `max_event_bytes`) makes the object bad.
 const MAX_LINE: u64 = 16 << 20;
-/// Events a reader thread may have sent ahead of the merge.
-const CHANNEL: usize = 256;
+/// A reader thread sends its kept events in batches of about this many bytes ...
+const BATCH: usize = 64 << 10;
+/// ... and may be this many batches ahead of the merge: with the batch it is filling, at most
+/// `CHANNEL + 2` batches, each under `BATCH` plus one line, per object being read.
+const CHANNEL: usize = 2;
 
 /// One object to read: its key and the earliest time any of its events can have.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,7 +57,7 @@ impl Obj {
 }
 
 enum Item {
-    Event(i128, String),
+    Events(Vec<(i128, String)>),
     Bad(String),
 }
 
@@ -98,9 +101,22 @@ impl Reader {
         let filter = self.filter.clone();
         let (key, stamp) = (obj.key.clone(), obj.stamp);
         std::thread::spawn(move || {
-            let result = bucket.open(&key).and_then(|r| read_object(r, &filter, stamp, |at, out| {
-                tx.send(Item::Event(at, out)).is_ok()
-            }));
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            let result = bucket.open(&key).and_then(|r| {
+                read_object(r, &filter, stamp, |at, out| {
+                    bytes += out.len();
+                    batch.push((at, out));
+                    if bytes < BATCH {
+                        return true;
+                    }
+                    bytes = 0;
+                    tx.send(Item::Events(std::mem::take(&mut batch))).is_ok()
+                })
+            });
+            if !batch.is_empty() {
+                let _ = tx.send(Item::Events(batch));
+            }
             if let Err(e) = result {
                 let _ = tx.send(Item::Bad(format!("{key}: {e}")));
             }
@@ -110,7 +126,12 @@ impl Reader {
 
     /// Reads `objs` (any order) and calls `emit` with their kept events in time order; `progress`
     /// after each object. Bad objects are reported on stderr and skipped.
-    pub fn run(&mut self, mut objs: Vec<Obj>, emit: &mut dyn FnMut(Event) -> bool, progress: &mut dyn FnMut(&Tally)) -> bool {
+    pub fn run(
+        &mut self,
+        mut objs: Vec<Obj>,
+        emit: &mut dyn FnMut(Event) -> bool,
+        progress: &mut dyn FnMut(&Tally),
+    ) -> bool {
         objs.sort();
         let mut heap: BinaryHeap<Reverse<Event>> = BinaryHeap::new();
         let mut held = 0usize;
@@ -132,15 +153,17 @@ impl Reader {
             let rx = started.pop_front().expect("started ahead");
             for item in rx {
                 match item {
-                    Item::Event(at, out) => {
-                        self.seq += 1;
-                        held += out.len();
-                        heap.push(Reverse(Event { at, seq: self.seq, out }));
-                        while held > self.buffer {
-                            let Reverse(e) = heap.pop().expect("held > 0");
-                            held -= e.out.len();
-                            if !self.send(e, emit) {
-                                return false;
+                    Item::Events(batch) => {
+                        for (at, out) in batch {
+                            self.seq += 1;
+                            held += out.len();
+                            heap.push(Reverse(Event { at, seq: self.seq, out }));
+                            while held > self.buffer {
+                                let Reverse(e) = heap.pop().expect("held > 0");
+                                held -= e.out.len();
+                                if !self.send(e, emit) {
+                                    return false;
+                                }
                             }
                         }
                     }

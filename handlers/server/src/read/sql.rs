@@ -75,7 +75,10 @@ fn statements(args: &SqlArgs) -> Result<String> {
     let place = match (&args.bucket, &args.data) {
         (Some(b), _) => Place::Bucket {
             name: b.clone(),
-            endpoint: args.endpoint.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok()),
+            endpoint: args
+                .endpoint
+                .clone()
+                .or_else(|| std::env::var("AWS_ENDPOINT_URL_S3").ok()),
         },
         (None, Some(d)) => {
             let abs = std::path::absolute(d)?;
@@ -142,11 +145,18 @@ fn statements(args: &SqlArgs) -> Result<String> {
         }
         Engine::Clickhouse => {
             let from = |s: Signal| match &place {
-                Place::Dir(d) => format!("file({}, 'JSONAsObject')", quote(&format!("{d}/{}**/*.ndjson.gz", prefix_of(s)))),
+                Place::Dir(d) => format!(
+                    "file({}, 'JSONAsObject')",
+                    quote(&format!("{d}/{}**/*.ndjson.gz", prefix_of(s)))
+                ),
                 Place::Bucket { name, endpoint } => {
                     let url = match endpoint {
                         Some(e) => format!("{}/{name}/{}**/*.ndjson.gz", e.trim_end_matches('/'), prefix_of(s)),
-                        None => format!("https://{name}.s3.{}.amazonaws.com/{}**/*.ndjson.gz", args.region, prefix_of(s)),
+                        None => format!(
+                            "https://{name}.s3.{}.amazonaws.com/{}**/*.ndjson.gz",
+                            args.region,
+                            prefix_of(s)
+                        ),
                     };
                     format!(
                         "s3({}, {}, {}, 'JSONAsObject')",
@@ -163,9 +173,15 @@ fn statements(args: &SqlArgs) -> Result<String> {
             );
             for s in Signal::ALL {
                 let own = match s {
-                    Signal::Logs => "json.level::Nullable(String) AS level, json.message::Nullable(String) AS message, ",
-                    Signal::Traces => "json.name::Nullable(String) AS name, json.duration_ns::Nullable(Int64) AS duration_ns, ",
-                    Signal::Metrics => "json.metric::Nullable(String) AS metric, json.value::Nullable(Float64) AS value, ",
+                    Signal::Logs => {
+                        "json.level::Nullable(String) AS level, json.message::Nullable(String) AS message, "
+                    }
+                    Signal::Traces => {
+                        "json.name::Nullable(String) AS name, json.duration_ns::Nullable(Int64) AS duration_ns, "
+                    }
+                    Signal::Metrics => {
+                        "json.metric::Nullable(String) AS metric, json.value::Nullable(Float64) AS value, "
+                    }
                 };
                 let _ = writeln!(
                     out,
