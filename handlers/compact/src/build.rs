@@ -1,0 +1,111 @@
+//! An output built from its inputs: each input inflated with a multi-member decoder, every line
+//! checked to be one JSON object, then copied byte for byte into one gzip member. An input with
+//! any unreadable part is left out whole (and left in place by the caller).
+
+use std::io::{BufRead, BufReader, Read, Write};
+
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde::de::IgnoredAny;
+use xxhash_rust::xxh3::Xxh3;
+
+/// What an output holds: its lines' count and hash, the same whether built or read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    pub lines: u64,
+    pub hash: u128,
+}
+
+/// Calls `f` with each non-empty line of a gzip NDJSON object (without its `\n`), checking that
+/// it is one JSON object no longer than `max_line`.
+fn each_line(gz: &[u8], max_line: usize, mut f: impl FnMut(&[u8])) -> Result<(), String> {
+    let mut reader = BufReader::with_capacity(64 << 10, MultiGzDecoder::new(gz));
+    let mut line = Vec::new();
+    for n in 1u64.. {
+        line.clear();
+        let got = (&mut reader)
+            .take(max_line as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("not gzip: {e}"))?;
+        if got == 0 {
+            return Ok(());
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if line.len() > max_line {
+            return Err(format!("line {n} is longer than {max_line} bytes"));
+        }
+        if line.is_empty() {
+            continue;
+        }
+        if line.first() != Some(&b'{') || serde_json::from_slice::<IgnoredAny>(&line).is_err() {
+            return Err(format!("line {n} is not a JSON object"));
+        }
+        f(&line);
+    }
+    Ok(())
+}
+
+/// Reads an object back: its lines' digest, or why it can't be read.
+pub fn digest(gz: &[u8], max_line: usize) -> Result<Digest, String> {
+    let mut h = Xxh3::new();
+    let mut lines = 0;
+    each_line(gz, max_line, |l| {
+        h.update(l);
+        h.update(b"\n");
+        lines += 1;
+    })?;
+    Ok(Digest {
+        lines,
+        hash: h.digest128(),
+    })
+}
+
+/// One output being written. Its settings are fixed (level 6, no name, mtime 0), so two runs
+/// that build the same generation write the same bytes.
+pub struct Builder {
+    gz: GzEncoder<Vec<u8>>,
+    hash: Xxh3,
+    lines: u64,
+    max_line: usize,
+}
+
+impl Builder {
+    pub fn new(max_line: usize) -> Self {
+        Builder {
+            gz: GzEncoder::new(Vec::new(), Compression::new(6)),
+            hash: Xxh3::new(),
+            lines: 0,
+            max_line,
+        }
+    }
+
+    /// Adds one input's lines, or nothing of it when any part can't be read (the reason).
+    pub fn add(&mut self, gz: &[u8]) -> Result<(), String> {
+        // Checked whole first, so an input that breaks half way adds nothing.
+        each_line(gz, self.max_line, |_| {})?;
+        let (out, hash, lines) = (&mut self.gz, &mut self.hash, &mut self.lines);
+        let mut failed = None;
+        each_line(gz, self.max_line, |l| {
+            if failed.is_none() {
+                failed = out.write_all(l).and_then(|_| out.write_all(b"\n")).err();
+            }
+            hash.update(l);
+            hash.update(b"\n");
+            *lines += 1;
+        })?;
+        failed.map_or(Ok(()), |e| Err(format!("compressing: {e}")))
+    }
+
+    pub fn finish(self) -> (Vec<u8>, Digest) {
+        let body = self.gz.finish().expect("writing to a Vec does not fail");
+        (
+            body,
+            Digest {
+                lines: self.lines,
+                hash: self.hash.digest128(),
+            },
+        )
+    }
+}

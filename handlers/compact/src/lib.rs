@@ -1,0 +1,205 @@
+//! Compaction (SPEC section 9): each closed hour of one source and signal, its delivery objects
+//! merged into few large ones, with every event stored exactly once whatever crashes, times out
+//! or runs twice along the way.
+//!
+//! Runtime-free, like `drain-exec`: the bucket and the clock come from the host (the `drain`
+//! CLI and server over a folder or S3, Lambda over S3), so the protocol is written once. It is a
+//! claim → build → verify → commit → delete sequence per generation whose commit point is a
+//! compare-and-swap on a manifest kept outside the data prefixes (`_drain/manifests/`); see
+//! `partition.rs` for the steps and why each is safe to repeat.
+
+#![forbid(unsafe_code)]
+
+mod build;
+mod manifest;
+mod partition;
+#[cfg(test)]
+mod tests;
+
+pub use manifest::{Manifest, State};
+pub use partition::Step;
+
+/// One listed object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    /// The store's version tag (S3's ETag); empty when the store has none.
+    pub etag: String,
+    pub size: u64,
+}
+
+/// The condition of a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cond<'a> {
+    /// Create only: refused when the key exists (`If-None-Match: *`).
+    IfAbsent,
+    /// Replace only this version (`If-Match: etag`).
+    IfMatch(&'a str),
+}
+
+/// What a conditional write did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrote {
+    /// Written; the new version's tag.
+    Done { etag: String },
+    /// The condition did not hold (HTTP 412); nothing was written.
+    Refused,
+}
+
+/// The store compaction works on: a folder, an S3 bucket, an R2 binding. Every error text is for
+/// the log and never holds a credential.
+#[allow(async_fn_in_trait)] // Send-ness is the host's business, as in drain-exec.
+pub trait Bucket {
+    /// Every object under `prefix`, at any depth, in key order.
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, String>;
+    /// The names one level below `prefix` (which ends in `/`), without their trailing `/`.
+    async fn folders(&self, prefix: &str) -> Result<Vec<String>, String>;
+    /// An object's bytes and version tag; `None` when there is no such key.
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, String>;
+    /// Writes `body` under `key` when `cond` holds, atomically.
+    async fn put(&self, key: &str, body: Vec<u8>, cond: Cond<'_>) -> Result<Wrote, String>;
+    /// Deletes `key` (only that version, when the store can tell); a missing key is success.
+    async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String>;
+}
+
+/// How compaction runs; `Settings::default()` is what `drain compact` and the schedules use.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The data prefixes to compact (the config's `prefix`, `traces_prefix`, `metrics_prefix`).
+    pub prefixes: Vec<String>,
+    /// Hours this far back (from the current one) are looked at; older ones are left alone.
+    pub lookback_hours: i64,
+    /// An hour is closed this many seconds after it ends: longer than a delivery can take.
+    pub settle_secs: i64,
+    /// At most this many objects merged into one output.
+    pub max_inputs: usize,
+    /// At most this many stored (gzip) bytes of input per output, so an output, which is held in
+    /// memory while it is written, stays about this size. A larger single object is left as it
+    /// is.
+    pub max_input_bytes: u64,
+    /// A line longer than this makes its object unreadable (left in place and reported).
+    pub max_line_bytes: usize,
+    /// An hour is compacted once it has at least this many delivery objects.
+    pub min_inputs: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            prefixes: vec!["logs/".into(), "traces/".into(), "metrics/".into()],
+            lookback_hours: 48,
+            settle_secs: 15 * 60,
+            max_inputs: 10_000,
+            max_input_bytes: 64 << 20,
+            max_line_bytes: 16 << 20,
+            min_inputs: 2,
+        }
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Partitions (source, signal, hour) listed.
+    pub partitions: usize,
+    /// Generations committed by this run (a resumed one included).
+    pub committed: usize,
+    /// Delivery objects merged into those outputs.
+    pub merged: usize,
+    /// Objects deleted after a commit.
+    pub deleted: usize,
+    /// Lines written to outputs.
+    pub lines: u64,
+    /// Stored bytes read from inputs and written as outputs.
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    /// Generations given up (an input vanished or changed behind compaction's back).
+    pub aborted: usize,
+    /// Objects that could not be read as gzip NDJSON objects: left in place, never deleted.
+    pub unreadable: Vec<String>,
+    /// Partitions that stopped on an error (the store failed, a committed output is missing); a
+    /// later run picks each up where it stopped.
+    pub errors: Vec<String>,
+}
+
+/// The hours (as unix hour numbers) that are closed at `now` (unix seconds) and within the look-
+/// back window, oldest first.
+pub fn due_hours(settings: &Settings, now: i64) -> std::ops::RangeInclusive<i64> {
+    let last = (now - settings.settle_secs).div_euclid(3600) - 1;
+    let first = now.div_euclid(3600) - settings.lookback_hours;
+    first..=last
+}
+
+/// The partition folder of `hour` under `prefix` for `source`: `{prefix}drain={source}/day=…/hour=…/`.
+pub fn partition_of(prefix: &str, source: &str, hour: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(hour.checked_mul(3600)?).ok()?;
+    Some(format!(
+        "{prefix}drain={source}/day={:04}-{:02}-{:02}/hour={:02}/",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour()
+    ))
+}
+
+/// Where a partition's manifests live: outside every data prefix, so no table reads them.
+pub const MANIFESTS: &str = "_drain/manifests/";
+
+/// A delivery object's file name (SPEC section 4: `{YYYYMMDDTHHMMSSZ}-{id}.ndjson.gz`). An
+/// output's name (`c{generation}-{hash}.ndjson.gz`) never is one, so compaction never takes its
+/// own output as input.
+pub fn is_delivery(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key).as_bytes();
+    let digits = |r: std::ops::Range<usize>| name.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    name.len() > 17
+        && digits(0..8)
+        && name[8] == b'T'
+        && digits(9..15)
+        && name[15] == b'Z'
+        && name[16] == b'-'
+        && name.ends_with(b".ndjson.gz")
+}
+
+/// Refuses a store that ignores conditional writes, on which two runs could both commit: a
+/// create-only write of `probe` twice (the second must be refused) and a replace with a wrong
+/// version tag (refused too). `probe` should be unique to this run (a time and a process id).
+pub async fn self_test<B: Bucket + ?Sized>(bucket: &B, probe: &str) -> Result<(), String> {
+    let key = format!("_drain/self-test/{probe}");
+    let first = bucket.put(&key, b"1".to_vec(), Cond::IfAbsent).await?;
+    let second = bucket.put(&key, b"2".to_vec(), Cond::IfAbsent).await;
+    let wrong = bucket.put(&key, b"3".to_vec(), Cond::IfMatch("\"not-its-etag\"")).await;
+    let _ = bucket.delete(&key, None).await;
+    match (first, second?, wrong?) {
+        (Wrote::Done { .. }, Wrote::Refused, Wrote::Refused) => Ok(()),
+        (Wrote::Refused, ..) => Err(format!("the probe {key} already existed: run the self-test with a fresh name")),
+        _ => Err("the store ignores conditional writes (If-None-Match / If-Match): compaction would be unsafe on it, so it does not run".into()),
+    }
+}
+
+/// One compaction run over every due partition of every source under `settings.prefixes`.
+/// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
+/// the process there). One partition's error never stops the others; it is in the report.
+pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
+    let mut report = Report::default();
+    for prefix in &settings.prefixes {
+        let sources = match bucket.folders(prefix).await {
+            Ok(s) => s,
+            Err(e) => {
+                report.errors.push(format!("{prefix}: {e}"));
+                continue;
+            }
+        };
+        for source in sources.iter().filter_map(|f| f.strip_prefix("drain=")) {
+            for hour in due_hours(settings, now) {
+                let Some(part) = partition_of(prefix, source, hour) else {
+                    continue;
+                };
+                report.partitions += 1;
+                if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
+                    report.errors.push(format!("{part}: {e}"));
+                }
+            }
+        }
+    }
+    report
+}

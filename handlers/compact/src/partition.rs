@@ -1,0 +1,312 @@
+//! The protocol for one partition (one source, signal and hour). Each generation:
+//!
+//! 1. **Recover**: every earlier manifest is read in order. A `pending` one is finished from
+//!    exactly the inputs it lists (never a new listing); a `committed` one whose inputs are still
+//!    listed has them deleted (its output must be listed at its verified size, or nothing is);
+//!    an `aborted` one has its output deleted, should a racing run have written it.
+//! 2. **Select** the delivery objects no pending or committed manifest names, in key order, up
+//!    to `max_inputs` and `max_input_bytes`.
+//! 3. **Claim** generation N+1 with a create-only manifest write (`pending`). A refused write means
+//!    another run claimed it first: start again at 1, which helps that run finish.
+//! 4. **Build** the output from the listed inputs (each read whole, checked, copied line by line)
+//!    and write it create-only under the key fixed in the manifest. Refused means another run
+//!    wrote it; the verify below decides whether it is the same.
+//! 5. **Verify** by reading the output back: the same lines (count and hash) as built.
+//! 6. **Commit**: the manifest replaced by its `committed` form only if it is still the version
+//!    this run read (compare-and-swap). Nothing is ever deleted before this point.
+//! 7. **Delete** the inputs the committed manifest names (S3: only that version), except the
+//!    unreadable ones, which stay where they are.
+//!
+//! Every step can be repeated or interrupted: the manifest fixes the inputs and the output's key,
+//! the build is deterministic, the commit is a CAS, and a delete of a missing key succeeds.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::build::{digest, Builder};
+use crate::manifest::{generation_of, Manifest, State, Unreadable, Written};
+use crate::{is_delivery, Bucket, Cond, Listed, Report, Settings, Wrote, MANIFESTS};
+
+/// The points after which the crash tests stop a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The pending manifest is written.
+    Claimed,
+    /// The output is written (or found written).
+    Written,
+    /// The manifest says committed.
+    Committed,
+    /// The first input is deleted.
+    Deleted,
+}
+
+impl Step {
+    pub const ALL: [Step; 4] = [Step::Claimed, Step::Written, Step::Committed, Step::Deleted];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Claimed => "claimed",
+            Step::Written => "written",
+            Step::Committed => "committed",
+            Step::Deleted => "deleted",
+        }
+    }
+}
+
+/// Rounds without a commit before a partition is left to a later run.
+const STALLED: usize = 8;
+
+pub async fn compact<B: Bucket + ?Sized>(
+    bucket: &B,
+    settings: &Settings,
+    part: &str,
+    report: &mut Report,
+    hook: &dyn Fn(&str, Step),
+) -> Result<(), String> {
+    let mut stalled = 0;
+    while stalled < STALLED {
+        let listing = bucket.list(part).await?;
+        if !listing.iter().any(|l| is_delivery(&l.key)) {
+            return Ok(());
+        }
+        let before = report.committed;
+        let (claimed, last) = recover(bucket, settings, part, &listing, report, hook).await?;
+        let fresh: Vec<&Listed> = listing
+            .iter()
+            .filter(|l| is_delivery(&l.key) && !claimed.contains(&l.key))
+            .collect();
+        let (mut chosen, mut bytes) = (Vec::new(), 0u64);
+        for l in fresh {
+            if chosen.len() == settings.max_inputs {
+                break;
+            }
+            if bytes + l.size > settings.max_input_bytes {
+                if l.size > settings.max_input_bytes {
+                    continue; // too big to merge: stays as it is
+                }
+                break;
+            }
+            bytes += l.size;
+            chosen.push(l.clone());
+        }
+        if chosen.len() < settings.min_inputs {
+            return Ok(());
+        }
+        let manifest = Manifest::claim(part, last + 1, &chosen);
+        let key = Manifest::key(part, manifest.generation);
+        match bucket.put(&key, manifest.to_bytes(), Cond::IfAbsent).await? {
+            Wrote::Refused => stalled += 1, // another run claimed it: recover helps it
+            Wrote::Done { etag } => {
+                hook(part, Step::Claimed);
+                finish(bucket, settings, manifest, &etag, report, hook).await?;
+                if report.committed == before {
+                    stalled += 1;
+                }
+            }
+        }
+    }
+    Err(format!(
+        "no progress after {STALLED} rounds (other runs keep claiming); a later run goes on"
+    ))
+}
+
+/// Step 1. Returns the keys that pending or committed manifests name, and the last generation.
+async fn recover<B: Bucket + ?Sized>(
+    bucket: &B,
+    settings: &Settings,
+    part: &str,
+    listing: &[Listed],
+    report: &mut Report,
+    hook: &dyn Fn(&str, Step),
+) -> Result<(HashSet<String>, u32), String> {
+    let mut manifests: Vec<(u32, String)> = bucket
+        .list(&format!("{MANIFESTS}{part}"))
+        .await?
+        .into_iter()
+        .filter_map(|l| Some((generation_of(&l.key)?, l.key)))
+        .collect();
+    manifests.sort();
+    let sizes: HashMap<&str, u64> = listing.iter().map(|l| (l.key.as_str(), l.size)).collect();
+    let mut claimed = HashSet::new();
+    let mut last = 0;
+    for (generation, key) in manifests {
+        last = generation;
+        let (bytes, etag) = bucket
+            .get(&key)
+            .await?
+            .ok_or_else(|| format!("{key} was listed but is gone (manifests are never deleted)"))?;
+        let m = Manifest::parse(&bytes).map_err(|e| format!("{key}: {e}"))?;
+        let m = match m.state {
+            State::Pending => finish(bucket, settings, m, &etag, report, hook).await?,
+            State::Committed => {
+                delete_inputs(bucket, &m, Some(&sizes), report, hook).await?;
+                m
+            }
+            State::Aborted => {
+                if sizes.contains_key(m.output.as_str()) {
+                    bucket.delete(&m.output, None).await?;
+                }
+                m
+            }
+        };
+        if m.state != State::Aborted {
+            claimed.extend(m.inputs.into_iter().map(|i| i.key));
+        }
+    }
+    Ok((claimed, last))
+}
+
+/// Steps 4 to 7 for a pending manifest read at version `etag`; the manifest as it ends.
+async fn finish<B: Bucket + ?Sized>(
+    bucket: &B,
+    settings: &Settings,
+    m: Manifest,
+    etag: &str,
+    report: &mut Report,
+    hook: &dyn Fn(&str, Step),
+) -> Result<Manifest, String> {
+    let key = Manifest::key(&m.partition, m.generation);
+    let mut builder = Builder::new(settings.max_line_bytes);
+    let mut unreadable = Vec::new();
+    let mut bytes_in = 0;
+    for input in &m.inputs {
+        let why = match bucket.get(&input.key).await? {
+            None => format!("{} vanished before the commit", input.key),
+            Some((_, e)) if !input.etag.is_empty() && !e.is_empty() && e != input.etag => {
+                format!("{} changed before the commit", input.key)
+            }
+            Some((bytes, _)) => {
+                bytes_in += bytes.len() as u64;
+                if let Err(why) = builder.add(&bytes) {
+                    report.unreadable.push(format!("{}: {why}", input.key));
+                    unreadable.push(Unreadable {
+                        key: input.key.clone(),
+                        why,
+                    });
+                }
+                continue;
+            }
+        };
+        return abort(bucket, m, etag, why, report).await;
+    }
+    let (body, built) = builder.finish();
+    let mut size = 0;
+    if built.lines > 0 {
+        bucket.put(&m.output, body, Cond::IfAbsent).await?;
+        hook(&m.partition, Step::Written);
+        let (back, _) = bucket
+            .get(&m.output)
+            .await?
+            .ok_or_else(|| format!("{} vanished after it was written", m.output))?;
+        let read = digest(&back, settings.max_line_bytes).map_err(|e| format!("{}: {e}", m.output))?;
+        if read != built {
+            return Err(format!(
+                "{} reads back as {} lines, not the {} built: not committed",
+                m.output, read.lines, built.lines
+            ));
+        }
+        size = back.len() as u64;
+    }
+    let mut done = m.clone();
+    done.state = State::Committed;
+    done.written = Some(Written {
+        size,
+        lines: built.lines,
+        hash: format!("{:032x}", built.hash),
+        unreadable,
+    });
+    let done = match bucket.put(&key, done.to_bytes(), Cond::IfMatch(etag)).await? {
+        Wrote::Done { .. } => {
+            report.committed += 1;
+            report.merged += m.inputs.len() - done.written.as_ref().map_or(0, |w| w.unreadable.len());
+            report.lines += built.lines;
+            report.bytes_in += bytes_in;
+            report.bytes_out += size;
+            hook(&m.partition, Step::Committed);
+            done
+        }
+        Wrote::Refused => match reread(bucket, &key).await? {
+            now if now.state == State::Committed && now.output == m.output => now,
+            now if now.state == State::Aborted => {
+                bucket.delete(&m.output, None).await?;
+                return Ok(now);
+            }
+            _ => return Err(format!("{key} changed under this run but is still pending")),
+        },
+    };
+    delete_inputs(bucket, &done, None, report, hook).await?;
+    Ok(done)
+}
+
+/// Gives a pending generation up: the manifest marked aborted (if still the version read), then
+/// its output, if any run wrote it, deleted. The inputs stay for a later generation.
+async fn abort<B: Bucket + ?Sized>(
+    bucket: &B,
+    m: Manifest,
+    etag: &str,
+    why: String,
+    report: &mut Report,
+) -> Result<Manifest, String> {
+    let key = Manifest::key(&m.partition, m.generation);
+    let mut aborted = m;
+    aborted.state = State::Aborted;
+    aborted.why = Some(why);
+    match bucket.put(&key, aborted.to_bytes(), Cond::IfMatch(etag)).await? {
+        Wrote::Done { .. } => {
+            report.aborted += 1;
+            bucket.delete(&aborted.output, None).await?;
+            Ok(aborted)
+        }
+        // Another run committed (and is deleting the inputs) or aborted it first.
+        Wrote::Refused => reread(bucket, &key).await,
+    }
+}
+
+async fn reread<B: Bucket + ?Sized>(bucket: &B, key: &str) -> Result<Manifest, String> {
+    let (bytes, _) = bucket
+        .get(key)
+        .await?
+        .ok_or_else(|| format!("{key} is gone (manifests are never deleted)"))?;
+    Manifest::parse(&bytes).map_err(|e| format!("{key}: {e}"))
+}
+
+/// Step 7 for a committed manifest. With `listing` (recovery), only inputs still listed are
+/// deleted, and only if the output is listed at the size the commit verified.
+async fn delete_inputs<B: Bucket + ?Sized>(
+    bucket: &B,
+    m: &Manifest,
+    listing: Option<&HashMap<&str, u64>>,
+    report: &mut Report,
+    hook: &dyn Fn(&str, Step),
+) -> Result<(), String> {
+    let w = m
+        .written
+        .as_ref()
+        .ok_or_else(|| format!("generation {} is committed without an output", m.generation))?;
+    let keep: HashSet<&str> = w.unreadable.iter().map(|u| u.key.as_str()).collect();
+    let present = |k: &str| listing.is_none_or(|l| l.contains_key(k));
+    let doomed: Vec<_> = m
+        .inputs
+        .iter()
+        .filter(|i| !keep.contains(i.key.as_str()) && present(&i.key))
+        .collect();
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    if let Some(l) = listing {
+        if w.lines > 0 && l.get(m.output.as_str()) != Some(&w.size) {
+            return Err(format!(
+                "{} is committed but not there at {} bytes: its inputs are kept",
+                m.output, w.size
+            ));
+        }
+    }
+    for (n, input) in doomed.into_iter().enumerate() {
+        let tag = (!input.etag.is_empty()).then_some(input.etag.as_str());
+        bucket.delete(&input.key, tag).await?;
+        report.deleted += 1;
+        if n == 0 {
+            hook(&m.partition, Step::Deleted);
+        }
+    }
+    Ok(())
+}

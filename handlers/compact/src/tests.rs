@@ -1,0 +1,529 @@
+//! The protocol against an in-memory store that can fail at any operation, interleave two runs
+//! and deliveries, or ignore conditions: after every crash and a rerun, each stored line exists
+//! exactly once.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
+use futures_util::future::join;
+
+use super::*;
+
+const PART: &str = "logs/drain=app/day=2026-11-22/hour=10/";
+/// 2026-11-22T12:00:00Z: hour 10 is closed.
+const NOW: i64 = 1_795_348_800;
+
+/// A bucket in memory. Every operation counts; the `fail_at`-th fails (before or after it takes
+/// effect) and every later one too, as if the process died there.
+#[derive(Default)]
+struct Mem {
+    objects: RefCell<BTreeMap<String, (Vec<u8>, u64)>>,
+    version: Cell<u64>,
+    ops: Cell<usize>,
+    fail_at: Cell<Option<(usize, bool)>>,
+    dead: Cell<bool>,
+    ignore_conditions: bool,
+    /// Seed of the yields that interleave concurrent runs (0: never yield).
+    seed: Cell<u64>,
+}
+
+struct YieldNow(u64);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 == 0 {
+            return Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl Mem {
+    async fn op(&self) -> Result<bool, String> {
+        let s = self.seed.get();
+        if s != 0 {
+            let s = s ^ (s << 13) ^ (s >> 7) ^ (s << 17);
+            self.seed.set(s);
+            YieldNow(s % 3).await;
+        }
+        if self.dead.get() {
+            return Err("dead".into());
+        }
+        let n = self.ops.get() + 1;
+        self.ops.set(n);
+        match self.fail_at.get() {
+            Some((at, after)) if at == n => {
+                self.dead.set(true);
+                Ok(after)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    fn failed(&self) -> Result<(), String> {
+        if self.dead.get() {
+            Err("injected failure".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn insert(&self, key: &str, body: Vec<u8>) -> String {
+        let v = self.version.get() + 1;
+        self.version.set(v);
+        self.objects.borrow_mut().insert(key.to_owned(), (body, v));
+        format!("\"{v}\"")
+    }
+
+    fn revive(&self) {
+        self.dead.set(false);
+        self.fail_at.set(None);
+    }
+}
+
+impl Bucket for Mem {
+    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, String> {
+        self.op().await?;
+        Ok(self
+            .objects
+            .borrow()
+            .range(prefix.to_owned()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, (b, v))| Listed {
+                key: k.clone(),
+                etag: format!("\"{v}\""),
+                size: b.len() as u64,
+            })
+            .collect())
+    }
+
+    async fn folders(&self, prefix: &str) -> Result<Vec<String>, String> {
+        self.op().await?;
+        let mut out: Vec<String> = self
+            .objects
+            .borrow()
+            .keys()
+            .filter_map(|k| Some(k.strip_prefix(prefix)?.split_once('/')?.0.to_owned()))
+            .collect();
+        out.dedup();
+        Ok(out)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, String> {
+        self.op().await?;
+        Ok(self
+            .objects
+            .borrow()
+            .get(key)
+            .map(|(b, v)| (b.clone(), format!("\"{v}\""))))
+    }
+
+    async fn put(&self, key: &str, body: Vec<u8>, cond: Cond<'_>) -> Result<Wrote, String> {
+        if !self.op().await? {
+            return self.failed().map(|_| Wrote::Refused);
+        }
+        let current = self.objects.borrow().get(key).map(|(_, v)| format!("\"{v}\""));
+        let holds = self.ignore_conditions
+            || match cond {
+                Cond::IfAbsent => current.is_none(),
+                Cond::IfMatch(e) => current.as_deref() == Some(e),
+            };
+        let wrote = if holds {
+            Wrote::Done {
+                etag: self.insert(key, body),
+            }
+        } else {
+            Wrote::Refused
+        };
+        self.failed().map(|_| wrote)
+    }
+
+    async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String> {
+        if !self.op().await? {
+            return self.failed();
+        }
+        let mut objects = self.objects.borrow_mut();
+        let matches = match (objects.get(key), if_match) {
+            (Some((_, v)), Some(e)) => format!("\"{v}\"") == e,
+            _ => true,
+        };
+        if matches {
+            objects.remove(key);
+        }
+        drop(objects);
+        self.failed()
+    }
+}
+
+fn gz(lines: &[String]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in lines {
+        e.write_all(l.as_bytes()).unwrap();
+        e.write_all(b"\n").unwrap();
+    }
+    e.finish().unwrap()
+}
+
+/// Stores `n` deliveries of 1..=5 lines into `part`, named like the handlers name them.
+fn deliver(mem: &Mem, part: &str, from: usize, n: usize) {
+    for i in from..from + n {
+        let lines: Vec<String> = (0..1 + i % 5)
+            .map(|j| {
+                format!(
+                    r#"{{"dt":"2026-11-22T10:{:02}:00Z","message":"event {i}.{j}","drain":"app"}}"#,
+                    i % 60
+                )
+            })
+            .collect();
+        mem.insert(
+            &format!("{part}20261122T10{:02}00Z-{i:04x}.ndjson.gz", i % 60),
+            gz(&lines),
+        );
+    }
+}
+
+/// Every line under the data prefixes, with how often it is stored.
+fn lines(mem: &Mem) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (k, (body, _)) in mem.objects.borrow().iter() {
+        if k.starts_with(MANIFESTS) || !k.ends_with(".ndjson.gz") {
+            continue;
+        }
+        let mut text = String::new();
+        if MultiGzDecoder::new(&body[..]).read_to_string(&mut text).is_err() {
+            *out.entry(format!("unreadable {k}")).or_default() += 1;
+            continue;
+        }
+        for l in text.lines().filter(|l| !l.is_empty()) {
+            *out.entry(l.to_owned()).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// The stored lines are `want`, each as often; a failure names a few differences only.
+fn same(got: &HashMap<String, usize>, want: &HashMap<String, usize>, context: &str) {
+    let mut diff: Vec<String> = want
+        .iter()
+        .filter(|(l, n)| got.get(*l) != Some(n))
+        .map(|(l, n)| format!("{l}: {n} stored before, {} now", got.get(l).unwrap_or(&0)))
+        .chain(
+            got.keys()
+                .filter(|l| !want.contains_key(*l))
+                .map(|l| format!("{l}: new")),
+        )
+        .collect();
+    diff.sort();
+    assert!(
+        diff.is_empty(),
+        "{context}: {} lines differ, e.g. {:?}",
+        diff.len(),
+        &diff[..diff.len().min(3)]
+    );
+}
+
+fn keys(mem: &Mem, pred: impl Fn(&str) -> bool) -> Vec<String> {
+    mem.objects.borrow().keys().filter(|k| pred(k)).cloned().collect()
+}
+
+fn manifests(mem: &Mem) -> Vec<Manifest> {
+    mem.objects
+        .borrow()
+        .iter()
+        .filter(|(k, _)| k.starts_with(MANIFESTS))
+        .map(|(_, (b, _))| Manifest::parse(b).unwrap())
+        .collect()
+}
+
+fn run_once(mem: &Mem, settings: &Settings) -> Report {
+    futures_executor::block_on(run(mem, settings, NOW, &|_, _| {}))
+}
+
+/// The state a finished compaction must leave: no delivery objects in `PART` (when it had at
+/// least `min_inputs`), no pending manifest, every output named by a committed manifest.
+fn assert_settled(mem: &Mem) {
+    assert_eq!(
+        keys(mem, |k| k.starts_with(PART) && is_delivery(k)),
+        Vec::<String>::new()
+    );
+    let ms = manifests(mem);
+    assert!(ms.iter().all(|m| m.state != State::Pending), "{ms:#?}");
+    for out in keys(mem, |k| k.starts_with(PART)) {
+        assert!(
+            ms.iter().any(|m| m.state == State::Committed && m.output == out),
+            "{out} is an orphan"
+        );
+    }
+}
+
+#[test]
+fn an_hour_becomes_one_object_and_a_rerun_changes_nothing() {
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 50);
+    deliver(&mem, "logs/drain=app/day=2026-11-22/hour=11/", 100, 5); // not closed at NOW
+    let before = lines(&mem);
+    let r = run_once(&mem, &Settings::default());
+    assert_eq!(
+        (r.committed, r.merged, r.deleted, r.errors.len()),
+        (1, 50, 50, 0),
+        "{r:?}"
+    );
+    same(&lines(&mem), &before, "");
+    assert_settled(&mem);
+    let outputs = keys(&mem, |k| k.starts_with(PART));
+    assert_eq!(outputs.len(), 1);
+    assert!(outputs[0].ends_with(".ndjson.gz") && !is_delivery(&outputs[0]));
+    assert_eq!(keys(&mem, |k| k.contains("hour=11/")).len(), 5);
+    let snapshot = mem.objects.borrow().clone();
+    let again = run_once(&mem, &Settings::default());
+    assert_eq!((again.committed, again.deleted), (0, 0));
+    assert_eq!(*mem.objects.borrow(), snapshot);
+}
+
+#[test]
+fn a_crash_at_any_operation_then_a_rerun_loses_and_doubles_nothing() {
+    let settings = Settings {
+        max_inputs: 7,
+        ..Settings::default()
+    };
+    let clean = Mem::default();
+    deliver(&clean, PART, 0, 20);
+    run_once(&clean, &settings);
+    let total = clean.ops.get();
+    assert!(total > 40, "{total} operations");
+    for at in 1..=total {
+        for after in [false, true] {
+            let mem = Mem::default();
+            deliver(&mem, PART, 0, 20);
+            let before = lines(&mem);
+            mem.fail_at.set(Some((at, after)));
+            run_once(&mem, &settings);
+            mem.revive();
+            let r = run_once(&mem, &settings);
+            assert!(r.errors.is_empty(), "crash at {at} ({after}): {r:?}");
+            same(
+                &lines(&mem),
+                &before,
+                &format!("crash at operation {at} (after: {after})"),
+            );
+            assert_settled(&mem);
+        }
+    }
+}
+
+#[test]
+fn a_crash_after_each_step_then_a_rerun_loses_and_doubles_nothing() {
+    for step in Step::ALL {
+        let mem = Mem::default();
+        deliver(&mem, PART, 0, 12);
+        let before = lines(&mem);
+        let hook = |_: &str, s: Step| {
+            if s == step {
+                mem.dead.set(true);
+            }
+        };
+        let r = futures_executor::block_on(run(&mem, &Settings::default(), NOW, &hook));
+        assert!(!r.errors.is_empty(), "{step:?} should have stopped the run");
+        mem.revive();
+        run_once(&mem, &Settings::default());
+        same(&lines(&mem), &before, &format!("after {step:?}"));
+        assert_settled(&mem);
+    }
+}
+
+#[test]
+fn two_runs_at_once_commit_each_line_once() {
+    for seed in 1..=60u64 {
+        let mem = Mem {
+            seed: Cell::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            ..Mem::default()
+        };
+        deliver(&mem, PART, 0, 30);
+        let before = lines(&mem);
+        let settings = Settings {
+            max_inputs: 8,
+            ..Settings::default()
+        };
+        let (a, b) = futures_executor::block_on(join(
+            run(&mem, &settings, NOW, &|_, _| {}),
+            run(&mem, &settings, NOW, &|_, _| {}),
+        ));
+        same(&lines(&mem), &before, &format!("seed {seed}: {a:?} {b:?}"));
+        run_once(&mem, &settings);
+        same(&lines(&mem), &before, &format!("seed {seed}"));
+        assert_settled(&mem);
+    }
+}
+
+#[test]
+fn deliveries_racing_a_run_are_kept_and_compacted_later() {
+    for seed in 1..=30u64 {
+        let mem = Mem {
+            seed: Cell::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D)),
+            ..Mem::default()
+        };
+        deliver(&mem, PART, 0, 20);
+        let settings = Settings {
+            max_inputs: 6,
+            ..Settings::default()
+        };
+        let live = async {
+            for i in 0..10 {
+                YieldNow(3).await;
+                deliver(&mem, PART, 1000 + i, 1);
+            }
+        };
+        futures_executor::block_on(join(run(&mem, &settings, NOW, &|_, _| {}), live));
+        let before = {
+            let check = Mem::default();
+            deliver(&check, PART, 0, 20);
+            for i in 0..10 {
+                deliver(&check, PART, 1000 + i, 1);
+            }
+            lines(&check)
+        };
+        same(&lines(&mem), &before, &format!("seed {seed}"));
+        run_once(&mem, &settings);
+        same(&lines(&mem), &before, &format!("seed {seed}"));
+        assert_settled(&mem);
+    }
+}
+
+#[test]
+fn an_input_deleted_behind_its_back_aborts_the_generation_and_the_rest_is_compacted() {
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 10);
+    let victim = keys(&mem, |k| k.starts_with(PART))[3].clone();
+    let victim_lines = lines(&mem).len();
+    let hook = |_: &str, s: Step| {
+        if s == Step::Claimed && mem.objects.borrow().contains_key(&victim) {
+            mem.objects.borrow_mut().remove(&victim);
+        }
+    };
+    let r = futures_executor::block_on(run(&mem, &Settings::default(), NOW, &hook));
+    assert_eq!((r.aborted, r.committed, r.merged), (1, 1, 9), "{r:?}");
+    let after = lines(&mem);
+    assert_eq!(after.values().sum::<usize>(), after.len(), "no line twice");
+    // The fourth delivery (number 3) holds 1 + 3 % 5 = 4 lines.
+    assert_eq!(
+        victim_lines - after.len(),
+        4,
+        "only the deleted object's lines are gone"
+    );
+    assert_settled(&mem);
+    let ms = manifests(&mem);
+    assert_eq!(ms[0].state, State::Aborted);
+    assert!(ms[0].why.as_deref().unwrap().contains("vanished"), "{:?}", ms[0].why);
+}
+
+#[test]
+fn unreadable_objects_stay_in_place_and_are_reported() {
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 6);
+    let not_gzip = format!("{PART}20261122T100000Z-bad1.ndjson.gz");
+    let not_json = format!("{PART}20261122T100000Z-bad2.ndjson.gz");
+    mem.insert(&not_gzip, b"not gzip at all".to_vec());
+    mem.insert(&not_json, gz(&[r#"{"ok":1}"#.into(), "[1,2]".into()]));
+    let r = run_once(&mem, &Settings::default());
+    assert_eq!((r.committed, r.merged, r.unreadable.len()), (1, 6, 2), "{r:?}");
+    assert!(
+        r.unreadable.iter().any(|u| u.contains("line 2 is not a JSON object")),
+        "{r:?}"
+    );
+    let left = keys(&mem, |k| k.starts_with(PART) && is_delivery(k));
+    assert_eq!(left, vec![not_gzip, not_json]);
+    let again = run_once(&mem, &Settings::default());
+    assert_eq!((again.committed, again.deleted, again.unreadable.len()), (0, 0, 0));
+}
+
+#[test]
+fn a_late_delivery_becomes_a_later_generation() {
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 5);
+    run_once(&mem, &Settings::default());
+    deliver(&mem, PART, 10, 3);
+    let before = lines(&mem);
+    let r = run_once(&mem, &Settings::default());
+    assert_eq!((r.committed, r.merged), (1, 3));
+    same(&lines(&mem), &before, "");
+    let outputs = keys(&mem, |k| k.starts_with(PART));
+    assert!(
+        outputs[0].contains("/c000001-") && outputs[1].contains("/c000002-"),
+        "{outputs:?}"
+    );
+    assert_settled(&mem);
+}
+
+#[test]
+fn outputs_stay_within_the_input_bound_and_big_objects_stay_as_they_are() {
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 40);
+    let big = format!("{PART}20261122T100000Z-big.ndjson.gz");
+    let huge: Vec<String> = (0..2000)
+        .map(|i| format!(r#"{{"n":{i},"pad":"{:x}"}}"#, i * 7919))
+        .collect();
+    mem.insert(&big, gz(&huge));
+    let big_size = mem.objects.borrow()[&big].0.len() as u64;
+    let settings = Settings {
+        max_input_bytes: big_size - 1,
+        ..Settings::default()
+    };
+    let before = lines(&mem);
+    let r = run_once(&mem, &settings);
+    assert!(r.committed >= 1);
+    same(&lines(&mem), &before, "");
+    assert_eq!(keys(&mem, |k| k.starts_with(PART) && is_delivery(k)), vec![big]);
+    for (k, (body, _)) in mem.objects.borrow().iter() {
+        if k.starts_with(PART) && !is_delivery(k) {
+            assert!(body.len() as u64 <= big_size, "{k}: {} bytes", body.len());
+        }
+    }
+}
+
+#[test]
+fn a_store_that_ignores_conditions_is_refused() {
+    let honest = Mem::default();
+    futures_executor::block_on(self_test(&honest, "p1")).unwrap();
+    assert!(honest.objects.borrow().is_empty(), "the probe is cleaned up");
+    let liar = Mem {
+        ignore_conditions: true,
+        ..Mem::default()
+    };
+    let e = futures_executor::block_on(self_test(&liar, "p1")).unwrap_err();
+    assert!(e.contains("ignores conditional writes"), "{e}");
+}
+
+#[test]
+fn names_hours_and_partitions() {
+    assert!(is_delivery(
+        "logs/drain=a/day=2026-11-22/hour=10/20261122T100000Z-ab.ndjson.gz"
+    ));
+    assert!(!is_delivery(
+        "logs/drain=a/day=2026-11-22/hour=10/c000001-0123456789ab.ndjson.gz"
+    ));
+    assert!(!is_delivery(
+        "logs/drain=a/day=2026-11-22/hour=10/.20261122T100000Z-ab.ndjson.gz.1-2.tmp"
+    ));
+    let m = Manifest::claim(PART, 1, &[]);
+    assert!(!is_delivery(&m.output) && m.output.starts_with(PART) && m.output.ends_with(".ndjson.gz"));
+    assert_eq!(
+        Manifest::key(PART, 12),
+        "_drain/manifests/logs/drain=app/day=2026-11-22/hour=10/g000012.json"
+    );
+    let s = Settings::default();
+    // At 12:00 with 15 minutes to settle, 10:00 is the last closed hour; at 11:20, 10:00 too.
+    assert_eq!(*due_hours(&s, NOW).end(), NOW / 3600 - 2);
+    assert_eq!(*due_hours(&s, NOW - 40 * 60).end(), NOW / 3600 - 2);
+    assert_eq!(*due_hours(&s, NOW - 50 * 60).end(), NOW / 3600 - 3);
+    assert_eq!(due_hours(&s, NOW).count(), 47);
+    assert_eq!(partition_of("logs/", "app", NOW / 3600 - 2).unwrap(), PART);
+}
