@@ -178,9 +178,17 @@ pub async fn self_test<B: Bucket + ?Sized>(bucket: &B, probe: &str) -> Result<()
 
 /// One compaction run over every due partition of every source under `settings.prefixes`.
 /// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
-/// the process there). One partition's error never stops the others; it is in the report.
+/// the process there). Only folders that exist are listed (a source's days, then a day's hours),
+/// so a long look-back costs a listing per stored day and hour, not per hour of the window. One
+/// partition's error never stops the others; it is in the report.
 pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
     let mut report = Report::default();
+    let due = due_hours(settings, now);
+    let (Some(first), Some(last)) = (partition_of("", "", *due.start()), partition_of("", "", *due.end())) else {
+        return report;
+    };
+    let day_of = |p: &str| p.split('/').nth(1).unwrap_or_default().to_owned();
+    let (first_day, last_day) = (day_of(&first), day_of(&last));
     for prefix in &settings.prefixes {
         let sources = match bucket.folders(prefix).await {
             Ok(s) => s,
@@ -189,14 +197,34 @@ pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, 
                 continue;
             }
         };
-        for source in sources.iter().filter_map(|f| f.strip_prefix("drain=")) {
-            for hour in due_hours(settings, now) {
-                let Some(part) = partition_of(prefix, source, hour) else {
+        for source in sources.iter().filter(|f| f.starts_with("drain=")) {
+            let days = match bucket.folders(&format!("{prefix}{source}/")).await {
+                Ok(d) => d,
+                Err(e) => {
+                    report.errors.push(format!("{prefix}{source}/: {e}"));
                     continue;
+                }
+            };
+            // `day=YYYY-MM-DD` and `hour=HH` compare as text in time order.
+            for day in days.iter().filter(|d| **d >= first_day && **d <= last_day) {
+                let hours = match bucket.folders(&format!("{prefix}{source}/{day}/")).await {
+                    Ok(h) => h,
+                    Err(e) => {
+                        report.errors.push(format!("{prefix}{source}/{day}/: {e}"));
+                        continue;
+                    }
                 };
-                report.partitions += 1;
-                if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
-                    report.errors.push(format!("{part}: {e}"));
+                for hour in hours {
+                    let part = format!("{prefix}{source}/{day}/{hour}/");
+                    let rel = &part[prefix.len() + source.len() + 1..];
+                    let within = format!("drain=/{rel}");
+                    if within.as_str() < first.as_str() || within.as_str() > last.as_str() {
+                        continue;
+                    }
+                    report.partitions += 1;
+                    if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
+                        report.errors.push(format!("{part}: {e}"));
+                    }
                 }
             }
         }

@@ -230,7 +230,16 @@ async fn finish<B: Bucket + ?Sized>(
                 bucket.delete(&m.output, None).await?;
                 return Ok(now);
             }
-            _ => return Err(format!("{key} changed under this run but is still pending")),
+            // Only a store whose conditional writes race (check, then write) lets two runs
+            // claim one generation with different inputs; this run's output is then nobody's.
+            now => {
+                if now.output != m.output {
+                    bucket.delete(&m.output, None).await?;
+                }
+                return Err(format!(
+                    "{key} was claimed by another run at the same time (the store let both conditional writes through); this run's output is withdrawn"
+                ));
+            }
         },
     };
     delete_inputs(bucket, &done, None, report, hook).await?;

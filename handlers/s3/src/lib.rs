@@ -1,6 +1,7 @@
 //! Stores a plan's objects in an S3-compatible bucket: `PutObject`, with `If-None-Match: *` where
-//! the core asks for create-only-if-absent (a 412 means a retry already stored it); and reads
-//! them back for `drain logs` (`ListObjectsV2` under one prefix, `GetObject` as a stream).
+//! the core asks for create-only-if-absent (a 412 means a retry already stored it); reads them
+//! back for `drain logs` (`ListObjectsV2` under one prefix, `GetObject` as a stream); and is
+//! compaction's bucket (`compact.rs`: conditional puts and deletes).
 
 #![forbid(unsafe_code)]
 
@@ -12,6 +13,8 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use drain_core::Object;
 use drain_exec::{Put, Store};
+
+mod compact;
 
 /// A bucket and a client built once, at start-up.
 #[derive(Debug, Clone)]

@@ -1,11 +1,12 @@
 //! drain's local server: reads a request within the limits, hands it to `drain-core`, stores the
 //! plan's objects in a folder (or S3), answers. Everything else is decided by the core. And the
-//! read half: `drain logs` and `drain sql` (`read`).
+//! read half: `drain logs` and `drain sql` (`read`), and `drain compact` (`compact`).
 
 #![forbid(unsafe_code)]
 
 pub mod app;
 mod body;
+pub mod compact;
 pub mod listen;
 pub mod metrics;
 pub mod read;

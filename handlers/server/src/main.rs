@@ -66,7 +66,14 @@ enum Command {
         /// Seconds allowed to receive a request's head (method, path, headers).
         #[arg(long, env = "DRAIN_HEADER_TIMEOUT", default_value_t = 10)]
         header_timeout: u64,
+        /// Minutes between compaction runs (each closed hour's objects merged into few; see
+        /// drain compact). 0 turns compaction off.
+        #[arg(long, env = "DRAIN_COMPACT_EVERY_MINUTES", default_value_t = 60)]
+        compact_every_minutes: u64,
     },
+    /// Merge each closed hour's delivery objects into few large ones, nothing lost or doubled
+    /// (drain serve does it every hour; this runs it once).
+    Compact(drain_server::compact::CompactArgs),
     /// Print stored events of a time range in time order, from a folder or a bucket.
     Logs(drain_server::read::logs::LogsArgs),
     /// Print ready-to-run DuckDB, Athena or ClickHouse statements over the stored objects.
@@ -88,6 +95,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Logs(args) => drain_server::read::logs::run(args),
         Command::Sql(args) => drain_server::read::sql::run(args),
+        Command::Compact(args) => drain_server::compact::run(args),
         Command::CheckConfig { file } => {
             let config = load(&file)?;
             println!("{}: ok", file.display());
@@ -144,9 +152,25 @@ fn main() -> Result<()> {
             max_decoding,
             max_connections,
             header_timeout,
+            compact_every_minutes,
         } => {
             init_logs(log_format);
             let config = load(&config)?;
+            if compact_every_minutes > 0 {
+                let target = match &s3_bucket {
+                    Some(b) => drain_server::compact::Target::S3(b.clone()),
+                    None => drain_server::compact::Target::Dir(data.clone()),
+                };
+                let settings = drain_compact::Settings {
+                    prefixes: vec![
+                        config.prefix.clone(),
+                        config.traces_prefix.clone(),
+                        config.metrics_prefix.clone(),
+                    ],
+                    ..drain_compact::Settings::default()
+                };
+                drain_server::compact::spawn_timer(target, settings, Duration::from_secs(compact_every_minutes * 60));
+            }
             let settings = Settings {
                 read_timeout: Duration::from_secs(read_timeout),
                 store_timeout: Duration::from_secs(store_timeout),
