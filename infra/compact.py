@@ -1,10 +1,11 @@
 """Compaction over a real store (infra/compact starts them): copies of a folder and of an s3s-fs
 bucket that a conformance run and a burst of deliveries filled are compacted by `drain compact`
 stopped after each step and rerun, by two runs at once, while deliveries land, with an input
-deleted behind its back, and by `drain serve`'s timer. After each, every stored line is there
+deleted behind its back, by `drain serve`'s timer and (bucket) by the Lambda compaction function
+under the cargo lambda emulator. After each, every stored line is there
 exactly once. Prints `N passed, N failed` last.
 
-    python infra/compact.py DRAIN CONFIG STORE...
+    python infra/compact.py DRAIN BOOTSTRAP CONFIG STORE...
     STORE: folder=DIR,url=http://… | bucket=NAME,root=S3S_ROOT,url=http://…
 """
 import calendar
@@ -23,8 +24,8 @@ import time
 import urllib.request
 import zlib
 
-drain, config = sys.argv[1], sys.argv[2]
-stores = [dict(kv.split("=", 1) for kv in arg.split(",")) for arg in sys.argv[3:]]
+drain, bootstrap, config = sys.argv[1], sys.argv[2], sys.argv[3]
+stores = [dict(kv.split("=", 1) for kv in arg.split(",")) for arg in sys.argv[4:]]
 failures, checks = [], 0
 SINCE = "2000-01-01"
 # The burst goes into the hour that ended two hours ago: closed, and within drain serve's 48-hour
@@ -303,6 +304,41 @@ for pristine in stores:
         srv.wait()
     check(f"{s['name']}: drain serve compacts on its timer", "compaction run" in seen and "committed=0" not in seen, seen[-400:])
     settled(s, before, "drain serve's timer (the burst hour)", only=BURST_PART)
+
+    if kind == "bucket":
+        # The Lambda compaction function (DRAIN_ROLE=compact) under the cargo lambda emulator,
+        # invoked with the event EventBridge Scheduler sends.
+        s = copy(pristine, "lambda")
+        rt = free_port()
+        logdir = os.path.dirname(files(s))
+        watch = subprocess.Popen(["cargo", "lambda", "watch", "--only-lambda-apis", "--invoke-address", "127.0.0.1",
+                                  "--invoke-port", str(rt)], stdout=open(f"{logdir}/watch.log", "w"), stderr=subprocess.STDOUT)
+        fn = None
+        try:
+            for _ in range(100):
+                if "starting Runtime server" in open(f"{logdir}/watch.log").read():
+                    break
+                time.sleep(0.1)
+            env = dict(os.environ, AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
+                       AWS_LAMBDA_FUNCTION_NAME="_", AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{rt}/.rt",
+                       DRAIN_ROLE="compact", DRAIN_BUCKET=s["bucket"], DRAIN_COMPACT_PREFIXES="logs/ traces/ metrics/")
+            fn = subprocess.Popen([bootstrap], env=env, stdout=open(f"{logdir}/fn.log", "w"), stderr=subprocess.STDOUT)
+            event = {"version": "0", "id": "c0ffee00-0000-4000-8000-000000000000", "detail-type": "Scheduled Event",
+                     "source": "aws.scheduler", "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                     "region": "us-east-1", "resources": ["arn:aws:scheduler:us-east-1:123456789012:schedule/default/drain"],
+                     "detail": "{}"}
+            req = urllib.request.Request(f"http://127.0.0.1:{rt}/2015-03-31/functions/_/invocations",
+                                         data=json.dumps(event).encode(), method="POST")
+            with urllib.request.urlopen(req, timeout=300) as r:
+                answer = json.loads(r.read())
+        finally:
+            for proc in (fn, watch):
+                if proc:
+                    proc.terminate()
+                    proc.wait()
+        check(f"{s['name']}: the Lambda compaction function reports its run ({answer.get('committed')} outputs)",
+              answer.get("committed", 0) >= 1 and answer.get("errors") == [], str(answer)[:300])
+        settled(s, before, "the Lambda compaction function (the burst hour)", only=BURST_PART)
 
 print(f"{checks - len(failures)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

@@ -2,10 +2,12 @@
 //! plan's response out. Config from `DRAIN_CONFIG` (`${NAME}` from the environment), bucket from
 //! `DRAIN_BUCKET`; the S3 client is built and its connection opened during init. A delivery's
 //! objects must be stored within `DRAIN_STORE_TIMEOUT` seconds (default 20, under the function's
-//! 30 s timeout) or it answers 503, never the 502 of a function that timed out.
+//! 30 s timeout) or it answers 503, never the 502 of a function that timed out. With
+//! `DRAIN_ROLE=compact` the same binary is the scheduled compaction function instead (`compact.rs`).
 
 #![forbid(unsafe_code)]
 
+mod compact;
 mod request;
 
 use std::sync::Arc;
@@ -58,6 +60,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         )
         .with(log_filter())
         .init();
+    if std::env::var("DRAIN_ROLE").as_deref() == Ok("compact") {
+        let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
+        return compact::serve(S3Store::from_env(bucket).await).await;
+    }
     let text = std::env::var("DRAIN_CONFIG").map_err(|_| "DRAIN_CONFIG is not set: it holds the drain TOML config")?;
     let config = Config::parse(&text, &|name| std::env::var(name).ok())
         .map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))?;

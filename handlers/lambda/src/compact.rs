@@ -1,0 +1,66 @@
+//! The compaction function (`DRAIN_ROLE=compact`, invoked by EventBridge Scheduler): one
+//! `drain_compact::run` over `DRAIN_BUCKET` per invocation, after the self-test that refuses a
+//! store ignoring conditional writes. The prefixes are `DRAIN_COMPACT_PREFIXES` (space-separated;
+//! default `logs/ traces/ metrics/`), which must be the ingest config's. The event may carry
+//! `{"lookback_hours": N}` for a backfill; a run cut short by the function's timeout is finished
+//! by the next one.
+
+use drain_compact::Settings;
+use drain_s3::S3Store;
+use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+pub async fn serve(store: S3Store) -> Result<(), lambda_runtime::Error> {
+    let mut base = Settings::default();
+    if let Ok(p) = std::env::var("DRAIN_COMPACT_PREFIXES") {
+        base.prefixes = p.split_whitespace().map(str::to_owned).collect();
+    }
+    tracing::info!(bucket = store.bucket(), prefixes = ?base.prefixes, "drain compaction ready");
+    let (store, base) = (&store, &base);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
+        let mut settings = base.clone();
+        if let Some(h) = event.payload.get("lookback_hours").and_then(|v| v.as_i64()) {
+            settings.lookback_hours = h.clamp(1, 24 * 400);
+        }
+        drain_compact::self_test(store, &event.context.request_id)
+            .await
+            .map_err(|e| format!("compaction refused: {e}"))?;
+        let r = drain_compact::run(store, &settings, now_secs(), &|_, _| {}).await;
+        for u in &r.unreadable {
+            tracing::warn!(object = %u, "compaction left an unreadable object in place");
+        }
+        for e in &r.errors {
+            tracing::warn!(error = %e, "compaction stopped in a partition; the next run goes on");
+        }
+        tracing::info!(
+            partitions = r.partitions,
+            committed = r.committed,
+            merged = r.merged,
+            deleted = r.deleted,
+            lines = r.lines,
+            bytes_in = r.bytes_in,
+            bytes_out = r.bytes_out,
+            aborted = r.aborted,
+            errors = r.errors.len(),
+            "compaction run"
+        );
+        Ok::<_, lambda_runtime::Error>(serde_json::json!({
+            "partitions": r.partitions,
+            "committed": r.committed,
+            "merged": r.merged,
+            "deleted": r.deleted,
+            "lines": r.lines,
+            "bytes_in": r.bytes_in,
+            "bytes_out": r.bytes_out,
+            "aborted": r.aborted,
+            "unreadable": r.unreadable,
+            "errors": r.errors,
+        }))
+    }))
+    .await
+}
