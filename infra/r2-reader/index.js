@@ -22,6 +22,14 @@ export default {
         },
       });
     }
+    if (url.pathname === "/__r2/scheduled") {
+      const result = await env.DRAIN.scheduled({ cron: "7 * * * *", scheduledTime: new Date() });
+      return Response.json(result);
+    }
+    if (url.pathname === "/__r2/delete") {
+      await env.LOGS.delete(url.searchParams.get("key"));
+      return new Response("deleted");
+    }
     return env.DRAIN.fetch(request);
   },
 };

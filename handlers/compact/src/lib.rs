@@ -60,6 +60,13 @@ pub trait Bucket {
     async fn put(&self, key: &str, body: Vec<u8>, cond: Cond<'_>) -> Result<Wrote, String>;
     /// Deletes `key` (only that version, when the store can tell); a missing key is success.
     async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String>;
+    /// Deletes several `(key, version)`s; a store with a batch call (R2) makes it one request.
+    async fn delete_many(&self, keys: &[(&str, Option<&str>)]) -> Result<(), String> {
+        for (key, tag) in keys {
+            self.delete(key, *tag).await?;
+        }
+        Ok(())
+    }
 }
 
 /// How compaction runs; `Settings::default()` is what `drain compact` and the schedules use.
@@ -165,15 +172,28 @@ pub fn is_delivery(key: &str) -> bool {
 /// version tag (refused too). `probe` should be unique to this run (a time and a process id).
 pub async fn self_test<B: Bucket + ?Sized>(bucket: &B, probe: &str) -> Result<(), String> {
     let key = format!("_drain/self-test/{probe}");
-    let first = bucket.put(&key, b"1".to_vec(), Cond::IfAbsent).await?;
-    let second = bucket.put(&key, b"2".to_vec(), Cond::IfAbsent).await;
-    let wrong = bucket.put(&key, b"3".to_vec(), Cond::IfMatch("\"not-its-etag\"")).await;
-    let _ = bucket.delete(&key, None).await;
-    match (first, second?, wrong?) {
-        (Wrote::Done { .. }, Wrote::Refused, Wrote::Refused) => Ok(()),
-        (Wrote::Refused, ..) => Err(format!("the probe {key} already existed: run the self-test with a fresh name")),
-        _ => Err("the store ignores conditional writes (If-None-Match / If-Match): compaction would be unsafe on it, so it does not run".into()),
+    let Wrote::Done { etag } = bucket.put(&key, b"1".to_vec(), Cond::IfAbsent).await? else {
+        return Err(format!(
+            "the probe {key} already existed: run the self-test with a fresh name"
+        ));
+    };
+    let result = async {
+        let second = bucket.put(&key, b"2".to_vec(), Cond::IfAbsent).await?;
+        // The tag in the store's own form (quoted or not), one character changed.
+        let mut wrong: Vec<char> = etag.chars().collect();
+        if let Some(c) = wrong.iter_mut().rev().find(|c| c.is_ascii_alphanumeric()) {
+            *c = if *c == '0' { '1' } else { '0' };
+        }
+        let wrong: String = wrong.into_iter().collect();
+        let third = bucket.put(&key, b"3".to_vec(), Cond::IfMatch(&wrong)).await?;
+        match (second, third) {
+            (Wrote::Refused, Wrote::Refused) => Ok(()),
+            _ => Err("the store ignores conditional writes (If-None-Match / If-Match): compaction would be unsafe on it, so it does not run".into()),
+        }
     }
+    .await;
+    let _ = bucket.delete(&key, None).await;
+    result
 }
 
 /// One compaction run over every due partition of every source under `settings.prefixes`.
