@@ -88,6 +88,8 @@ pub struct Settings {
     pub max_line_bytes: usize,
     /// An hour is compacted once it has at least this many delivery objects.
     pub min_inputs: usize,
+    /// Inputs fetched at once while building an output (each fetch is a round trip).
+    pub read_ahead: usize,
 }
 
 impl Default for Settings {
@@ -100,6 +102,7 @@ impl Default for Settings {
             max_input_bytes: 64 << 20,
             max_line_bytes: 16 << 20,
             min_inputs: 2,
+            read_ahead: 8,
         }
     }
 }

@@ -22,6 +22,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures_util::stream::{self, StreamExt};
+
 use crate::build::{digest, Builder};
 use crate::manifest::{generation_of, Manifest, State, Unreadable, Written};
 use crate::{is_delivery, Bucket, Cond, Listed, Report, Settings, Wrote, MANIFESTS};
@@ -65,11 +67,9 @@ pub async fn compact<B: Bucket + ?Sized>(
     let mut stalled = 0;
     while stalled < STALLED {
         let listing = bucket.list(part).await?;
-        let deliveries = listing.iter().filter(|l| is_delivery(&l.key)).count();
-        // Too few to merge and no output: no generation can be unfinished here (a pending one
-        // holds at least `min_inputs`, a committed one its output), so the manifests are not
-        // even listed.
-        if deliveries == 0 || (deliveries < settings.min_inputs && listing.iter().all(|l| is_delivery(&l.key))) {
+        // No delivery object: nothing to merge, and nothing a generation could still have to
+        // delete. (With one, the manifests are read: it may be a pending generation's input.)
+        if !listing.iter().any(|l| is_delivery(&l.key)) {
             return Ok(());
         }
         let before = report.committed;
@@ -172,11 +172,17 @@ async fn finish<B: Bucket + ?Sized>(
     let mut builder = Builder::new(settings.max_line_bytes);
     let mut unreadable = Vec::new();
     let mut bytes_in = 0;
-    for input in &m.inputs {
-        let why = match bucket.get(&input.key).await? {
-            None => format!("{} vanished before the commit", input.key),
+    // Inputs are fetched `read_ahead` at a time (each a round trip) and added in their order, so
+    // the output's bytes depend on the inputs only.
+    let mut gets = stream::iter(m.inputs.iter().map(|i| bucket.get(&i.key))).buffered(settings.read_ahead.max(1));
+    let mut inputs = m.inputs.iter();
+    let mut gone = None;
+    while let Some(got) = gets.next().await {
+        let input = inputs.next().expect("one answer per input");
+        match got? {
+            None => gone = Some(format!("{} vanished before the commit", input.key)),
             Some((_, e)) if !input.etag.is_empty() && !e.is_empty() && e != input.etag => {
-                format!("{} changed before the commit", input.key)
+                gone = Some(format!("{} changed before the commit", input.key))
             }
             Some((bytes, _)) => {
                 bytes_in += bytes.len() as u64;
@@ -189,7 +195,11 @@ async fn finish<B: Bucket + ?Sized>(
                 }
                 continue;
             }
-        };
+        }
+        break;
+    }
+    drop(gets);
+    if let Some(why) = gone {
         return abort(bucket, m, etag, why, report).await;
     }
     let (body, built) = builder.finish();

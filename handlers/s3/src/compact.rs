@@ -1,10 +1,12 @@
 //! Compaction's bucket on S3 (and any S3 API that honours conditional writes, which
 //! `drain_compact::self_test` checks): ETags from the listing, create-only and compare-and-swap
-//! `PutObject`, `DeleteObject` with `If-Match` so only the version a manifest names is deleted.
+//! `PutObject`, `DeleteObjects` with each key's ETag so only the version a manifest names is
+//! deleted.
 
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use drain_compact::{Bucket, Cond, Listed, Wrote};
 
 use crate::S3Store;
@@ -97,6 +99,49 @@ impl Bucket for S3Store {
             Err(e) if matches!(cond, Cond::IfMatch(_)) && status(&e) == Some(404) => Ok(Wrote::Refused),
             Err(e) => Err(text(e)),
         }
+    }
+
+    /// `DeleteObjects`, up to 1,000 keys a request, each with its ETag (S3's conditional delete).
+    async fn delete_many(&self, keys: &[(&str, Option<&str>)]) -> Result<(), String> {
+        for batch in keys.chunks(1000) {
+            let objects = batch
+                .iter()
+                .map(|(k, tag)| {
+                    ObjectIdentifier::builder()
+                        .key(*k)
+                        .set_e_tag(tag.map(str::to_owned))
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let resp = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(text)?;
+            // Gone already, or another version than the one named: not errors here.
+            if let Some(e) = resp
+                .errors()
+                .iter()
+                .find(|e| !matches!(e.code(), Some("NoSuchKey" | "PreconditionFailed")))
+            {
+                return Err(format!(
+                    "deleting {}: {} {}",
+                    e.key().unwrap_or("?"),
+                    e.code().unwrap_or("?"),
+                    e.message().unwrap_or("")
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String> {
