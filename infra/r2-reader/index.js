@@ -23,7 +23,7 @@ export default {
       });
     }
     if (url.pathname === "/__r2/scheduled") {
-      const result = await env.DRAIN.scheduled({ cron: "7 * * * *", scheduledTime: new Date() });
+      const result = await env.COMPACT.scheduled({ cron: "7 * * * *", scheduledTime: new Date() });
       return Response.json(result);
     }
     if (url.pathname === "/__r2/delete") {

@@ -2,12 +2,11 @@
 //! `drain-core`'s plan carried out by drain-exec on the R2 binding `LOGS`, the plan's response
 //! given, the delivery line (JSON) to Workers Logs and, with a `METRICS` binding, a data point to
 //! Workers Analytics Engine. Config from the `DRAIN_CONFIG` var;
-//! `${NAME}` is read from the Worker's secrets (or vars). The Cron Trigger runs compaction
-//! (`compact.rs`).
+//! `${NAME}` is read from the Worker's secrets (or vars). Compaction is a Worker of its own
+//! (`handlers/worker-compact`).
 
 #![forbid(unsafe_code)]
 
-mod compact;
 mod r2;
 
 use std::sync::OnceLock;
@@ -105,11 +104,6 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     Ok(Response::from_bytes(body)?
         .with_status(parts.status.as_u16())
         .with_headers(out))
-}
-
-#[event(scheduled)]
-async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    compact::run(&env).await;
 }
 
 /// One Analytics Engine data point per delivery: indexed by source; blobs source, kind, status,

@@ -1,4 +1,6 @@
-//! Compaction on the Cron Trigger (`scheduled`): drain-compact's protocol over the R2 binding.
+//! drain's compaction Worker (`wrangler.compact.toml`): on its Cron Trigger, drain-compact's
+//! protocol over the R2 bucket the drain Worker writes, bound as `LOGS`. A Worker of its own, so
+//! the ingest Worker carries none of this code (its upload and start-up stay as they were).
 //! Create-only and compare-and-swap puts through `onlyIf` (`etagDoesNotMatch: "*"`,
 //! `etagMatches`); deletes are unconditional (the binding has none), which is safe because a
 //! delivery key is written once and never rewritten. Every R2 call is a subrequest: a run stops
@@ -6,12 +8,20 @@
 //! run goes on from there (a generation takes at most a third of it in inputs; deletes go 1,000
 //! keys to a call); outputs stay within 16 MiB of input, well inside 128 MB.
 
+#![forbid(unsafe_code)]
+
 use std::cell::Cell;
 
 use drain_compact::{Bucket, Cond, Listed, Settings, Wrote};
-use worker::{Conditional, Data, Env, HttpMetadata};
+use worker::{event, Conditional, Data, Env, HttpMetadata, ScheduleContext, ScheduledEvent};
 
-use crate::BUCKET_BINDING;
+/// The R2 binding that holds the objects (the drain Worker's).
+const BUCKET_BINDING: &str = "LOGS";
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    run(&env).await;
+}
 
 /// The R2 binding as compaction's bucket, counting its calls.
 struct R2 {
@@ -152,12 +162,13 @@ impl Bucket for R2 {
     }
 }
 
-/// One compaction run; its summary goes to Workers Logs.
-pub async fn run(env: &Env) {
-    let config = match crate::load_config(env) {
-        Ok(c) => c,
-        Err(e) => return worker::console_error!("compaction: drain config can't be used: {e}"),
-    };
+/// One compaction run; its summary goes to Workers Logs. The prefixes are the
+/// `DRAIN_COMPACT_PREFIXES` var (space-separated): the drain Worker's config's.
+async fn run(env: &Env) {
+    let mut settings = Settings::default();
+    if let Ok(p) = env.var("DRAIN_COMPACT_PREFIXES") {
+        settings.prefixes = p.to_string().split_whitespace().map(str::to_owned).collect();
+    }
     let bucket = match env.bucket(BUCKET_BINDING) {
         Ok(b) => b,
         Err(e) => return worker::console_error!("compaction: no R2 binding {BUCKET_BINDING}: {e}"),
@@ -172,18 +183,10 @@ pub async fn run(env: &Env) {
         calls: Cell::new(0),
         budget,
     };
-    let settings = Settings {
-        prefixes: vec![
-            config.prefix.clone(),
-            config.traces_prefix.clone(),
-            config.metrics_prefix.clone(),
-        ],
-        // A generation costs a call per input and about ten more: a third of the budget lets
-        // a run that begins with a pending one finish it and start the next.
-        max_inputs: (budget / 3).clamp(2, 300) as usize,
-        max_input_bytes: 16 << 20,
-        ..Settings::default()
-    };
+    // A generation costs a call per input and about ten more: a third of the budget lets a run
+    // that begins with a pending one finish it and start the next.
+    settings.max_inputs = (budget / 3).clamp(2, 300) as usize;
+    settings.max_input_bytes = 16 << 20;
     let now_ms = worker::Date::now().as_millis();
     if let Err(e) = drain_compact::self_test(&r2, &format!("worker-{now_ms}")).await {
         return worker::console_error!("compaction refused: {e}");
