@@ -142,7 +142,19 @@ async fn recover<B: Bucket + ?Sized>(
         let m = match m.state {
             State::Pending => finish(bucket, settings, m, &etag, report, hook).await?,
             State::Committed => {
-                delete_inputs(bucket, &m, Some(&sizes), report, hook).await?;
+                let there = m
+                    .written
+                    .as_ref()
+                    .is_some_and(|w| w.lines == 0 || sizes.get(m.output.as_str()) == Some(&w.size));
+                if there {
+                    delete_inputs(bucket, &m, Some(&sizes), report, hook).await?;
+                } else {
+                    // The listing may predate the output: another run committed this generation
+                    // after it was taken. Only a listing taken now can say the output is missing.
+                    let again = bucket.list(part).await?;
+                    let now: HashMap<&str, u64> = again.iter().map(|l| (l.key.as_str(), l.size)).collect();
+                    delete_inputs(bucket, &m, Some(&now), report, hook).await?;
+                }
                 m
             }
             State::Aborted => {

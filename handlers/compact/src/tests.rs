@@ -31,6 +31,9 @@ struct Mem {
     ignore_conditions: bool,
     /// Seed of the yields that interleave concurrent runs (0: never yield).
     seed: Cell<u64>,
+    /// Answered once, instead of the current objects, to the next listing of its prefix: a
+    /// listing taken before another run wrote.
+    stale: RefCell<Option<(String, Vec<Listed>)>>,
 }
 
 struct YieldNow(u64);
@@ -93,6 +96,10 @@ impl Mem {
 impl Bucket for Mem {
     async fn list(&self, prefix: &str) -> Result<Vec<Listed>, String> {
         self.op().await?;
+        let stale = self.stale.borrow_mut().take_if(|(p, _)| p == prefix);
+        if let Some((_, old)) = stale {
+            return Ok(old);
+        }
         Ok(self
             .objects
             .borrow()
@@ -423,6 +430,29 @@ fn an_input_deleted_behind_its_back_aborts_the_generation_and_the_rest_is_compac
     let ms = manifests(&mem);
     assert_eq!(ms[0].state, State::Aborted);
     assert!(ms[0].why.as_deref().unwrap().contains("vanished"), "{:?}", ms[0].why);
+}
+
+#[test]
+fn a_listing_older_than_another_runs_commit_is_no_error() {
+    // Run A commits a generation and stops before deleting; run B's listing of the hour was
+    // taken before A wrote the output, but B reads A's manifest as committed.
+    let mem = Mem::default();
+    deliver(&mem, PART, 0, 8);
+    let before = lines(&mem);
+    let old = futures_executor::block_on(mem.list(PART)).unwrap();
+    let hook = |_: &str, s: Step| {
+        if s == Step::Committed {
+            mem.dead.set(true);
+        }
+    };
+    futures_executor::block_on(run(&mem, &Settings::default(), NOW, &hook));
+    mem.revive();
+    *mem.stale.borrow_mut() = Some((PART.to_owned(), old));
+    let r = run_once(&mem, &Settings::default());
+    assert!(r.errors.is_empty(), "{r:?}");
+    assert_eq!(r.deleted, 8, "{r:?}");
+    same(&lines(&mem), &before, "");
+    assert_settled(&mem);
 }
 
 #[test]
