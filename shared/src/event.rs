@@ -51,7 +51,7 @@ enum Action {
 /// can give it: if no field needs renaming and every value is query-safe as it is, it is copied
 /// whole instead of field by field.
 pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
-    batch: &mut Batch<'_>,
+    batch: &mut Batch<'_, '_>,
     rules: Rules,
     fields: &[(K, V)],
     splice: Option<&[u8]>,

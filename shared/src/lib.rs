@@ -28,10 +28,12 @@ pub mod config;
 pub mod error;
 mod kinds;
 mod plan;
+mod scratch;
 
 pub use config::{Config, ConfigError, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use plan::{Object, Plan};
+pub use scratch::Scratch;
 pub use timestamp::Timestamp;
 
 use http::HeaderMap;
@@ -253,8 +255,15 @@ impl Draft {
     }
 }
 
-/// Decides what to do with one request.
+/// Decides what to do with one request. A handler serving many keeps a [`Scratch`] and calls
+/// [`handle_with`]; this makes a new one for the call.
 pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
+    handle_with(config, req, received_at, &mut Scratch::default())
+}
+
+/// [`handle`], writing through `scratch` (reused compressors and buffers): the same plan, byte
+/// for byte, without allocating them again.
+pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, scratch: &mut Scratch) -> Plan {
     let method = req.method;
     let (source, signal) = match resolve(config, method, req.path, req.headers) {
         Resolved::Answer(draft) => return draft.finish(None, None),
@@ -277,7 +286,7 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
                 request_id: req.request_id,
                 signal,
             };
-            match deliver(&delivery) {
+            match deliver(&delivery, scratch) {
                 Ok(decoded) => Draft {
                     objects: decoded.objects,
                     events: decoded.events,

@@ -3,15 +3,14 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Write;
 
-use flate2::write::GzEncoder;
 use flate2::Compression;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::Limits;
 use crate::error::Limit;
 use crate::plan::Object;
+use crate::scratch::{Gzip, Scratch};
 use crate::timestamp::Timestamp;
 
 /// Lines are handed to the compressor in chunks of about this size.
@@ -26,8 +25,9 @@ pub enum Identity<'a> {
     FrameId(&'a [u8]),
 }
 
-/// The events of one delivery on their way to becoming objects.
-pub struct Batch<'c> {
+/// The events of one delivery on their way to becoming objects, written through the caller's
+/// [`Scratch`].
+pub struct Batch<'c, 's> {
     source: &'c str,
     prefix: &'c str,
     received_at: Timestamp,
@@ -41,6 +41,7 @@ pub struct Batch<'c> {
     buckets: Vec<Bucket>,
     index: BTreeMap<i64, usize>,
     events: usize,
+    scratch: &'s mut Scratch,
 }
 
 struct Bucket {
@@ -51,15 +52,15 @@ struct Bucket {
     sender_times: bool,
     events: usize,
     lines: Vec<u8>,
-    /// Made when the first chunk of lines is handed over, so an hour that holds a few lines
-    /// costs no compressor state until the delivery is finished.
-    gz: Option<GzEncoder<Vec<u8>>>,
+    /// Taken from the scratch when the first chunk of lines is handed over, so an hour that
+    /// holds a few lines takes no compressor until the delivery is finished.
+    gz: Option<Gzip>,
 }
 
 impl Bucket {
-    fn flush(&mut self, level: Compression) {
-        let gz = self.gz.get_or_insert_with(|| GzEncoder::new(Vec::new(), level));
-        gz.write_all(&self.lines).expect("writing to memory");
+    fn flush(&mut self, level: Compression, scratch: &mut Scratch) {
+        let gz = self.gz.get_or_insert_with(|| scratch.gzip(level));
+        gz.write(&self.lines);
         self.lines.clear();
     }
 }
@@ -124,7 +125,8 @@ impl Line<'_> {
     }
 }
 
-impl<'c> Batch<'c> {
+impl<'c, 's> Batch<'c, 's> {
+    #[allow(clippy::too_many_arguments, reason = "the parts of a delivery's identity")]
     pub fn new(
         source: &'c str,
         prefix: &'c str,
@@ -132,6 +134,7 @@ impl<'c> Batch<'c> {
         request_id: &'c str,
         gzip_level: u32,
         limits: Limits,
+        scratch: &'s mut Scratch,
     ) -> Self {
         let mut common = Vec::with_capacity(64 + source.len());
         common.extend_from_slice(b",\"drain\":");
@@ -150,6 +153,7 @@ impl<'c> Batch<'c> {
             buckets: Vec::new(),
             index: BTreeMap::new(),
             events: 0,
+            scratch,
         }
     }
 
@@ -182,7 +186,7 @@ impl<'c> Batch<'c> {
                     earliest: t,
                     sender_times: true,
                     events: 0,
-                    lines: Vec::new(),
+                    lines: self.scratch.lines(),
                     gz: None,
                 });
                 self.index.insert(hour, self.buckets.len() - 1);
@@ -209,7 +213,7 @@ impl<'c> Batch<'c> {
             return Err(Limit::EventBytes(max).into());
         }
         if bucket.lines.len() >= CHUNK {
-            bucket.flush(self.level);
+            bucket.flush(self.level, self.scratch);
         }
         Ok(())
     }
@@ -225,13 +229,16 @@ impl<'c> Batch<'c> {
         };
         let delivery = xxhash_rust::xxh3::xxh3_128(bytes);
         let level = self.level;
+        let scratch = self.scratch;
         let mut buckets = self.buckets;
         buckets.sort_by_key(|b| (!(b.sender_times || tag == 1), b.hour));
         buckets
             .into_iter()
             .map(|mut b| {
-                b.flush(level);
-                let body = b.gz.take().expect("made by flush").finish().expect("writing to memory");
+                b.flush(level, scratch);
+                let mut gz = b.gz.take().expect("made by flush");
+                let body = gz.finish();
+                scratch.give_back(Some(gz), std::mem::take(&mut b.lines));
                 let if_absent = b.sender_times || tag == 1;
                 let mut h = Xxh3::new();
                 h.update(self.source.as_bytes());

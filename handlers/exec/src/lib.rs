@@ -13,7 +13,7 @@ mod record;
 use std::future::Future;
 use std::pin::pin;
 
-use drain_core::{Object, Plan};
+use drain_core::{Config, Object, Plan, Request, Scratch, Timestamp};
 use futures_util::future::{select, Either};
 
 pub use record::Record;
@@ -34,6 +34,23 @@ pub const QUIET_TARGETS: &[&str] = &[
     "hyper_util",
     "h2",
 ];
+
+thread_local! {
+    /// The core's scratch space, one per thread that decodes: a server worker or blocking-pool
+    /// thread, a Lambda execution environment's thread, a Worker isolate. At most ~1 MiB each
+    /// (two gzip compressors and two line buffers, `drain_core::Scratch`).
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// [`drain_core::handle`] through this thread's [`Scratch`]: the same plan, without allocating
+/// compressor state and buffers per delivery.
+pub fn decide(config: &Config, request: &Request<'_>, received_at: Timestamp) -> Plan {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut scratch) => drain_core::handle_with(config, request, received_at, &mut scratch),
+        // Only if a call were ever nested on one thread: a fresh scratch, the same plan.
+        Err(_) => drain_core::handle(config, request, received_at),
+    })
+}
 
 /// The system clock as the core's time (the server and Lambda; the Worker reads `Date.now()`).
 #[cfg(not(target_arch = "wasm32"))]

@@ -37,7 +37,7 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
                 request_id,
                 body: Body::Complete(body),
             };
-            drain_core::handle(&state.config, &request, received_at)
+            drain_exec::decide(&state.config, &request, received_at)
         }
         // The platform handed over a body it had encoded itself, wrongly: not the sender's fault,
         // so the source's 503 (a 4xx makes Logplex drop the frames).

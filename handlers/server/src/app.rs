@@ -14,7 +14,7 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
-use drain_core::{handle, Body, Config, Plan};
+use drain_core::{Body, Config, Plan};
 use drain_exec::{carry_out, Context};
 use tokio::sync::Semaphore;
 
@@ -187,7 +187,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
             };
-            handle(&state.config, &request, received_at)
+            drain_exec::decide(&state.config, &request, received_at)
         }
     };
     // A small plain body is decoded right here (well under a millisecond). A large or compressed

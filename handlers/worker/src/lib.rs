@@ -11,7 +11,7 @@ mod r2;
 
 use std::sync::OnceLock;
 
-use drain_core::{handle, Body, Config, Timestamp};
+use drain_core::{Body, Config, Timestamp};
 use drain_exec::{carry_out, Context as Delivery, Record};
 use futures_util::StreamExt;
 use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
@@ -78,7 +78,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
             };
-            (handle(config, &request, received_at), body.map_or(0, |b| b.len()))
+            (drain_exec::decide(config, &request, received_at), body.map_or(0, |b| b.len()))
         }
     };
     let context = Delivery {

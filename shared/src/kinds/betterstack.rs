@@ -8,7 +8,7 @@ use crate::event::{write_event, Rules};
 use crate::format::{json, msgpack};
 use crate::output::Batch;
 
-pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let media = input.media;
     let body = input.body;
     if media == MediaType::Msgpack {

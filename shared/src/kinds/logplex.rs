@@ -8,7 +8,7 @@ use crate::framing::octet_counting;
 use crate::names::{renamed, Names};
 use crate::output::{Batch, Line};
 
-pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let decoded = input.body;
     for (i, frame) in octet_counting::frames(decoded).enumerate() {
         let frame = frame?;

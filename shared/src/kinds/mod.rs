@@ -56,7 +56,7 @@ pub(crate) struct Input<'a> {
 }
 
 /// Turns the body into events in the batch.
-type Decoder = fn(&Input<'_>, &mut Batch<'_>) -> Result<(), Rejection>;
+type Decoder = fn(&Input<'_>, &mut Batch<'_, '_>) -> Result<(), Rejection>;
 
 /// One kind of source: a row of SPEC section 2's table.
 pub(crate) struct Kind {
@@ -260,7 +260,7 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
 }
 
 /// The pipeline: one delivery through its kind's row.
-pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
+pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<Decoded, Rejection> {
     let kind = d.source.kind.row();
     if kind.verification && header(d.headers, "x-vercel-signature").is_none() && is_probe(d.body) {
         return Ok(Decoded {
@@ -289,6 +289,7 @@ pub(crate) fn deliver(d: &Delivery<'_>) -> Result<Decoded, Rejection> {
         d.request_id,
         d.config.storage.gzip_level,
         d.config.limits,
+        scratch,
     );
     let input = Input {
         media: h.media,

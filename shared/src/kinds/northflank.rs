@@ -8,7 +8,7 @@ use crate::event::{write_event, Rules};
 use crate::format::{json, northflank_text};
 use crate::output::{Batch, Line};
 
-pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let media = input.media;
     let body = input.body;
     let is_json = match media {

@@ -8,7 +8,7 @@ use crate::output::Batch;
 
 use super::Input;
 
-pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let signal = input.signal.unwrap_or(otlp::Signal::Logs);
     otlp::decode(signal, input.media == MediaType::Protobuf, input.body, batch)
 }

@@ -7,7 +7,7 @@ use crate::event::{write_event, Rules};
 use crate::format::json;
 use crate::output::Batch;
 
-pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_>) -> Result<(), Rejection> {
+pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let body = input.body;
     if body.trim_ascii() == b"{}" {
         return Ok(());

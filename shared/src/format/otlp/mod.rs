@@ -52,7 +52,7 @@ type Result<T> = std::result::Result<T, Rejection>;
 
 /// Writes every item of an export into `batch`. `protobuf`: the body is an
 /// `Export…ServiceRequest` in protobuf, else in JSON. An empty export writes nothing.
-pub(crate) fn decode(signal: Signal, protobuf: bool, body: &[u8], batch: &mut Batch<'_>) -> Result<()> {
+pub(crate) fn decode(signal: Signal, protobuf: bool, body: &[u8], batch: &mut Batch<'_, '_>) -> Result<()> {
     let (request_schema, resource_schema, scope_schema) = match signal {
         Signal::Logs => (LOGS_REQUEST, RESOURCE_LOGS, SCOPE_LOGS),
         Signal::Traces => (TRACES_REQUEST, RESOURCE_SPANS, SCOPE_SPANS),
@@ -313,7 +313,7 @@ fn shared_fields(line: &mut Line<'_>, c: &Context<'_>) -> Result<()> {
     Ok(())
 }
 
-fn line_budget(batch: &Batch<'_>) -> Budget {
+fn line_budget(batch: &Batch<'_, '_>) -> Budget {
     let l = batch.limits();
     Budget {
         fields: l.max_fields,
@@ -326,7 +326,7 @@ fn line_budget(batch: &Batch<'_>) -> Budget {
 
 const LEVELS: [&str; 6] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
-fn log_line(batch: &mut Batch<'_>, c: &Context<'_>, r: &View<'_>) -> Result<()> {
+fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<()> {
     let dt = time(r.u64(LOG_TIME)?).or(time(r.u64(LOG_OBSERVED)?));
     let budget = line_budget(batch);
     batch.event(dt, |line: &mut Line<'_>| {
@@ -370,7 +370,7 @@ fn log_line(batch: &mut Batch<'_>, c: &Context<'_>, r: &View<'_>) -> Result<()> 
     })
 }
 
-fn span_line(batch: &mut Batch<'_>, c: &Context<'_>, s: &View<'_>) -> Result<()> {
+fn span_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, s: &View<'_>) -> Result<()> {
     let (start, end) = (s.u64(SPAN_START)?, s.u64(SPAN_END)?);
     let budget = line_budget(batch);
     batch.event(time(start), |line: &mut Line<'_>| {
@@ -496,7 +496,7 @@ fn member_f64(out: &mut Vec<u8>, first: &mut bool, name: &str, value: f64) {
     write_f64(out, value);
 }
 
-fn metric_lines(batch: &mut Batch<'_>, c: &Context<'_>, m: &View<'_>) -> Result<()> {
+fn metric_lines(batch: &mut Batch<'_, '_>, c: &Context<'_>, m: &View<'_>) -> Result<()> {
     let Some(&(index, kind)) = METRIC_TYPES.iter().find(|(i, _)| m.has(*i)) else {
         return Ok(());
     };
