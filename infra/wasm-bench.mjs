@@ -1,10 +1,17 @@
-// Times drain-core's pipeline compiled to wasm in Node (V8, as workerd uses), warm:
-// a signed Vercel NDJSON batch of ~100 KB and of ~1 MiB (~750 B per event), config parse included.
+// Times drain-core's pipeline compiled to wasm in Node (V8, as workerd uses), warm, beside a
+// hand-written JavaScript Worker doing the same job the way Cloudflare's documentation writes one
+// (await request.text(), a WebCrypto HMAC check, JSON.parse, add the fields, JSON.stringify,
+// CompressionStream("gzip")), on the same signed Vercel NDJSON bodies (~750 B per event), timed
+// alternately (drain, JS, drain, JS, ...): the median of each and of the per-pair ratios. Then the
+// stages alone: HMAC-SHA1 in wasm against crypto.subtle, gzip in wasm against CompressionStream.
 //   infra/bench-wasm   (builds the wasm, then runs this with the pinned Node 22)
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
-const { vercel_delivery } = require(process.argv[2]);
+const { Pipeline, hmac_sha1, gzip } = require(process.argv[2]);
+
+const SECRET = "bench-secret";
+const enc = new TextEncoder();
 
 function batch(target) {
   const lines = [];
@@ -27,17 +34,85 @@ function batch(target) {
   return Buffer.from(lines.join("\n") + "\n");
 }
 
-for (const [name, target, runs] of [["100 KB", 100_000, 300], ["1 MiB", 1 << 20, 40]]) {
-  const body = batch(target);
-  const sig = createHmac("sha1", "bench-secret").update(body).digest("hex");
-  for (let i = 0; i < 20; i++) if (!vercel_delivery(body, sig, "bench-secret")) throw new Error("nothing stored");
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    vercel_delivery(body, sig, "bench-secret");
-    times.push(performance.now() - t);
+// drain's Worker: the body as bytes, the core (config and scratch kept per isolate).
+const pipeline = new Pipeline(SECRET);
+async function drainWorker(request) {
+  const body = new Uint8Array(await request.arrayBuffer());
+  const stored = pipeline.vercel(body, request.headers.get("x-vercel-signature"));
+  if (!stored) throw new Error("drain stored nothing");
+  return stored;
+}
+
+// The hand-written Worker (its HMAC key imported once per isolate, which only helps it).
+const key = await crypto.subtle.importKey("raw", enc.encode(SECRET), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
+async function jsWorker(request) {
+  const text = await request.text();
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(text)));
+  const hex = Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+  if (hex !== request.headers.get("x-vercel-signature")) throw new Error("403");
+  const receivedAt = new Date(1795348800000).toISOString();
+  let out = "";
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    const event = JSON.parse(line);
+    event.dt = new Date(event.timestamp).toISOString();
+    event.drain = "vercel";
+    event.received_at = receivedAt;
+    out += JSON.stringify(event) + "\n";
   }
-  times.sort((a, b) => a - b);
-  const p = (q) => times[Math.floor(q * (times.length - 1))].toFixed(2);
-  console.log(`wasm (V8, Node ${process.version}) Vercel ${name} batch (${body.length} bytes): median ${p(0.5)} ms, p90 ${p(0.9)} ms, min ${p(0)} ms`);
+  const gz = await new Response(new Blob([out]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+  return gz.byteLength;
+}
+
+function request(body, sig) {
+  return new Request("http://drain.local/vercel", {
+    method: "POST",
+    headers: { "content-type": "application/x-ndjson", "x-vercel-signature": sig },
+    body,
+  });
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)];
+const ms = (x) => x.toFixed(3);
+
+// Alternately times a() and b() (each given a fresh request) `runs` times after a warm-up.
+async function pairs(a, b, make, runs) {
+  for (let i = 0; i < 20; i++) { await a(make()); await b(make()); }
+  const ta = [], tb = [], ratio = [];
+  for (let i = 0; i < runs; i++) {
+    let r = make();
+    let t = performance.now();
+    await a(r);
+    const da = performance.now() - t;
+    r = make();
+    t = performance.now();
+    await b(r);
+    const db = performance.now() - t;
+    ta.push(da); tb.push(db); ratio.push(db / da);
+  }
+  return [median(ta), median(tb), median(ratio)];
+}
+
+console.log(`Node ${process.version} (V8 ${process.versions.v8}); medians of interleaved pairs, warm`);
+console.log("");
+console.log("| Vercel body | bytes | drain (wasm) ms | hand-written JS Worker ms | JS ÷ drain | HMAC-SHA1 wasm ms | crypto.subtle ms | gzip wasm (level 4) ms | CompressionStream ms |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+for (const [name, target, runs] of [["10 KB", 10_000, 2000], ["100 KB", 100_000, 400], ["1 MiB", 1 << 20, 60]]) {
+  const body = batch(target);
+  const sig = createHmac("sha1", SECRET).update(body).digest("hex");
+  const [drain, js, ratio] = await pairs(drainWorker, jsWorker, () => request(body, sig), runs);
+  const [wasmHmac, subtle] = await pairs(
+    async () => hmac_sha1(body, SECRET),
+    async () => crypto.subtle.sign("HMAC", key, body),
+    () => null,
+    runs,
+  );
+  const ndjson = Buffer.from(body);
+  const [wasmGzip, stream] = await pairs(
+    async () => gzip(ndjson, 4),
+    async () => new Response(new Blob([ndjson]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+    () => null,
+    runs,
+  );
+  console.log(`| ${name} | ${body.length} | ${ms(drain)} | ${ms(js)} | ${ratio.toFixed(2)} | ${ms(wasmHmac)} | ${ms(subtle)} | ${ms(wasmGzip)} | ${ms(stream)} |`);
 }

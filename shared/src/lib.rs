@@ -32,6 +32,7 @@ mod scratch;
 
 pub use config::{Config, ConfigError, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
+pub use output::SMALL_OBJECT;
 pub use plan::{Object, Plan};
 pub use scratch::Scratch;
 pub use timestamp::Timestamp;

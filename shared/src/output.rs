@@ -16,6 +16,13 @@ use crate::timestamp::Timestamp;
 /// Lines are handed to the compressor in chunks of about this size.
 const CHUNK: usize = 64 * 1024;
 
+/// An object whose NDJSON is smaller than this is compressed at level 1 (or `gzip_level` if
+/// lower). zlib-rs's levels 2-9 spend ~11 µs per object on their dynamic Huffman trees whatever
+/// the object's size, which is most of a small delivery's CPU; level 1 uses fixed codes and
+/// stores such an object ~25 % larger (a few hundred bytes), until compaction rewrites the hour
+/// at `gzip_level` (BENCHMARKS.md "Small deliveries").
+pub const SMALL_OBJECT: usize = 32 * 1024;
+
 /// What makes a delivery the same delivery when it is retried.
 #[derive(Debug, Clone, Copy)]
 pub enum Identity<'a> {
@@ -235,6 +242,12 @@ impl<'c, 's> Batch<'c, 's> {
         buckets
             .into_iter()
             .map(|mut b| {
+                let small = b.gz.is_none() && b.lines.len() < SMALL_OBJECT;
+                let level = if small {
+                    Compression::new(level.level().min(1))
+                } else {
+                    level
+                };
                 b.flush(level, scratch);
                 let mut gz = b.gz.take().expect("made by flush");
                 let body = gz.finish();

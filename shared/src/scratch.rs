@@ -13,9 +13,10 @@ use flate2::write::DeflateEncoder;
 use flate2::{Compression, Crc};
 
 /// At most this many compressors and line buffers are kept between deliveries: one delivery
-/// in one or two hours (an hour's edge) reuses them all, and a delivery across many hours gives
-/// back no more than this, so a scratch never holds more than ~1 MiB.
-const KEEP: usize = 2;
+/// in one or two hours (an hour's edge) reuses them all, small objects have their own level
+/// (`output::SMALL_OBJECT`), and a delivery across many hours gives back no more than this, so
+/// a scratch never holds more than ~1.3 MiB.
+const KEEP: usize = 3;
 
 /// A line buffer kept for reuse is at most this large (a delivery with one huge line gives it
 /// back to the allocator rather than keeping it).
@@ -133,7 +134,9 @@ mod tests {
 
     #[test]
     fn members_match_gz_encoder_byte_for_byte_when_reused() {
-        let data: Vec<u8> = (0..200_000u32).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes())
+            .collect();
         let mut scratch = Scratch::default();
         for level in [1, 4, 6, 9, 4] {
             for part in [&data[..], &data[..10], b"", &data[1000..90_000]] {
@@ -148,13 +151,13 @@ mod tests {
     }
 
     #[test]
-    fn keeps_at_most_two_of_each_and_no_huge_buffer() {
+    fn keeps_at_most_keep_of_each_and_no_huge_buffer() {
         let mut scratch = Scratch::default();
         let taken: Vec<Gzip> = (0..5).map(|_| scratch.gzip(Compression::new(4))).collect();
         for g in taken {
             scratch.give_back(Some(g), Vec::with_capacity(16));
         }
-        assert_eq!((scratch.encoders.len(), scratch.lines.len()), (2, 2));
+        assert_eq!((scratch.encoders.len(), scratch.lines.len()), (KEEP, KEEP));
         let mut s = Scratch::default();
         s.give_back(None, Vec::with_capacity(KEEP_LINES + 1));
         assert!(s.lines.is_empty());

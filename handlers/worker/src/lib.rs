@@ -78,7 +78,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                 body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
             };
-            (drain_exec::decide(config, &request, received_at), body.map_or(0, |b| b.len()))
+            (
+                drain_exec::decide(config, &request, received_at),
+                body.map_or(0, |b| b.len()),
+            )
         }
     };
     let context = Delivery {

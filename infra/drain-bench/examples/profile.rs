@@ -1,23 +1,29 @@
-//! A loop over one kind's 1 MiB pipeline, to run under `perf record`:
-//! `cargo build --release --example profile -p drain-bench && perf record -g target/release/examples/profile vercel`.
+//! A loop over one kind's pipeline through one reused scratch, to run under `perf record`:
+//! `cargo build --release --example profile -p drain-bench && perf record -g target/release/examples/profile vercel [ROUNDS] [BYTES]`
+//! (BYTES 1 is a one-event delivery; the default is 1 MiB).
 
 use std::hint::black_box;
 
-use drain_bench::{betterstack, logplex, northflank, vercel, CONFIG};
-use drain_core::{handle, Body, Config, Request, Timestamp};
+use drain_bench::{betterstack, logplex, northflank, otlp_logs, otlp_traces, vercel, CONFIG};
+use drain_core::{handle_with, Body, Config, Request, Scratch, Timestamp};
 
 fn main() {
-    let kind = std::env::args().nth(1).unwrap_or_else(|| "vercel".into());
-    let rounds: usize = std::env::args().nth(2).and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let arg = |n: usize| std::env::args().nth(n);
+    let kind = arg(1).unwrap_or_else(|| "vercel".into());
+    let rounds: usize = arg(2).and_then(|n| n.parse().ok()).unwrap_or(2000);
+    let size: usize = arg(3).and_then(|n| n.parse().ok()).unwrap_or(1 << 20);
     let case = match kind.as_str() {
-        "vercel" => vercel(1 << 20),
-        "betterstack" => betterstack(1 << 20),
-        "northflank" => northflank(1 << 20),
-        "logplex" => logplex(1 << 20),
+        "vercel" => vercel(size),
+        "betterstack" => betterstack(size),
+        "northflank" => northflank(size),
+        "logplex" => logplex(size),
+        "otlp-logs" => otlp_logs(size),
+        "otlp-traces" => otlp_traces(size),
         other => panic!("unknown kind {other}"),
     };
     let config = Config::parse(CONFIG, &|_| None).expect("bench config");
     let received_at = Timestamp::from_unix_millis(1_795_348_800_000).expect("time");
+    let mut scratch = Scratch::default();
     for _ in 0..rounds {
         let req = Request {
             method: "POST",
@@ -26,6 +32,6 @@ fn main() {
             body: Body::Complete(&case.body),
             request_id: "profile",
         };
-        let _ = black_box(handle(&config, &req, received_at));
+        let _ = black_box(handle_with(&config, &req, received_at, &mut scratch));
     }
 }

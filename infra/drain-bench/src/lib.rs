@@ -48,14 +48,38 @@ fn headers(pairs: &[(&'static str, String)]) -> http::HeaderMap {
     h
 }
 
-/// Vercel NDJSON, ~750 B per event as in Vercel's docs.
+/// Vercel NDJSON, ~750 B per event as in Vercel's docs, 7 ms apart from the start of an hour.
 pub fn vercel(target: usize) -> Case {
+    vercel_from(target, 1_795_348_800_000)
+}
+
+/// Vercel NDJSON whose events straddle an hour's end: two objects per delivery.
+pub fn vercel_two_hours(target: usize) -> Case {
+    let half = (target / 750) as u64 * 7 / 2;
+    Case {
+        kind: "vercel ndjson, 2 hours",
+        ..vercel_from(target, 1_795_348_800_000 - half)
+    }
+}
+
+/// The same delivery sent with `Content-Encoding: gzip` (Vercel's `compression: gzip`,
+/// `@logtail/node`) at zlib's default level; a Vercel signature stays over the inflated bytes.
+pub fn gzipped(mut case: Case, kind: &'static str) -> Case {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&case.body).expect("memory");
+    case.body = e.finish().expect("memory");
+    case.headers.insert("content-encoding", "gzip".parse().expect("header"));
+    case.kind = kind;
+    case
+}
+
+fn vercel_from(target: usize, start_ms: u64) -> Case {
     let mut body = Vec::new();
     let mut n: usize = 0;
     while body.len() < target {
         serde_json::to_writer(&mut body, &serde_json::json!({
             "id": format!("{:028}", 1573817187330377061717300000u128 + n as u128), "deploymentId": "dpl_233NRGRjVZX1caZrXWtz5g1TAksD",
-            "source": if n.is_multiple_of(3) { "build" } else { "lambda" }, "host": "my-app-abc123.vercel.app", "timestamp": 1795348800000u64 + n as u64 * 7,
+            "source": if n.is_multiple_of(3) { "build" } else { "lambda" }, "host": "my-app-abc123.vercel.app", "timestamp": start_ms + n as u64 * 7,
             "projectId": "gdufoJxB6b9b1fEqr1jUtFkyavUU", "level": if n.is_multiple_of(10) { "error" } else { "info" },
             "message": format!("API request processed in {} ms for user {}", n % 997, n * 31 % 10007), "entrypoint": "api/index.js",
             "requestId": format!("643af4e3-975a-4cc7-9e7a-{n:012x}"), "statusCode": 200, "path": "/api/users", "executionRegion": "sfo1",

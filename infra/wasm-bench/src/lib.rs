@@ -1,34 +1,68 @@
-//! The core's whole pipeline exposed to JavaScript, so `infra/wasm-bench.mjs` can time it in V8.
+//! The core's whole pipeline exposed to JavaScript, so `infra/wasm-bench.mjs` can time it in V8
+//! beside a hand-written JavaScript Worker and the platform's own HMAC and gzip.
 
-use drain_core::{handle, Body, Config, Request, Timestamp};
+use std::io::Write;
+
+use drain_core::{handle_with, Body, Config, Request, Scratch, Timestamp};
+use hmac::{Hmac, Mac};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Runs one signed Vercel delivery through the core; returns the stored object bytes (or 0 when
-/// nothing was stored, which the caller treats as a failure).
+/// A Vercel source's config and the core's scratch, kept as a Worker isolate keeps them.
 #[wasm_bindgen]
-pub fn vercel_delivery(body: &[u8], signature: &str, secret: &str) -> usize {
-    let config = Config::parse(
-        &format!("[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n"),
-        &|_| None,
-    )
-    .expect("bench config");
-    let mut headers = http::HeaderMap::new();
-    headers.insert("content-type", http::HeaderValue::from_static("application/x-ndjson"));
-    headers.insert(
-        "x-vercel-signature",
-        http::HeaderValue::from_str(signature).expect("hex"),
-    );
-    let req = Request {
-        method: "POST",
-        path: "/vercel",
-        headers: &headers,
-        body: Body::Complete(body),
-        request_id: "bench",
-    };
-    let plan = handle(
-        &config,
-        &req,
-        Timestamp::from_unix_millis(1_795_348_800_000).expect("time"),
-    );
-    plan.objects.iter().map(|o| o.body.len()).sum()
+pub struct Pipeline {
+    config: Config,
+    scratch: Scratch,
+}
+
+#[wasm_bindgen]
+impl Pipeline {
+    #[wasm_bindgen(constructor)]
+    pub fn new(secret: &str) -> Pipeline {
+        let config = Config::parse(
+            &format!("[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n"),
+            &|_| None,
+        )
+        .expect("bench config");
+        Pipeline {
+            config,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// One signed Vercel delivery through the core; the stored object bytes (0 when nothing
+    /// was stored, which the caller treats as a failure).
+    pub fn vercel(&mut self, body: &[u8], signature: &str) -> usize {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("content-type", http::HeaderValue::from_static("application/x-ndjson"));
+        headers.insert(
+            "x-vercel-signature",
+            http::HeaderValue::from_str(signature).expect("hex"),
+        );
+        let req = Request {
+            method: "POST",
+            path: "/vercel",
+            headers: &headers,
+            body: Body::Complete(body),
+            request_id: "bench",
+        };
+        let at = Timestamp::from_unix_millis(1_795_348_800_000).expect("time");
+        let plan = handle_with(&self.config, &req, at, &mut self.scratch);
+        plan.objects.iter().map(|o| o.body.len()).sum()
+    }
+}
+
+/// HMAC-SHA1 of `body` in wasm (the `hmac` and `sha1` crates, as the core checks a signature).
+#[wasm_bindgen]
+pub fn hmac_sha1(body: &[u8], secret: &str) -> usize {
+    let mut m = Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("key");
+    m.update(body);
+    m.finalize().into_bytes()[0].into()
+}
+
+/// gzip of `data` in wasm at `level` (flate2 over zlib-rs, as the core compresses objects).
+#[wasm_bindgen]
+pub fn gzip(data: &[u8], level: u32) -> usize {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+    e.write_all(data).expect("memory");
+    e.finish().expect("memory").len()
 }
