@@ -34,11 +34,20 @@ function batch(target) {
   return Buffer.from(lines.join("\n") + "\n");
 }
 
-// drain's Worker: the body as bytes, the core (config and scratch kept per isolate).
+// drain's Worker: the body as bytes, from 64 KiB its HMAC by crypto.subtle (the key imported once
+// per isolate, as handlers/worker/src/subtle.rs does), the core (config and scratch kept per isolate).
 const pipeline = new Pipeline(SECRET);
+const drainKey = crypto.subtle.importKey("raw", enc.encode(SECRET), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
 async function drainWorker(request) {
   const body = new Uint8Array(await request.arrayBuffer());
-  const stored = pipeline.vercel(body, request.headers.get("x-vercel-signature"));
+  const sig = request.headers.get("x-vercel-signature");
+  let stored;
+  if (body.length >= 64 * 1024) {
+    const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await drainKey, body));
+    stored = pipeline.vercel_with_mac(body, sig, mac);
+  } else {
+    stored = pipeline.vercel(body, sig);
+  }
   if (!stored) throw new Error("drain stored nothing");
   return stored;
 }

@@ -49,6 +49,7 @@ pub fn otlp(data: &[u8]) {
         headers: &headers,
         body: Body::Complete(body),
         request_id: "fuzz",
+        body_macs: None,
     };
     let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
     let plan = handle(&config, &req, received_at);
@@ -163,6 +164,7 @@ pub fn handle_plan(data: &[u8]) -> Option<drain_core::Plan> {
         headers: &headers,
         body: Body::Complete(body),
         request_id: "fuzz",
+        body_macs: None,
     };
     let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
     let plan = handle(&config, &req, received_at);

@@ -36,6 +36,19 @@ pub fn vercel(secrets: &[Secret], signature: Option<&[u8]>, candidates: &[&[u8]]
     ok.then_some(()).ok_or(AuthError::Mismatch)
 }
 
+/// Vercel's signature checked against MACs of the body the handler computed (one per secret),
+/// each compared in constant time, all of them compared.
+pub fn vercel_macs(macs: &[[u8; 20]], signature: Option<&[u8]>) -> Result<(), AuthError> {
+    let signature = signature.ok_or(AuthError::Missing)?;
+    let mut expected = [0u8; 20];
+    hex::decode_to_slice(signature.trim_ascii(), &mut expected).map_err(|_| AuthError::Mismatch)?;
+    let mut ok = false;
+    for mac in macs {
+        ok |= bool::from(mac.ct_eq(&expected));
+    }
+    ok.then_some(()).ok_or(AuthError::Mismatch)
+}
+
 /// Vercel's signature computed over bytes that arrive in pieces (a gzip body as it inflates),
 /// one MAC per secret.
 pub struct VercelMacs {

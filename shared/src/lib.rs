@@ -57,6 +57,12 @@ pub struct Request<'a> {
     /// request id, the Worker's `cf-ray`): part of the key of every object written
     /// unconditionally, so two identical deliveries without timestamps stay two (SPEC section 4).
     pub request_id: &'a str,
+    /// The HMAC-SHA1 of the body as received, one per secret [`signature_secrets`] gives (in
+    /// that order), when the handler computed them with the platform's own crypto (the Worker:
+    /// `crypto.subtle`, native where wasm is not). `None`: the core computes them. Either way the
+    /// core compares them with the signature header in constant time; a list of another length
+    /// is not used.
+    pub body_macs: Option<&'a [[u8; 20]]>,
 }
 
 /// The body, or the news that it passed `limits.max_body` while being read (the handler stops
@@ -79,6 +85,15 @@ pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Plan {
         ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why))
     };
     draft.finish(source, None)
+}
+
+/// The secrets of the body signature (Vercel's `x-vercel-signature`) that the source `path`
+/// names checks, for a handler that computes [`Request::body_macs`] itself; `None` when that
+/// source checks no body signature.
+pub fn signature_secrets<'c>(config: &'c Config, path: &str) -> Option<&'c [config::Secret]> {
+    let path = path.split('?').next().unwrap_or_default();
+    let name = path.trim_start_matches('/').split('/').next().unwrap_or_default();
+    config.source(name)?.kind.signature_secrets()
 }
 
 /// Decides from the request head alone, before the body is read (SPEC section 6): the route,
@@ -285,6 +300,7 @@ pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, s
                 body,
                 received_at,
                 request_id: req.request_id,
+                body_macs: req.body_macs,
                 signal,
             };
             match deliver(&delivery, scratch) {

@@ -68,6 +68,7 @@ fn conformance_cases_pass_on_the_core() {
                 headers: &headers,
                 body,
                 request_id: &request_id,
+                body_macs: None,
             };
             let at = Timestamp::from_unix_nanos(now).unwrap();
             let plan = handle_with(&config, &req, at, &mut scratch);

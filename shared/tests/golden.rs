@@ -90,6 +90,7 @@ fn run(req: &Req, config: &Config) -> String {
         headers: &headers,
         body: Body::Complete(&body),
         request_id: "golden",
+        body_macs: None,
     };
     let plan = handle(config, &request, received_at);
     let again = handle(config, &request, received_at);

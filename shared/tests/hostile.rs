@@ -290,6 +290,7 @@ fn hostile_shapes_stay_within_the_stated_bound() {
             headers: &headers,
             body: Body::Complete(&s.body),
             request_id: "hostile",
+            body_macs: None,
         };
         let base = HEAP.current_usage();
         HEAP.reset_peak_usage();

@@ -37,6 +37,7 @@ fn export(config: &Config, path: &str, content_type: &str, body: &[u8]) -> Plan 
         headers: &headers,
         body: Body::Complete(body),
         request_id: "otlp",
+        body_macs: None,
     };
     handle(
         config,

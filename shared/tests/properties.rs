@@ -52,6 +52,7 @@ fn run(config: &Config, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Pl
             headers: &map,
             body: Body::Complete(body),
             request_id: "property",
+            body_macs: None,
         },
         at(),
     )

@@ -18,6 +18,7 @@ fn betterstack(body: &[u8], content_type: &str) -> u16 {
         headers: &headers,
         body: Body::Complete(body),
         request_id: "regression",
+        body_macs: None,
     };
     handle(&config, &req, Timestamp::from_unix_millis(1_700_000_000_000).unwrap())
         .response

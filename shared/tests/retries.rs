@@ -155,7 +155,7 @@ proptest! {
                 now += 1_500_000_000;
                 request_id += 1;
                 let rid = format!("r{request_id}");
-                let req = Request { method: "POST", path, headers: &headers, body: Body::Complete(&body), request_id: &rid };
+                let req = Request { method: "POST", path, headers: &headers, body: Body::Complete(&body), request_id: &rid, body_macs: None };
                 let plan = handle(&config, &req, Timestamp::from_unix_nanos(now).unwrap());
                 prop_assert!(plan.response.status().as_u16() / 100 == 2, "refused: {:?}", plan.reason);
                 let mut stored_all = true;

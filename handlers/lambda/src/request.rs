@@ -36,6 +36,7 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
                 headers: &event.headers,
                 request_id,
                 body: Body::Complete(body),
+                body_macs: None,
             };
             drain_exec::decide(&state.config, &request, received_at)
         }

@@ -186,6 +186,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 headers: &parts.headers,
                 body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
+                body_macs: None,
             };
             drain_exec::decide(&state.config, &request, received_at)
         }

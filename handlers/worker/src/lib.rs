@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod r2;
+mod subtle;
 
 use std::sync::OnceLock;
 
@@ -71,12 +72,18 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Some(plan) => (plan, 0),
         None => {
             let body = read_body(&mut req, &headers, config.limits.max_body).await?;
+            // A large signed body: its MACs by the platform's native HMAC, not in wasm.
+            let macs = match (drain_core::signature_secrets(config, &path), &body) {
+                (Some(secrets), Some(b)) if b.len() >= subtle::FROM => subtle::body_macs(secrets, b).await,
+                _ => None,
+            };
             let request = drain_core::Request {
                 method: &method,
                 path: &path,
                 headers: &headers,
                 body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
+                body_macs: macs.as_deref(),
             };
             (
                 drain_exec::decide(config, &request, received_at),

@@ -28,6 +28,7 @@ fn bench(c: &mut Criterion) {
             headers: &case.headers,
             body: Body::Complete(&case.body),
             request_id: "bench",
+            body_macs: None,
         };
         if case.kind == "vercel ndjson" {
             let plan = handle_with(&config, &req, received_at, &mut scratch);

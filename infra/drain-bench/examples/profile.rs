@@ -31,6 +31,7 @@ fn main() {
             headers: &case.headers,
             body: Body::Complete(&case.body),
             request_id: "profile",
+            body_macs: None,
         };
         let _ = black_box(handle_with(&config, &req, received_at, &mut scratch));
     }

@@ -46,6 +46,7 @@ fn request(case: &Case) -> Request<'_> {
         headers: &case.headers,
         body: Body::Complete(&case.body),
         request_id: "bench",
+        body_macs: None,
     }
 }
 

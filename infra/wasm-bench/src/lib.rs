@@ -32,6 +32,19 @@ impl Pipeline {
     /// One signed Vercel delivery through the core; the stored object bytes (0 when nothing
     /// was stored, which the caller treats as a failure).
     pub fn vercel(&mut self, body: &[u8], signature: &str) -> usize {
+        self.deliver(body, signature, None)
+    }
+
+    /// The same with the body's HMAC-SHA1 computed by the caller (`crypto.subtle`), as the Worker
+    /// hands it to the core for large bodies.
+    pub fn vercel_with_mac(&mut self, body: &[u8], signature: &str, mac: &[u8]) -> usize {
+        let mac: [u8; 20] = mac.try_into().expect("20 bytes");
+        self.deliver(body, signature, Some(&[mac]))
+    }
+}
+
+impl Pipeline {
+    fn deliver(&mut self, body: &[u8], signature: &str, macs: Option<&[[u8; 20]]>) -> usize {
         let mut headers = http::HeaderMap::new();
         headers.insert("content-type", http::HeaderValue::from_static("application/x-ndjson"));
         headers.insert(
@@ -44,6 +57,7 @@ impl Pipeline {
             headers: &headers,
             body: Body::Complete(body),
             request_id: "bench",
+            body_macs: macs,
         };
         let at = Timestamp::from_unix_millis(1_795_348_800_000).expect("time");
         let plan = handle_with(&self.config, &req, at, &mut self.scratch);

@@ -140,7 +140,7 @@ impl SourceKind {
     }
 
     /// The secrets of a body signature, when this source is authenticated by one.
-    fn signature_secrets(&self) -> Option<&[Secret]> {
+    pub(crate) fn signature_secrets(&self) -> Option<&[Secret]> {
         match self {
             SourceKind::Vercel { secrets, .. }
             | SourceKind::Otlp {
@@ -167,6 +167,8 @@ pub(crate) struct Delivery<'a> {
     pub body: &'a [u8],
     pub received_at: Timestamp,
     pub request_id: &'a str,
+    /// The body's MACs, when the handler computed them ([`crate::Request::body_macs`]).
+    pub body_macs: Option<&'a [[u8; 20]]>,
     /// The OTLP signal the path named.
     pub signal: Option<Signal>,
 }
@@ -243,7 +245,11 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
         return Ok(());
     };
     let signature = header(d.headers, "x-vercel-signature");
-    let Err(e) = auth::vercel(secrets, signature, &[d.body]) else {
+    let checked = match d.body_macs {
+        Some(macs) if macs.len() == secrets.len() => auth::vercel_macs(macs, signature),
+        _ => auth::vercel(secrets, signature, &[d.body]),
+    };
+    let Err(e) = checked else {
         return Ok(());
     };
     let gzip = body::is_gzip(header(d.headers, "content-encoding"));
