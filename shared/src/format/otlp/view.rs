@@ -207,7 +207,7 @@ impl<'a> View<'a> {
 
     /// A trace or span id as lowercase hex (`""` when absent or all zero): protobuf bytes; JSON
     /// hex (the OTLP rule) or base64 (protobuf's generic JSON mapping).
-    pub(crate) fn id(&self, field: usize) -> Result<String> {
+    pub(crate) fn id(&self, field: usize) -> Result<Id> {
         let bytes: Cow<'_, [u8]> = match self.slot(field) {
             Some(Slot::Json(r)) if r.get() != "null" => {
                 let s = json_str(r).ok_or_else(|| self.wrong(field, "an id"))?;
@@ -227,11 +227,12 @@ impl<'a> View<'a> {
         if bytes.len() > 64 {
             return Err(self.wrong(field, "an id of at most 64 bytes"));
         }
-        Ok(if bytes.iter().all(|&b| b == 0) {
-            String::new()
-        } else {
-            hex::encode(&bytes)
-        })
+        let mut id = Id { hex: [0; 128], len: 0 };
+        if bytes.iter().any(|&b| b != 0) {
+            id.len = bytes.len() * 2;
+            hex::encode_to_slice(&bytes, &mut id.hex[..id.len]).expect("sized for 64 bytes");
+        }
+        Ok(id)
     }
 
     /// An enum: its number (protobuf, JSON) or its name in JSON, whole (`SPAN_KIND_SERVER`) or
@@ -481,5 +482,19 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_, 'de> {
             }
         }
         Ok(())
+    }
+}
+
+/// An id as lowercase hex (empty when absent or all zero), on the stack: a span carries three.
+pub(crate) struct Id {
+    hex: [u8; 128],
+    len: usize,
+}
+
+impl std::ops::Deref for Id {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.hex[..self.len]).expect("hex is ASCII")
     }
 }
