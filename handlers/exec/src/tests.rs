@@ -51,6 +51,7 @@ fn plan() -> Plan {
         headers: &headers,
         body: Body::Complete(body),
         request_id: "r1",
+        body_macs: None,
     };
     handle(
         &config,
