@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 
-use drain_core::{handle, Body, Config, Plan, Request, Timestamp};
+use drain_core::{handle, handle_with, Body, Config, Plan, Request, Scratch, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -183,6 +183,37 @@ proptest! {
         prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
         prop_assert!([200, 202, 400, 401, 403, 404, 405, 406, 413, 415].contains(&a.response.status().as_u16()), "{}", a.response.status().as_u16());
         if a.response.status().as_u16() >= 400 { prop_assert!(a.objects.is_empty()); }
+    }
+
+    #[test]
+    fn a_reused_scratch_never_changes_a_plan(
+        deliveries in prop::collection::vec(
+            (prop::collection::vec(event(), 0..40), any::<prop::sample::Index>(), 0u8..4),
+            1..6,
+        ),
+    ) {
+        // Deliveries of every size (small objects at level 1, larger ones at the configured
+        // level), damaged ones refused half way (their compressors never given back), one after
+        // another through one scratch: each plan is a new scratch's, byte for byte.
+        let config = config();
+        let mut scratch = Scratch::default();
+        for (events, cut, shape) in deliveries {
+            let ndjson: Vec<u8> = events.iter().flat_map(|e| format!("{}\n", Value::Object(e.clone())).into_bytes()).collect();
+            let big: Vec<u8> = ndjson.repeat(if shape == 1 { 60 } else { 1 });
+            let body = match shape {
+                2 => big[..cut.index(big.len() + 1)].to_vec(),
+                3 => gzip(&big),
+                _ => big,
+            };
+            let mut map = http::HeaderMap::new();
+            map.insert("authorization", "Bearer tok".parse().unwrap());
+            map.insert("content-type", "application/json".parse().unwrap());
+            if shape == 3 { map.insert("content-encoding", "gzip".parse().unwrap()); }
+            let req = Request { method: "POST", path: "/app", headers: &map, body: Body::Complete(&body), request_id: "property", body_macs: None };
+            let reused = handle_with(&config, &req, at(), &mut scratch);
+            let fresh = handle(&config, &req, at());
+            prop_assert_eq!(format!("{reused:?}"), format!("{fresh:?}"));
+        }
     }
 
     #[test]

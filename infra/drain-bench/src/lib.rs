@@ -53,6 +53,59 @@ pub fn vercel(target: usize) -> Case {
     vercel_from(target, 1_795_348_800_000)
 }
 
+/// A body captured from an official Better Stack client (`infra/capture-logtail`): 500 records
+/// logged with `extra` fields by logtail-python 0.5.3 (MessagePack, as sent).
+pub fn logtail_python() -> Case {
+    captured(
+        "betterstack msgpack, logtail-python",
+        include_bytes!("../captured/logtail-python-0.5.3.msgpack"),
+        false,
+    )
+}
+
+/// The same from `@logtail/node` 0.5.9: MessagePack, gzipped, as sent.
+pub fn logtail_node() -> Case {
+    captured(
+        "betterstack msgpack, @logtail/node gzip",
+        include_bytes!("../captured/logtail-node-0.5.9.msgpack.gz"),
+        true,
+    )
+}
+
+fn captured(kind: &'static str, body: &[u8], gzip: bool) -> Case {
+    let plain = if gzip {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(body), &mut out).expect("gzip");
+        out
+    } else {
+        body.to_vec()
+    };
+    let events: Vec<serde_json::Value> = rmp_serde::from_slice(&plain).expect("a MessagePack array");
+    let json_lines = events
+        .iter()
+        .flat_map(|e| {
+            let mut line = serde_json::to_vec(e).expect("memory");
+            line.push(b'\n');
+            line
+        })
+        .collect();
+    let mut pairs = vec![
+        ("content-type", "application/msgpack".to_string()),
+        ("authorization", "Bearer bench-token".to_string()),
+    ];
+    if gzip {
+        pairs.push(("content-encoding", "gzip".to_string()));
+    }
+    Case {
+        kind,
+        path: "/app",
+        headers: headers(&pairs),
+        body: body.to_vec(),
+        events: events.len(),
+        json_lines,
+    }
+}
+
 /// Vercel NDJSON whose events straddle an hour's end: two objects per delivery.
 pub fn vercel_two_hours(target: usize) -> Case {
     let half = (target / 750) as u64 * 7 / 2;

@@ -9,7 +9,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use drain_bench::{
-    betterstack, gzipped, logplex, northflank, otlp_logs, otlp_traces, vercel, vercel_two_hours, Case, CONFIG,
+    betterstack, gzipped, logplex, logtail_node, logtail_python, northflank, otlp_logs, otlp_traces, vercel,
+    vercel_two_hours, Case, CONFIG,
 };
 use drain_core::{handle, handle_with, Body, Config, Plan, Request, Scratch, Timestamp};
 use hmac::{Hmac, Mac};
@@ -88,6 +89,8 @@ fn main() {
         (gzipped(vercel(100_000), "vercel ndjson, gzip"), "100 KB"),
         (gzipped(betterstack(100_000), "betterstack msgpack, gzip"), "100 KB"),
         (gzipped(vercel(1 << 20), "vercel ndjson, gzip"), "1 MiB"),
+        (logtail_python(), "161 KB"),
+        (logtail_node(), "6.6 KB gzip"),
     ] {
         row(&mut b, &case, label);
     }
