@@ -13,11 +13,16 @@ use crate::timestamp::Timestamp;
 pub trait FieldValue {
     /// The value when it is a string.
     fn as_str(&self) -> Option<Cow<'_, str>>;
+    /// Whether the value is a string, without decoding it.
+    fn is_str(&self) -> bool {
+        self.as_str().is_some()
+    }
     /// The value read as a time (Unix by magnitude, RFC 3339, a MessagePack timestamp).
     fn time(&self) -> Option<Timestamp>;
     /// Counts the value's nested keys and nesting into `budget`; `true` when its encoded text
-    /// is query-safe JSON as it is (so the event's text can be copied whole).
-    fn check(&self, budget: &mut Budget) -> Result<bool, Limit>;
+    /// is query-safe JSON as it is (so the event's text can be copied whole). `no_escapes`: the
+    /// event's text holds no backslash, so no string in it needs a look.
+    fn check(&self, budget: &mut Budget, no_escapes: bool) -> Result<bool, Limit>;
     /// Writes the value as query-safe JSON within `budget`.
     fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit>;
 }
@@ -70,9 +75,11 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
 
     // The message: a sender's string is kept in place; anything else is renamed and shown as text.
     let message_at = find("message");
-    let message_str = message_at.and_then(|i| fields[i].1.as_str());
-    let stripped = match (rules, &message_str) {
-        (Rules::Northflank, Some(m)) => strip_datetime_prefix(m),
+    let message_is_str = message_at.is_some_and(|i| fields[i].1.is_str());
+    let stripped = match rules {
+        Rules::Northflank => message_at
+            .and_then(|i| fields[i].1.as_str())
+            .and_then(|m| strip_datetime_prefix(&m)),
         _ => None,
     };
     // The level: kept in place when the sender's `level` is a string; Northflank's `severity` is
@@ -83,7 +90,7 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
         None
     };
     let level_at = find("level");
-    let level_is_str = level_at.is_some_and(|i| fields[i].1.as_str().is_some());
+    let level_is_str = level_at.is_some_and(|i| fields[i].1.is_str());
 
     // What becomes of each sender field before renames: kept in drain's place, dropped, or
     // kept as the sender's.
@@ -95,7 +102,7 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
                 Action::DtRaw
             }
         }
-        b"message" if Some(i) == message_at && message_str.is_some() => {
+        b"message" if Some(i) == message_at && message_is_str => {
             if stripped.is_some() {
                 Action::Drop
             } else {
@@ -106,12 +113,18 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
         _ => Action::Keep,
     };
     let in_place = |i: usize, k: &[u8]| {
-        (k == b"message" && Some(i) == message_at && message_str.is_some() && stripped.is_none())
+        (k == b"message" && Some(i) == message_at && message_is_str && stripped.is_none())
             || (k == b"level" && Some(i) == level_at && level_is_str && severity.is_none())
     };
     // Renames are needed only when two top-level names (drain's included) are equal ignoring
     // ASCII case; a cheap fingerprint rules that out for almost every event.
-    let renames = match might_collide(fields, &in_place) {
+    // drain's names that a sender field fills in place (only `message` and `level` can be).
+    let filled = |r: &str| match r {
+        "message" => message_at.is_some_and(|i| in_place(i, b"message")),
+        "level" => level_at.is_some_and(|i| in_place(i, b"level")),
+        _ => false,
+    };
+    let renames = match might_collide(fields, &filled) {
         true => Some(decide_names(fields, &base, &in_place, limits.max_event_bytes)?),
         false => None,
     };
@@ -135,7 +148,7 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
         // `message`, when it isn't among the kept sender fields.
         if let Some(m) = &stripped {
             line.str_field("message", m);
-        } else if message_str.is_none() {
+        } else if !message_is_str {
             match message_at {
                 Some(i) => {
                     let mut text = Vec::new();
@@ -150,11 +163,14 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
         }
         line.common();
         if let (Some(inner), None) = (splice, &renames) {
+            // One scan of the event's text: without a backslash no string needs a look (no lone
+            // surrogate, no escaped key), and without a line break it is copied as it is.
+            let plain = memchr::memchr3(b'\\', b'\n', b'\r', inner).is_none();
             let mut checked = budget;
             let mut clean = true;
             for (i, (k, v)) in fields.iter().enumerate() {
                 clean &= base(i, k.as_ref()) == Action::Keep;
-                clean &= v.check(&mut checked)?;
+                clean &= v.check(&mut checked, plain)?;
             }
             if clean {
                 if !inner.is_empty() {
@@ -162,7 +178,10 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
                         return Err(Limit::EventBytes(limits.max_event_bytes));
                     }
                     line.out.push(b',');
-                    write_json_raw(line.out, inner);
+                    match plain {
+                        true => line.out.extend_from_slice(inner),
+                        false => write_json_raw(line.out, inner),
+                    }
                 }
                 return Ok(());
             }
@@ -183,7 +202,7 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
 /// Whether two top-level names of the stored line might be equal ignoring ASCII case: drain's
 /// own (less the ones a sender field fills in place) and the sender's. Compares a fingerprint
 /// (length, first and last byte folded), so `false` is certain and `true` is checked exactly.
-fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], in_place: &impl Fn(usize, &[u8]) -> bool) -> bool {
+fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], filled: &impl Fn(&str) -> bool) -> bool {
     const MAX: usize = 32;
     if fields.len() > MAX {
         return true;
@@ -197,11 +216,7 @@ fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], in_place: &impl Fn(usize,
     let mut prints = [0u32; MAX + RESERVED.len()];
     let mut n = 0;
     for r in RESERVED {
-        let filled = fields
-            .iter()
-            .enumerate()
-            .any(|(i, (k, _))| k.as_ref() == r.as_bytes() && in_place(i, k.as_ref()));
-        if !filled {
+        if !filled(r) {
             prints[n] = print(r.as_bytes());
             n += 1;
         }

@@ -48,8 +48,9 @@ impl Budget {
 
 /// Checks `raw` (one JSON value at nesting `depth`) and counts its keys; `true` when it can be
 /// copied as it is.
-pub fn check(raw: &[u8], depth: usize, budget: &mut Budget) -> Result<bool, Limit> {
-    match quick_check(raw, depth, budget) {
+/// `no_escapes`: `raw` is known to hold no backslash.
+pub fn check(raw: &[u8], depth: usize, budget: &mut Budget, no_escapes: bool) -> Result<bool, Limit> {
+    match quick_check(raw, depth, budget, no_escapes) {
         Some(answer) => answer,
         None => walk(raw, depth, budget, None),
     }
@@ -63,7 +64,7 @@ const QUICK_DEPTH: usize = 32;
 /// [`check`] for the common value, on the stack: keys without escapes, at most [`QUICK_KEYS`]
 /// of them open at once, each compared with its object's earlier keys. `None` when the value
 /// needs the general walk.
-fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget) -> Option<Result<bool, Limit>> {
+fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget, no_escapes: bool) -> Option<Result<bool, Limit>> {
     match raw.first() {
         Some(b'{' | b'[') => {}
         Some(b'"') => return Some(Ok(!has_lone_surrogate(raw))),
@@ -107,9 +108,15 @@ fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget) -> Option<Resu
                 i += 1;
             }
             b'"' => {
-                let end = string_end(raw, i);
+                let (end, escaped) = match no_escapes {
+                    // No backslash: the string ends at the next quote.
+                    true => (memchr::memchr(b'"', &raw[i + 1..]).map_or(raw.len(), |at| i + at + 2), false),
+                    false => {
+                        let end = string_end(raw, i);
+                        (end, memchr::memchr(b'\\', &raw[i..end]).is_some())
+                    }
+                };
                 let token = &raw[i..end];
-                let escaped = memchr::memchr(b'\\', token).is_some();
                 if escaped && !expect_key && has_lone_surrogate(token) {
                     return Some(Ok(false));
                 }
@@ -377,19 +384,22 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(safe(raw), expected, "{raw}");
-            let clean = check(raw.as_bytes(), 1, &mut budget()).unwrap();
+            let clean = check(raw.as_bytes(), 1, &mut budget(), false).unwrap();
             assert_eq!(clean, raw.replace(['\n', '\r'], " ") == expected, "{raw}");
+            if !raw.contains('\\') {
+                assert_eq!(check(raw.as_bytes(), 1, &mut budget(), true).unwrap(), clean, "{raw}");
+            }
         }
     }
 
     #[test]
     fn limits_while_walking() {
         let mut b = budget();
-        assert_eq!(check(b"[[[[1]]]]", 1, &mut b), Err(Limit::Depth(4)));
+        assert_eq!(check(b"[[[[1]]]]", 1, &mut b, false), Err(Limit::Depth(4)));
         let mut b = budget();
-        assert_eq!(check(b"[[[1]]]", 1, &mut b), Ok(true));
+        assert_eq!(check(b"[[[1]]]", 1, &mut b, true), Ok(true));
         let mut b = Budget { fields: 2, ..budget() };
-        assert_eq!(check(br#"{"a":{"b":1,"c":2}}"#, 1, &mut b), Err(Limit::Fields(100)));
+        assert_eq!(check(br#"{"a":{"b":1,"c":2}}"#, 1, &mut b, true), Err(Limit::Fields(100)));
         let mut b = Budget { end: 10, ..budget() };
         let mut out = Vec::new();
         assert_eq!(

@@ -294,6 +294,10 @@ impl FieldValue for MsgpackValue<'_> {
         self.str()
     }
 
+    fn is_str(&self) -> bool {
+        self.str_bytes().is_some()
+    }
+
     fn time(&self) -> Option<Timestamp> {
         let (m, rest) = self.parts();
         match m {
@@ -323,7 +327,7 @@ impl FieldValue for MsgpackValue<'_> {
         }
     }
 
-    fn check(&self, _budget: &mut Budget) -> Result<bool, Limit> {
+    fn check(&self, _budget: &mut Budget, _no_escapes: bool) -> Result<bool, Limit> {
         // MessagePack is always transcoded; its keys and nesting are counted while writing.
         Ok(false)
     }
