@@ -71,7 +71,7 @@ pub fn json_events(data: &[u8]) {
 
 /// MessagePack walking and transcoding to JSON: any bytes, no panic, no unbounded allocation.
 pub fn msgpack_events(data: &[u8]) {
-    let _ = drain_core::format::msgpack::for_each_event(data, |fields| {
+    let _ = drain_core::format::msgpack::for_each_event(data, &drain_core::config::Limits::default(), |fields| {
         let mut out = Vec::new();
         let mut budget = drain_core::event::Budget::unlimited();
         for (_, v) in fields {

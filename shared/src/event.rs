@@ -116,15 +116,15 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
         (k == b"message" && Some(i) == message_at && message_is_str && stripped.is_none())
             || (k == b"level" && Some(i) == level_at && level_is_str && severity.is_none())
     };
-    // Renames are needed only when two top-level names (drain's included) are equal ignoring
-    // ASCII case; a cheap fingerprint rules that out for almost every event.
     // drain's names that a sender field fills in place (only `message` and `level` can be).
     let filled = |r: &str| match r {
         "message" => message_at.is_some_and(|i| in_place(i, b"message")),
         "level" => level_at.is_some_and(|i| in_place(i, b"level")),
         _ => false,
     };
-    let renames = match might_collide(fields, &filled) {
+    // Renames are needed only when two top-level names (drain's included) are equal ignoring
+    // ASCII case; a cheap fingerprint rules that out for almost every event.
+    let renames = match might_collide(fields, &base, &filled) {
         true => Some(decide_names(fields, &base, &in_place, limits.max_event_bytes)?),
         false => None,
     };
@@ -202,7 +202,11 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
 /// Whether two top-level names of the stored line might be equal ignoring ASCII case: drain's
 /// own (less the ones a sender field fills in place) and the sender's. Compares a fingerprint
 /// (length, first and last byte folded), so `false` is certain and `true` is checked exactly.
-fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], filled: &impl Fn(&str) -> bool) -> bool {
+fn might_collide<K: AsRef<[u8]>, V>(
+    fields: &[(K, V)],
+    base: &impl Fn(usize, &[u8]) -> Action,
+    filled: &impl Fn(&str) -> bool,
+) -> bool {
     const MAX: usize = 32;
     if fields.len() > MAX {
         return true;
@@ -221,8 +225,15 @@ fn might_collide<K: AsRef<[u8]>, V>(fields: &[(K, V)], filled: &impl Fn(&str) ->
             n += 1;
         }
     }
-    for (k, _) in fields {
-        prints[n] = print(k.as_ref());
+    // Each sender field under the name it would be written with: a dropped one (a `dt` that
+    // drain's replaces) under none.
+    for (i, (k, _)) in fields.iter().enumerate() {
+        let k = k.as_ref();
+        prints[n] = match base(i, k) {
+            Action::Drop => continue,
+            Action::DtRaw => print(b"dt_raw"),
+            _ => print(k),
+        };
         n += 1;
     }
     let prints = &mut prints[..n];

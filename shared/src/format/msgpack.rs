@@ -8,6 +8,9 @@ use base64::Engine;
 use rmp::Marker;
 
 use crate::error::{DecodeError, Limit};
+use std::ops::Range;
+
+use crate::config::Limits;
 use crate::event::{Budget, FieldValue};
 use crate::format::json::FIELDS_CAP;
 use crate::names::{renamed, Names};
@@ -21,22 +24,51 @@ const FEW_KEYS: usize = 16;
 const MAX_DEPTH: usize = 128;
 
 /// One event's top-level fields: each name as its bytes (a string's, not yet checked for UTF-8,
-/// or a scalar key's JSON text), each value still encoded.
-pub type Fields<'a> = [(Cow<'a, [u8]>, MsgpackValue<'a>)];
+/// or a scalar key's JSON text), each value as sent and as the JSON it became.
+pub type Fields<'a, 'j> = [(Cow<'a, [u8]>, Field<'a, 'j>)];
 
 /// One encoded value, exactly its bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct MsgpackValue<'a>(pub &'a [u8]);
 
+/// A top-level value: its MessagePack bytes (read for the time, the message, the level) and the
+/// query-safe JSON it was transcoded to in the walk that checked it, copied into the line as is.
+#[derive(Debug, Clone, Copy)]
+pub struct Field<'a, 'j> {
+    pub raw: MsgpackValue<'a>,
+    pub json: &'j [u8],
+}
+
 /// Calls `f` on every event: the body is one map, an array of maps, or several of those one
-/// after another.
+/// after another. Each event is walked once: every value is checked and transcoded to JSON in
+/// the same pass, within `limits` (its keys, nested ones counted, its nesting, its bytes).
 pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
     body: &'a [u8],
-    mut f: impl FnMut(&Fields<'a>) -> Result<(), E>,
+    limits: &Limits,
+    mut f: impl FnMut(&Fields<'a, '_>) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut r = Reader { buf: body, pos: 0 };
-    // One vector for every event's fields, cleared between events.
+    // One event's fields and JSON, cleared between events; `view` lends the JSON to `f` and
+    // keeps its allocation from event to event (`reuse`).
     let mut fields = Vec::new();
+    let mut json = Vec::new();
+    let mut spare: Vec<(Cow<'a, [u8]>, Field<'a, 'static>)> = Vec::new();
+    let mut one = |r: &mut Reader<'a>, spare: &mut Vec<_>| -> Result<(), E> {
+        r.event(&mut fields, &mut json, limits).map_err(Stop::into_error::<E>)?;
+        let mut view: Vec<(Cow<'a, [u8]>, Field<'a, '_>)> = reuse(std::mem::take(spare));
+        view.extend(fields.drain(..).map(|(k, raw, at): (_, _, Range<usize>)| {
+            (
+                k,
+                Field {
+                    raw,
+                    json: &json[at],
+                },
+            )
+        }));
+        let done = f(&view);
+        *spare = reuse(view);
+        done
+    };
     while r.pos < body.len() {
         let at = r.pos;
         match r.marker()? {
@@ -44,18 +76,23 @@ pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
                 r.pos = at;
                 let n = r.array_len()?;
                 for _ in 0..n {
-                    r.event(&mut fields).map_err(Stop::into_error::<E>)?;
-                    f(&fields)?;
+                    one(&mut r, &mut spare)?;
                 }
             }
             _ => {
                 r.pos = at;
-                r.event(&mut fields).map_err(Stop::into_error::<E>)?;
-                f(&fields)?;
+                one(&mut r, &mut spare)?;
             }
         }
     }
     Ok(())
+}
+
+/// An emptied vector's allocation for elements of another lifetime: std collects an iterator
+/// of a vector in place when the element sizes match, so nothing is allocated.
+fn reuse<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("cleared")).collect()
 }
 
 struct Reader<'a> {
@@ -96,8 +133,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A map at the top of an event.
-    fn event(&mut self, fields: &mut Vec<(Cow<'a, [u8]>, MsgpackValue<'a>)>) -> Result<(), Stop> {
+    /// A map at the top of an event: its fields' names and values, each value transcoded to
+    /// JSON at the end of `json` as it is checked.
+    #[allow(clippy::type_complexity, reason = "a name, the value's bytes, where its JSON is")]
+    fn event(
+        &mut self,
+        fields: &mut Vec<(Cow<'a, [u8]>, MsgpackValue<'a>, Range<usize>)>,
+        json: &mut Vec<u8>,
+        limits: &Limits,
+    ) -> Result<(), Stop> {
         let at = self.pos;
         let n = match self.marker()? {
             Marker::FixMap(n) => u64::from(n),
@@ -112,21 +156,52 @@ impl<'a> Reader<'a> {
             }
         };
         fields.clear();
-        for _ in 0..n {
-            if fields.len() == FIELDS_CAP {
-                return Err(Limit::Fields(FIELDS_CAP).into());
+        json.clear();
+        // Top-level and nested keys share `max_fields`; the JSON of the values can't pass what
+        // one line may hold.
+        let mut budget = Budget {
+            fields: limits.max_fields,
+            max_fields: limits.max_fields,
+            max_depth: limits.max_depth,
+            end: limits.max_event_bytes,
+            max_event_bytes: limits.max_event_bytes,
+        };
+        let mut read = || -> Result<(), Stop> {
+            for _ in 0..n {
+                if fields.len() == FIELDS_CAP {
+                    return Err(Limit::Fields(FIELDS_CAP).into());
+                }
+                budget.field()?;
+                let key = self.scalar_key()?;
+                let value_at = self.pos;
+                let json_at = json.len();
+                transcode(self, json, 1, &mut budget)?;
+                fields.push((key, MsgpackValue(&self.buf[value_at..self.pos]), json_at..json.len()));
             }
-            let key_at = self.pos;
-            self.skip(0)?;
-            let key = key_text(&self.buf[key_at..self.pos]).ok_or_else(|| DecodeError::Msgpack {
-                offset: key_at,
-                what: "a map key must be a string or an integer".into(),
-            })?;
-            let value_at = self.pos;
-            self.skip(0)?;
-            fields.push((key, MsgpackValue(&self.buf[value_at..self.pos])));
+            Ok(())
+        };
+        match read() {
+            // An event that is also malformed further on is answered as malformed, as when it was
+            // checked whole before being written: walked again, only on the way to a refusal.
+            Err(Stop::Limit(l)) => {
+                self.pos = at;
+                self.skip(0)?;
+                Err(l.into())
+            }
+            done => done,
         }
-        Ok(())
+    }
+
+    /// Reads one map key as a name: a string or a scalar, never a container (checked before
+    /// anything is read past its marker).
+    fn scalar_key(&mut self) -> Result<Cow<'a, [u8]>, DecodeError> {
+        let at = self.pos;
+        let scalar = self.buf.get(at).is_some_and(|&b| is_scalar_key(Marker::from_u8(b)));
+        if !scalar {
+            return Err(self.fail("a map key must be a string, number, boolean or nil"));
+        }
+        self.skip(0)?;
+        key_text(&self.buf[at..self.pos]).ok_or_else(|| self.fail("a map key must be a string, number, boolean or nil"))
     }
 
     /// Moves past one map key, which must be a scalar: JSON has only string keys, and writing a
@@ -205,7 +280,7 @@ fn key_text(encoded: &[u8]) -> Option<Cow<'_, [u8]>> {
         return None;
     }
     let mut out = Vec::new();
-    v.write_json(&mut out, &mut Budget::unlimited()).ok()?;
+    transcode(&mut Reader { buf: encoded, pos: 0 }, &mut out, 1, &mut Budget::unlimited()).ok()?;
     Some(Cow::Owned(out))
 }
 
@@ -289,15 +364,9 @@ fn be(b: &[u8]) -> u64 {
     b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
 }
 
-impl FieldValue for MsgpackValue<'_> {
-    fn as_str(&self) -> Option<Cow<'_, str>> {
-        self.str()
-    }
-
-    fn is_str(&self) -> bool {
-        self.str_bytes().is_some()
-    }
-
+impl MsgpackValue<'_> {
+    /// The value read as a time: the timestamp extension (type -1), an integer or float (Unix
+    /// by magnitude), an RFC 3339 string.
     fn time(&self) -> Option<Timestamp> {
         let (m, rest) = self.parts();
         match m {
@@ -318,7 +387,10 @@ impl FieldValue for MsgpackValue<'_> {
             }
             Marker::F32 | Marker::F64 => {
                 let mut out = Vec::new();
-                self.write_json(&mut out, &mut Budget::unlimited()).ok()?;
+                match m {
+                    Marker::F32 => serde_json::to_writer(&mut out, &f32::from_bits(be(rest) as u32)).ok()?,
+                    _ => float(&mut out, f64::from_bits(be(rest))),
+                }
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),
@@ -326,23 +398,32 @@ impl FieldValue for MsgpackValue<'_> {
             _ => None,
         }
     }
+}
+
+impl FieldValue for Field<'_, '_> {
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        self.raw.str()
+    }
+
+    fn is_str(&self) -> bool {
+        self.raw.str_bytes().is_some()
+    }
+
+    fn time(&self) -> Option<Timestamp> {
+        self.raw.time()
+    }
 
     fn check(&self, _budget: &mut Budget, _no_escapes: bool) -> Result<bool, Limit> {
-        // MessagePack is always transcoded; its keys and nesting are counted while writing.
+        // Transcoded: its keys and nesting were counted when the event was read.
         Ok(false)
     }
 
     fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit> {
-        let mut r = Reader { buf: self.0, pos: 0 };
-        match transcode(&mut r, out, 1, budget) {
-            Ok(()) => Ok(()),
-            Err(Stop::Limit(l)) => Err(l),
-            // The value was checked whole when the event was read.
-            Err(Stop::Decode(e)) => {
-                debug_assert!(false, "a checked value failed to transcode: {e}");
-                Ok(())
-            }
+        if out.len().saturating_add(self.json.len()) > budget.end {
+            return Err(Limit::EventBytes(budget.max_event_bytes));
         }
+        out.extend_from_slice(self.json);
+        Ok(())
     }
 }
 
@@ -414,10 +495,11 @@ fn transcode<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize, budget: &m
                 Marker::Str16 => r.uint(2)?,
                 _ => r.uint(4)?,
             };
-            if out.len().saturating_add(n as usize) > budget.end {
+            let text = r.take(usize::try_from(n).map_err(|_| r.fail("length too large"))?)?;
+            if out.len().saturating_add(text.len()) > budget.end {
                 return Err(Limit::EventBytes(budget.max_event_bytes).into());
             }
-            write_json_bytes(out, r.take(n as usize)?);
+            write_json_bytes(out, text);
         }
         m @ (Marker::Bin8 | Marker::Bin16 | Marker::Bin32) => {
             let n = match m {
@@ -466,10 +548,7 @@ fn transcode<'a>(r: &mut Reader<'a>, out: &mut Vec<u8>, depth: usize, budget: &m
                     out.push(b',');
                 }
                 budget.field()?;
-                let key_at = r.pos;
-                r.skip(0)?;
-                // Keys were checked to be scalars when the event was read.
-                let key = key_text(&r.buf[key_at..r.pos]).unwrap_or_default();
+                let key = r.scalar_key()?;
                 if let (Cow::Borrowed(k), None) = (&key, &names) {
                     if nfew < FEW_KEYS && !few[..nfew].contains(k) {
                         few[nfew] = k;

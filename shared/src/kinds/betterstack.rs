@@ -12,7 +12,8 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
     let media = input.media;
     let body = input.body;
     if media == MediaType::Msgpack {
-        msgpack::for_each_event(body, |fields| {
+        let limits = *batch.limits();
+        msgpack::for_each_event(body, &limits, |fields| {
             write_event(batch, Rules::BetterStack, fields, None).map_err(Rejection::from)
         })
     } else {
