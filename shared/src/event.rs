@@ -43,6 +43,9 @@ pub enum Rules {
 /// The names drain adds to every event.
 const RESERVED: [&str; 5] = ["dt", "message", "level", "drain", "received_at"];
 
+/// The sender's names drain reads a value from.
+const NAMES_READ: [&str; 6] = ["timestamp", "date", "dt", "message", "level", "severity"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
     Keep,
@@ -65,7 +68,14 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     if fields.len() > limits.max_fields {
         return Err(Limit::Fields(limits.max_fields));
     }
-    let find = |name: &str| fields.iter().position(|(k, _)| k.as_ref() == name.as_bytes());
+    // The first field of each name drain reads, found in one pass.
+    let mut first = [None; NAMES_READ.len()];
+    for (i, (k, _)) in fields.iter().enumerate() {
+        if let Some(n) = NAMES_READ.iter().position(|r| r.as_bytes() == k.as_ref()) {
+            first[n] = first[n].or(Some(i));
+        }
+    }
+    let find = |name: &str| first[NAMES_READ.iter().position(|r| *r == name).expect("a name drain reads")];
     let time_field = match rules {
         Rules::Vercel => find("timestamp"),
         Rules::Northflank => find("timestamp").or_else(|| find("date")),
@@ -236,9 +246,25 @@ fn might_collide<K: AsRef<[u8]>, V>(
         };
         n += 1;
     }
-    let prints = &mut prints[..n];
-    prints.sort_unstable();
-    prints.windows(2).any(|w| w[0] == w[1])
+    // Two equal prints, found through a small open-addressed table (no sort).
+    let mut table = [0u32; 2 * (MAX + RESERVED.len()).next_power_of_two()];
+    let mask = table.len() - 1;
+    for &p in &prints[..n] {
+        // Bit 31 marks a used slot: no marked print is 0, and equal prints stay equal.
+        let p = p | 1 << 31;
+        let mut slot = (p.wrapping_mul(0x9E37_79B1) >> 16) as usize & mask;
+        loop {
+            match table[slot] {
+                0 => {
+                    table[slot] = p;
+                    break;
+                }
+                q if q == p => return true,
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+    false
 }
 
 /// Every sender field's action with the top-level names made unique ignoring ASCII case.

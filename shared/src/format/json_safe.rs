@@ -71,6 +71,13 @@ fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget, no_escapes: bo
         _ => return Some(Ok(true)),
     }
     let mut keys: [&[u8]; QUICK_KEYS] = [&[]; QUICK_KEYS];
+    // Each key's length and bytes next to its quotes: most pairs differ there, so few are
+    // compared in full.
+    let mut prints = [0u32; QUICK_KEYS];
+    let print = |t: &[u8]| {
+        let at = |k: usize| u32::from(t.get(k).copied().unwrap_or(0));
+        ((t.len() as u32) << 16) | (at(1) << 8) | at(t.len().saturating_sub(2))
+    };
     let mut nkeys = 0;
     // Per open container: where its keys start in `keys`, or `usize::MAX` for an array.
     let mut starts = [0usize; QUICK_DEPTH];
@@ -129,13 +136,15 @@ fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget, no_escapes: bo
                     };
                     spent = left;
                     let start = starts[open - 1];
-                    if keys[start..nkeys].contains(&token) {
+                    let p = print(token);
+                    if (start..nkeys).any(|j| prints[j] == p && keys[j] == token) {
                         return Some(Ok(false));
                     }
                     if nkeys == QUICK_KEYS {
                         return None;
                     }
                     keys[nkeys] = token;
+                    prints[nkeys] = p;
                     nkeys += 1;
                     expect_key = false;
                 }
