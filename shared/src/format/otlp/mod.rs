@@ -94,9 +94,9 @@ pub(crate) fn decode(signal: Signal, protobuf: bool, body: &[u8], batch: &mut Ba
             context.scope = render_scope(&scope, budget)?;
             sv.each(1, item_schema(signal), |item| {
                 match signal {
-                    Signal::Logs => log_line(batch, &context, &item),
-                    Signal::Traces => span_line(batch, &context, &item),
-                    Signal::Metrics => metric_lines(batch, &context, &item),
+                    Signal::Logs => log_line(batch, &context, item),
+                    Signal::Traces => span_line(batch, &context, item),
+                    Signal::Metrics => metric_lines(batch, &context, item),
                 }
                 
             })
@@ -180,6 +180,8 @@ fn write_attributes(
     out.push(b'{');
     let mut names = Names::exact();
     let mut n = 0usize;
+    // Each value read into one view.
+    let mut value = View::empty(ANY);
     parent
         .each(field, KEY_VALUE, |kv| {
             budget.field().map_err(Rejection::from)?;
@@ -188,12 +190,17 @@ fn write_attributes(
             }
             n += 1;
             let key = kv.str(0)?;
-            match names.take(Cow::Owned(key.as_bytes().to_vec())) {
+            let name = match &key {
+                Cow::Borrowed(k) => Cow::Borrowed(k.as_bytes()),
+                Cow::Owned(k) => Cow::Owned(k.as_bytes().to_vec()),
+            };
+            match names.take(name) {
                 None => write_json_str(out, &key),
                 Some(prefix) => crate::output::write_json_bytes(out, &renamed(&prefix, key.as_bytes())),
             }
             out.push(b':');
-            write_any(&kv.message(1, ANY)?, out, budget, depth + 1)
+            kv.message_into(1, &mut value)?;
+            write_any(&value, out, budget, depth + 1)
         })?;
     out.push(b'}');
     budget.room(out)?;
@@ -236,7 +243,7 @@ fn write_any(v: &View<'_>, out: &mut Vec<u8>, budget: &mut Budget, depth: usize)
                 }
                 first = false;
                 budget.room(out).map_err(Rejection::from)?;
-                write_any(&item, out, budget, depth + 1)
+                write_any(item, out, budget, depth + 1)
             })?;
         out.push(b']');
     } else if v.has(ANY_KVLIST) {
@@ -444,7 +451,7 @@ fn list_field<'a>(
             }
             n += 1;
             out.push(b'{');
-            member(out, &item, budget)?;
+            member(out, item, budget)?;
             out.push(b'}');
             budget.room(out).map_err(Rejection::from)
         })?;
@@ -537,8 +544,8 @@ fn metric_lines(batch: &mut Batch<'_, '_>, c: &Context<'_>, m: &View<'_>) -> Res
                     line.key(b"monotonic");
                     line.out.extend_from_slice(b"true");
                 }
-                point_fields(line, kind, &p, &mut budget)?;
-                attributes_field(line, "attributes", &p, 0, &mut budget)
+                point_fields(line, kind, p, &mut budget)?;
+                attributes_field(line, "attributes", p, 0, &mut budget)
             })
             
     })

@@ -78,34 +78,54 @@ fn pb_field<'a>(buf: &mut &'a [u8]) -> Result<(u32, Slot<'a>)> {
 }
 
 impl<'a> View<'a> {
+    /// A view of `schema` with no field set (an absent message reads as empty).
+    pub(crate) fn empty(schema: Schema) -> Self {
+        debug_assert!(schema.len() <= MAX_FIELDS);
+        View {
+            schema,
+            pb: None,
+            slots: [None; MAX_FIELDS],
+        }
+    }
+
     /// A protobuf message.
     pub(crate) fn protobuf(schema: Schema, bytes: &'a [u8]) -> Result<Self> {
-        debug_assert!(schema.len() <= MAX_FIELDS);
-        let mut view = View {
-            schema,
-            pb: Some(bytes),
-            slots: [None; MAX_FIELDS],
-        };
-        let mut buf = bytes;
-        while !buf.is_empty() {
-            let (number, slot) = pb_field(&mut buf)?;
-            if let Some(i) = schema.iter().position(|(n, _)| *n == number) {
-                view.slots[i] = Some(slot);
-            }
-        }
+        let mut view = View::empty(schema);
+        view.read_protobuf(bytes)?;
         Ok(view)
     }
 
     /// A JSON object (`null` reads as an empty message).
     pub(crate) fn json(schema: Schema, raw: &'a RawValue) -> Result<Self> {
-        let mut view = View {
-            schema,
-            pb: None,
-            slots: [None; MAX_FIELDS],
-        };
+        let mut view = View::empty(schema);
+        view.read_json(raw)?;
+        Ok(view)
+    }
+
+    /// Makes this view (its schema kept) the protobuf message `bytes`: a view is a few hundred
+    /// bytes, so the elements of a repeated field are read into one rather than each copied out.
+    fn read_protobuf(&mut self, bytes: &'a [u8]) -> Result<()> {
+        let schema = self.schema;
+        self.pb = Some(bytes);
+        self.slots[..schema.len()].fill(None);
+        let mut buf = bytes;
+        while !buf.is_empty() {
+            let (number, slot) = pb_field(&mut buf)?;
+            if let Some(i) = schema.iter().position(|(n, _)| *n == number) {
+                self.slots[i] = Some(slot);
+            }
+        }
+        Ok(())
+    }
+
+    /// As [`Self::read_protobuf`], for a JSON object.
+    fn read_json(&mut self, raw: &'a RawValue) -> Result<()> {
+        let schema = self.schema;
+        self.pb = None;
+        self.slots[..schema.len()].fill(None);
         let text = raw.get();
         if text == "null" {
-            return Ok(view);
+            return Ok(());
         }
         let mut slots: [Option<&RawValue>; MAX_FIELDS] = [None; MAX_FIELDS];
         let mut de = serde_json::Deserializer::from_str(text);
@@ -114,10 +134,10 @@ impl<'a> View<'a> {
             slots: &mut slots,
         })
         .map_err(|e| bad(format!("JSON: {e}")))?;
-        for (i, s) in slots.iter().enumerate() {
-            view.slots[i] = s.map(Slot::Json);
+        for (i, s) in slots[..schema.len()].iter().enumerate() {
+            self.slots[i] = s.map(Slot::Json);
         }
-        Ok(view)
+        Ok(())
     }
 
     fn slot(&self, field: usize) -> Option<Slot<'a>> {
@@ -185,7 +205,7 @@ impl<'a> View<'a> {
     pub(crate) fn str(&self, field: usize) -> Result<Cow<'a, str>> {
         Ok(match self.slot(field) {
             None => Cow::Borrowed(""),
-            Some(Slot::Bytes(b)) => String::from_utf8_lossy(b),
+            Some(Slot::Bytes(b)) => crate::output::lossy(b),
             Some(Slot::Json(r)) if r.get() == "null" => Cow::Borrowed(""),
             Some(Slot::Json(r)) => json_str(r).ok_or_else(|| self.wrong(field, "a string"))?,
             Some(_) => return Err(self.wrong(field, "a string")),
@@ -258,35 +278,49 @@ impl<'a> View<'a> {
 
     /// The message in a field (an empty one when absent).
     pub(crate) fn message(&self, field: usize, schema: Schema) -> Result<View<'a>> {
+        let mut view = View::empty(schema);
+        self.message_into(field, &mut view)?;
+        Ok(view)
+    }
+
+    /// The message in a field read into `view` (its schema kept; empty when absent).
+    pub(crate) fn message_into(&self, field: usize, view: &mut View<'a>) -> Result<()> {
         match self.slot(field) {
-            None => Ok(View {
-                schema,
-                pb: None,
-                slots: [None; MAX_FIELDS],
-            }),
-            Some(Slot::Bytes(b)) => View::protobuf(schema, b),
-            Some(Slot::Json(r)) => View::json(schema, r),
+            None => {
+                view.pb = None;
+                view.slots[..view.schema.len()].fill(None);
+                Ok(())
+            }
+            Some(Slot::Bytes(b)) => view.read_protobuf(b),
+            Some(Slot::Json(r)) => view.read_json(r),
             Some(_) => Err(self.wrong(field, "a message")),
         }
     }
 
-    /// Calls `f` on each message of a repeated field, in order.
-    pub(crate) fn each(&self, field: usize, schema: Schema, mut f: impl FnMut(View<'a>) -> Result<()>) -> Result<()> {
+    /// Calls `f` on each message of a repeated field, in order, each read into the same view.
+    pub(crate) fn each(&self, field: usize, schema: Schema, mut f: impl FnMut(&View<'a>) -> Result<()>) -> Result<()> {
+        let mut view = View::empty(schema);
         match (self.pb, self.slot(field)) {
             (_, None) => Ok(()),
             (Some(mut buf), _) => {
                 let number = self.schema[field].0;
                 while !buf.is_empty() {
                     match pb_field(&mut buf)? {
-                        (n, Slot::Bytes(b)) if n == number => f(View::protobuf(schema, b)?)?,
+                        (n, Slot::Bytes(b)) if n == number => {
+                            view.read_protobuf(b)?;
+                            f(&view)?;
+                        }
                         (n, _) if n == number => return Err(self.wrong(field, "messages")),
                         _ => {}
                     }
                 }
                 Ok(())
             }
-            (None, Some(Slot::Json(r))) => json_each(r, |item| f(View::json(schema, item)?))
-                .map_err(|e| self.wrong_with(field, e)),
+            (None, Some(Slot::Json(r))) => json_each(r, |item| {
+                view.read_json(item)?;
+                f(&view)
+            })
+            .map_err(|e| self.wrong_with(field, e)),
             (None, Some(_)) => Err(self.wrong(field, "a list")),
         }
     }
