@@ -68,6 +68,27 @@ impl Timestamp {
     /// A Unix time whose unit is told by its magnitude: seconds, milliseconds, microseconds or
     /// nanoseconds (seconds reach the year 5138 before they could be mistaken for milliseconds).
     pub fn from_unix_integer(v: i128) -> Option<Self> {
+        match i64::try_from(v) {
+            Ok(v) => Self::from_unix_i64(v),
+            Err(_) => Self::from_unix_wide(v),
+        }
+    }
+
+    /// [`Self::from_unix_integer`] in 64-bit arithmetic, for the integers senders send (128-bit
+    /// multiplication and division are library calls in wasm): whole seconds, ms, µs or ns.
+    fn from_unix_i64(v: i64) -> Option<Self> {
+        let per_sec: i64 = match v.unsigned_abs() {
+            a if a < 100_000_000_000 => 1,
+            a if a < 100_000_000_000_000 => 1_000,
+            a if a < 100_000_000_000_000_000 => 1_000_000,
+            _ => 1_000_000_000,
+        };
+        let secs = v.div_euclid(per_sec);
+        let nanos = (v.rem_euclid(per_sec) * (1_000_000_000 / per_sec)) as u32;
+        (FIRST_SEC..END_SEC).contains(&secs).then_some(Self { secs, nanos })
+    }
+
+    fn from_unix_wide(v: i128) -> Option<Self> {
         let a = v.unsigned_abs();
         let nanos = if a < 100_000_000_000 {
             v.checked_mul(1_000_000_000)?
@@ -117,6 +138,9 @@ impl Timestamp {
 
     /// A number written as JSON writes it.
     pub fn parse_number(text: &str) -> Option<Self> {
+        if let Ok(i) = text.parse::<i64>() {
+            return Self::from_unix_integer(i.into());
+        }
         if let Ok(i) = text.parse::<i128>() {
             return Self::from_unix_integer(i);
         }
@@ -129,30 +153,30 @@ impl Timestamp {
     /// Appends the RFC 3339 UTC form with 0, 3, 6 or 9 fractional digits, the fewest that keep
     /// the value exact (chrono's `SecondsFormat::AutoSi`).
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
+        // Filled on the stack and appended once: one capacity check, not one per part.
         let c = self.civil();
-        push_num(out, c.year, 4);
-        out.push(b'-');
-        push_num(out, c.month, 2);
-        out.push(b'-');
-        push_num(out, c.day, 2);
-        out.push(b'T');
-        push_num(out, c.hour, 2);
-        out.push(b':');
-        push_num(out, c.minute, 2);
-        out.push(b':');
-        push_num(out, c.second, 2);
+        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        put_num(&mut b[0..4], c.year);
+        put_num(&mut b[5..7], c.month);
+        put_num(&mut b[8..10], c.day);
+        put_num(&mut b[11..13], c.hour);
+        put_num(&mut b[14..16], c.minute);
+        put_num(&mut b[17..19], c.second);
         let n = c.nanos;
-        if n != 0 {
-            out.push(b'.');
-            if n % 1_000_000 == 0 {
-                push_num(out, n / 1_000_000, 3);
-            } else if n % 1_000 == 0 {
-                push_num(out, n / 1_000, 6);
-            } else {
-                push_num(out, n, 9);
-            }
-        }
-        out.push(b'Z');
+        let len = if n == 0 {
+            19
+        } else if n % 1_000_000 == 0 {
+            put_num(&mut b[20..23], n / 1_000_000);
+            23
+        } else if n % 1_000 == 0 {
+            put_num(&mut b[20..26], n / 1_000);
+            26
+        } else {
+            put_num(&mut b[20..29], n);
+            29
+        };
+        b[len] = b'Z';
+        out.extend_from_slice(&b[..=len]);
     }
 
     pub fn to_rfc3339(self) -> String {
@@ -218,6 +242,14 @@ impl Timestamp {
     }
 }
 
+/// `v`'s last `digits.len()` decimal digits, zero-padded, into `digits`.
+fn put_num(digits: &mut [u8], mut v: u32) {
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
 fn push_num(out: &mut Vec<u8>, mut v: u32, width: usize) {
     let mut buf = [b'0'; 10];
     for i in (0..width).rev() {
@@ -230,6 +262,44 @@ fn push_num(out: &mut Vec<u8>, mut v: u32, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_read_alike_in_64_and_128_bits() {
+        let mut values = vec![0i64, 1, -1, 999, 1_795_348_800, 1_795_348_800_123, i64::MIN, i64::MAX];
+        for edge in [100_000_000_000i64, 100_000_000_000_000, 100_000_000_000_000_000] {
+            values.extend([edge - 1, edge, edge + 1, -edge + 1, -edge, -edge - 1]);
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x as i64) >> (x % 50));
+        }
+        for v in values {
+            assert_eq!(Timestamp::from_unix_i64(v), Timestamp::from_unix_wide(v.into()), "{v}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_written_as_before() {
+        let written = |t: Timestamp| {
+            let mut out = Vec::new();
+            t.write_rfc3339(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        for (nanos, text) in [
+            (0i128, "1970-01-01T00:00:00Z"),
+            (1_795_348_800_172_000_000, "2026-11-22T12:00:00.172Z"),
+            (1_795_348_800_000_172_000, "2026-11-22T12:00:00.000172Z"),
+            (1_795_348_800_000_000_172, "2026-11-22T12:00:00.000000172Z"),
+            (-1, "1969-12-31T23:59:59.999999999Z"),
+            (-62_167_219_200 * 1_000_000_000, "0000-01-01T00:00:00Z"),
+            (253_402_300_799_999_999_999, "9999-12-31T23:59:59.999999999Z"),
+        ] {
+            assert_eq!(written(Timestamp::from_unix_nanos(nanos).unwrap()), text);
+        }
+    }
 
     fn check(input: &str, expected: Option<&str>) {
         let got = Timestamp::parse_json_text(input).map(Timestamp::to_rfc3339);
