@@ -196,6 +196,23 @@ impl<'a> Reader<'a> {
     /// anything is read past its marker).
     fn scalar_key(&mut self) -> Result<Cow<'a, [u8]>, DecodeError> {
         let at = self.pos;
+        // A string, nearly every key: its bytes, read in one step.
+        let len_bytes = match self.buf.get(at).map(|&b| Marker::from_u8(b)) {
+            Some(Marker::FixStr(n)) => {
+                self.pos += 1;
+                return Ok(Cow::Borrowed(self.take(n.into())?));
+            }
+            Some(Marker::Str8) => 1,
+            Some(Marker::Str16) => 2,
+            Some(Marker::Str32) => 4,
+            _ => 0,
+        };
+        if len_bytes > 0 {
+            self.pos += 1;
+            let n = self.uint(len_bytes)?;
+            let n = usize::try_from(n).map_err(|_| self.fail("length too large"))?;
+            return Ok(Cow::Borrowed(self.take(n)?));
+        }
         let scalar = self.buf.get(at).is_some_and(|&b| is_scalar_key(Marker::from_u8(b)));
         if !scalar {
             return Err(self.fail("a map key must be a string, number, boolean or nil"));
