@@ -250,12 +250,9 @@ fn put_num(digits: &mut [u8], mut v: u32) {
     }
 }
 
-fn push_num(out: &mut Vec<u8>, mut v: u32, width: usize) {
+fn push_num(out: &mut Vec<u8>, v: u32, width: usize) {
     let mut buf = [b'0'; 10];
-    for i in (0..width).rev() {
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
+    put_num(&mut buf[..width], v);
     out.extend_from_slice(&buf[..width]);
 }
 

@@ -67,7 +67,8 @@ const QUICK_DEPTH: usize = 32;
 fn quick_check(raw: &[u8], mut depth: usize, budget: &mut Budget, no_escapes: bool) -> Option<Result<bool, Limit>> {
     match raw.first() {
         Some(b'{' | b'[') => {}
-        Some(b'"') => return Some(Ok(!has_lone_surrogate(raw))),
+        // A string without escapes, a number, a literal: nothing to count or change.
+        Some(b'"') if !no_escapes => return Some(Ok(!has_lone_surrogate(raw))),
         _ => return Some(Ok(true)),
     }
     let mut keys: [&[u8]; QUICK_KEYS] = [&[]; QUICK_KEYS];

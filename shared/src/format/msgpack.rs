@@ -2,15 +2,14 @@
 //! straight out as JSON, with no tree of values in between.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use rmp::Marker;
 
-use crate::error::{DecodeError, Limit};
-use std::ops::Range;
-
 use crate::config::Limits;
+use crate::error::{DecodeError, Limit};
 use crate::event::{Budget, FieldValue};
 use crate::format::json::FIELDS_CAP;
 use crate::names::{renamed, Names};
@@ -195,30 +194,26 @@ impl<'a> Reader<'a> {
     /// Reads one map key as a name: a string or a scalar, never a container (checked before
     /// anything is read past its marker).
     fn scalar_key(&mut self) -> Result<Cow<'a, [u8]>, DecodeError> {
+        const NOT_SCALAR: &str = "a map key must be a string, number, boolean or nil";
         let at = self.pos;
-        // A string, nearly every key: its bytes, read in one step.
+        // A string, nearly every key, is read in one step: its length, then its bytes.
         let len_bytes = match self.buf.get(at).map(|&b| Marker::from_u8(b)) {
-            Some(Marker::FixStr(n)) => {
-                self.pos += 1;
-                return Ok(Cow::Borrowed(self.take(n.into())?));
-            }
+            Some(Marker::FixStr(_)) => 0,
             Some(Marker::Str8) => 1,
             Some(Marker::Str16) => 2,
             Some(Marker::Str32) => 4,
-            _ => 0,
+            Some(m) if is_scalar_key(m) => {
+                self.skip(0)?;
+                return key_text(&self.buf[at..self.pos]).ok_or_else(|| self.fail(NOT_SCALAR));
+            }
+            _ => return Err(self.fail(NOT_SCALAR)),
         };
-        if len_bytes > 0 {
-            self.pos += 1;
-            let n = self.uint(len_bytes)?;
-            let n = usize::try_from(n).map_err(|_| self.fail("length too large"))?;
-            return Ok(Cow::Borrowed(self.take(n)?));
-        }
-        let scalar = self.buf.get(at).is_some_and(|&b| is_scalar_key(Marker::from_u8(b)));
-        if !scalar {
-            return Err(self.fail("a map key must be a string, number, boolean or nil"));
-        }
-        self.skip(0)?;
-        key_text(&self.buf[at..self.pos]).ok_or_else(|| self.fail("a map key must be a string, number, boolean or nil"))
+        let n = match self.marker()? {
+            Marker::FixStr(n) => n.into(),
+            _ => self.uint(len_bytes)?,
+        };
+        let n = usize::try_from(n).map_err(|_| self.fail("length too large"))?;
+        Ok(Cow::Borrowed(self.take(n)?))
     }
 
     /// Moves past one map key, which must be a scalar: JSON has only string keys, and writing a
@@ -403,11 +398,9 @@ impl MsgpackValue<'_> {
                 Timestamp::from_unix_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
             }
             Marker::F32 | Marker::F64 => {
+                // Read as the number's JSON text, as a JSON sender's would be.
                 let mut out = Vec::new();
-                match m {
-                    Marker::F32 => serde_json::to_writer(&mut out, &f32::from_bits(be(rest) as u32)).ok()?,
-                    _ => float(&mut out, f64::from_bits(be(rest))),
-                }
+                transcode(&mut Reader { buf: self.0, pos: 0 }, &mut out, 1, &mut Budget::unlimited()).ok()?;
                 Timestamp::parse_number(std::str::from_utf8(&out).ok()?)
             }
             Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => Timestamp::parse_rfc3339(&self.str()?),

@@ -105,9 +105,9 @@ impl<'a> View<'a> {
     /// Makes this view (its schema kept) the protobuf message `bytes`: a view is a few hundred
     /// bytes, so the elements of a repeated field are read into one rather than each copied out.
     fn read_protobuf(&mut self, bytes: &'a [u8]) -> Result<()> {
+        self.clear();
         let schema = self.schema;
         self.pb = Some(bytes);
-        self.slots[..schema.len()].fill(None);
         let mut buf = bytes;
         while !buf.is_empty() {
             let (number, slot) = pb_field(&mut buf)?;
@@ -120,9 +120,8 @@ impl<'a> View<'a> {
 
     /// As [`Self::read_protobuf`], for a JSON object.
     fn read_json(&mut self, raw: &'a RawValue) -> Result<()> {
+        self.clear();
         let schema = self.schema;
-        self.pb = None;
-        self.slots[..schema.len()].fill(None);
         let text = raw.get();
         if text == "null" {
             return Ok(());
@@ -138,6 +137,12 @@ impl<'a> View<'a> {
             self.slots[i] = s.map(Slot::Json);
         }
         Ok(())
+    }
+
+    /// No field set, the schema kept.
+    fn clear(&mut self) {
+        self.pb = None;
+        self.slots[..self.schema.len()].fill(None);
     }
 
     fn slot(&self, field: usize) -> Option<Slot<'a>> {
@@ -287,8 +292,7 @@ impl<'a> View<'a> {
     pub(crate) fn message_into(&self, field: usize, view: &mut View<'a>) -> Result<()> {
         match self.slot(field) {
             None => {
-                view.pb = None;
-                view.slots[..view.schema.len()].fill(None);
+                view.clear();
                 Ok(())
             }
             Some(Slot::Bytes(b)) => view.read_protobuf(b),
