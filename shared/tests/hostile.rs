@@ -20,8 +20,8 @@ use std::io::Write;
 use std::time::Instant;
 
 use drain_cases::shapes::{
-    msgpack_bin, msgpack_nils, object_with_keys, otlp_claimed_length, otlp_histogram_buckets, otlp_log_nested_body,
-    otlp_log_with_attributes, otlp_logs,
+    msgpack_bin, msgpack_map_with_keys, msgpack_nils, object_with_keys, otlp_claimed_length, otlp_histogram_buckets,
+    otlp_log_nested_body, otlp_log_with_attributes, otlp_logs,
 };
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
@@ -140,6 +140,16 @@ fn shapes() -> Vec<Shape> {
             content_type: "application/json",
             gzip: false,
             body: object_with_keys(200_000, |i| format!("k{i}")),
+            signature: None,
+            status: 413,
+            objects: 0,
+        },
+        Shape {
+            name: "msgpack map of 200,000 distinct keys",
+            path: "/app",
+            content_type: "application/msgpack",
+            gzip: false,
+            body: msgpack_map_with_keys(200_000),
             signature: None,
             status: 413,
             objects: 0,

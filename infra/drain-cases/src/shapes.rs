@@ -16,6 +16,20 @@ pub fn msgpack_bin(n: u32) -> Vec<u8> {
     v
 }
 
+/// One MessagePack event: a map32 of `n` keys `k0`, `k1`, … each with a nil, 2-8 bytes a key
+/// that each cost a slot of the event's field vector and a few bytes of JSON.
+pub fn msgpack_map_with_keys(n: u32) -> Vec<u8> {
+    let mut v = vec![0xdf];
+    v.extend_from_slice(&n.to_be_bytes());
+    for i in 0..n {
+        let key = format!("k{i}");
+        v.push(0xa0 | key.len() as u8);
+        v.extend_from_slice(key.as_bytes());
+        v.push(0xc0);
+    }
+    v
+}
+
 /// One JSON event: `message` and `n` more keys named by `name(i)`.
 pub fn object_with_keys(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
     let mut body = String::from("{\"message\":\"m\"");
