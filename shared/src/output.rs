@@ -11,7 +11,7 @@ use crate::config::Limits;
 use crate::error::Limit;
 use crate::plan::Object;
 use crate::scratch::{Gzip, Scratch};
-use crate::timestamp::Timestamp;
+use crate::timestamp::{HourText, Timestamp};
 
 /// Lines are handed to the compressor in chunks of about this size.
 const CHUNK: usize = 64 * 1024;
@@ -58,6 +58,8 @@ struct Bucket {
     /// delivery.
     sender_times: bool,
     events: usize,
+    /// What each line's `dt` starts with, worked out once for the hour.
+    hour_text: HourText,
     lines: Vec<u8>,
     /// Taken from the scratch when the first chunk of lines is handed over, so an hour that
     /// holds a few lines takes no compressor until the delivery is finished.
@@ -193,6 +195,7 @@ impl<'c, 's> Batch<'c, 's> {
                     earliest: t,
                     sender_times: true,
                     events: 0,
+                    hour_text: t.hour_text(),
                     lines: self.scratch.lines(),
                     gz: None,
                 });
@@ -207,7 +210,7 @@ impl<'c, 's> Batch<'c, 's> {
         self.events += 1;
         let start = bucket.lines.len();
         bucket.lines.extend_from_slice(b"{\"dt\":\"");
-        t.write_rfc3339(&mut bucket.lines);
+        t.write_rfc3339_in(&bucket.hour_text, &mut bucket.lines);
         bucket.lines.push(b'"');
         let max = self.limits.max_event_bytes;
         write(&mut Line {

@@ -153,16 +153,30 @@ impl Timestamp {
     /// Appends the RFC 3339 UTC form with 0, 3, 6 or 9 fractional digits, the fewest that keep
     /// the value exact (chrono's `SecondsFormat::AutoSi`).
     pub fn write_rfc3339(self, out: &mut Vec<u8>) {
-        // Filled on the stack and appended once: one capacity check, not one per part.
+        self.write_rfc3339_in(&self.hour_text(), out);
+    }
+
+    /// `YYYY-MM-DDTHH:`, what every instant of this one's hour writes first.
+    pub fn hour_text(self) -> HourText {
         let c = self.civil();
-        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        let mut b = *b"0000-00-00T00:";
         put_num(&mut b[0..4], c.year);
         put_num(&mut b[5..7], c.month);
         put_num(&mut b[8..10], c.day);
         put_num(&mut b[11..13], c.hour);
-        put_num(&mut b[14..16], c.minute);
-        put_num(&mut b[17..19], c.second);
-        let n = c.nanos;
+        HourText(b)
+    }
+
+    /// [`Self::write_rfc3339`] given this instant's [`Self::hour_text`], worked out once for all
+    /// the events of an hour: only the minutes, seconds and fraction are left to write.
+    pub fn write_rfc3339_in(self, hour: &HourText, out: &mut Vec<u8>) {
+        // Filled on the stack and appended once: one capacity check, not one per part.
+        let mut b = *b"0000-00-00T00:00:00.000000000Z";
+        b[..14].copy_from_slice(&hour.0);
+        let of_hour = self.secs.rem_euclid(3600) as u32;
+        put_num(&mut b[14..16], of_hour / 60);
+        put_num(&mut b[17..19], of_hour % 60);
+        let n = self.nanos;
         let len = if n == 0 {
             19
         } else if n % 1_000_000 == 0 {
@@ -210,6 +224,10 @@ impl Timestamp {
     }
 }
 
+/// The text an hour's instants share in RFC 3339 (`YYYY-MM-DDTHH:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourText([u8; 14]);
+
 /// An instant's calendar fields in UTC.
 struct Civil {
     year: u32,
@@ -218,7 +236,6 @@ struct Civil {
     hour: u32,
     minute: u32,
     second: u32,
-    nanos: u32,
 }
 
 impl Timestamp {
@@ -237,7 +254,6 @@ impl Timestamp {
             hour: of_day / 3600,
             minute: of_day / 60 % 60,
             second: of_day % 60,
-            nanos: self.nanos,
         }
     }
 }

@@ -358,7 +358,16 @@ fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<
         let text = r.str(LOG_SEVERITY_TEXT)?;
         let number = r.enumeration(LOG_SEVERITY_NUMBER, "SEVERITY_NUMBER_", SEVERITIES)?;
         if !text.is_empty() {
-            line.str_field("level", &text.to_lowercase());
+            // A severity text is a short ASCII word: lowercased on the stack.
+            let mut short = [0u8; 16];
+            match short.get_mut(..text.len()).filter(|_| text.is_ascii()) {
+                Some(b) => {
+                    b.copy_from_slice(text.as_bytes());
+                    b.make_ascii_lowercase();
+                    line.str_field("level", std::str::from_utf8(b).expect("ASCII"));
+                }
+                None => line.str_field("level", &text.to_lowercase()),
+            }
         } else if (1..=24).contains(&number) {
             line.plain_field("level", LEVELS[(number as usize - 1) / 4]);
         }

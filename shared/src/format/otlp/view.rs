@@ -43,15 +43,45 @@ pub(crate) struct View<'a> {
 /// A view's errors are the delivery's: undecodable, or a limit its callbacks met.
 pub(crate) type Result<T> = std::result::Result<T, Rejection>;
 
+#[cold]
 fn bad(what: impl Into<String>) -> Rejection {
     Rejection::Undecodable(DecodeError::Otlp(what.into()))
 }
 
+/// A varint; one byte (most lengths and small numbers) read in place, the rest through prost.
+#[inline(always)]
+fn varint(buf: &mut &[u8]) -> Result<u64> {
+    match buf.first() {
+        Some(&b) if b < 0x80 => {
+            *buf = &buf[1..];
+            Ok(u64::from(b))
+        }
+        _ => decode_varint(buf).map_err(|e| bad(format!("protobuf: {e}"))),
+    }
+}
+
+/// A field's key: one byte (fields 1-15, what OTLP uses) read in place, the rest through prost.
+#[inline(always)]
+fn key(buf: &mut &[u8]) -> Result<(u32, WireType)> {
+    let one_byte = match buf.first() {
+        Some(&k) if k < 0x80 && k >> 3 != 0 => WireType::try_from(u64::from(k & 7)).ok().map(|w| (u32::from(k >> 3), w)),
+        _ => None,
+    };
+    match one_byte {
+        Some(key) => {
+            *buf = &buf[1..];
+            Ok(key)
+        }
+        None => decode_key(buf).map_err(|e| bad(format!("protobuf: {e}"))),
+    }
+}
+
 /// Reads one protobuf field at the start of `buf`: its number and value (a group is refused).
+#[inline(always)]
 fn pb_field<'a>(buf: &mut &'a [u8]) -> Result<(u32, Slot<'a>)> {
-    let (number, wire) = decode_key(buf).map_err(|e| bad(format!("protobuf: {e}")))?;
+    let (number, wire) = key(buf)?;
     let slot = match wire {
-        WireType::Varint => Slot::Varint(decode_varint(buf).map_err(|e| bad(format!("protobuf: {e}")))?),
+        WireType::Varint => Slot::Varint(varint(buf)?),
         WireType::SixtyFourBit => {
             let (b, rest) = buf.split_first_chunk::<8>().ok_or_else(|| bad("protobuf: truncated fixed64"))?;
             *buf = rest;
@@ -63,7 +93,7 @@ fn pb_field<'a>(buf: &mut &'a [u8]) -> Result<(u32, Slot<'a>)> {
             Slot::Fixed32(u32::from_le_bytes(*b))
         }
         WireType::LengthDelimited => {
-            let len = decode_varint(buf).map_err(|e| bad(format!("protobuf: {e}")))?;
+            let len = varint(buf)?;
             let len = usize::try_from(len)
                 .ok()
                 .filter(|&n| n <= buf.len())
@@ -348,7 +378,7 @@ impl<'a> View<'a> {
                                     packed = rest;
                                     f(Number::Bits(u64::from_le_bytes(*b)))?;
                                 } else {
-                                    let v = decode_varint(&mut packed).map_err(|e| bad(format!("protobuf: {e}")))?;
+                                    let v = varint(&mut packed)?;
                                     f(Number::Unsigned(v))?;
                                 }
                             }
@@ -534,5 +564,31 @@ impl std::ops::Deref for Id {
 
     fn deref(&self) -> &str {
         std::str::from_utf8(&self.hex[..self.len]).expect("hex is ASCII")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-byte fast paths read keys and varints exactly as prost does, and refuse what it
+    /// refuses: every first byte, before a tail that is a complete varint or cut short.
+    #[test]
+    fn one_byte_paths_agree_with_prost() {
+        for first in 0..=255u8 {
+            for tail in [&[][..], &[0x01, 0x00, 0x00][..], &[0x80, 0x80][..], &[0x81, 0x01, 0x7f][..]] {
+                let bytes: Vec<u8> = std::iter::once(first).chain(tail.iter().copied()).collect();
+                let (mut ours, mut theirs) = (&bytes[..], &bytes[..]);
+                let got = varint(&mut ours).ok();
+                let want = decode_varint(&mut theirs).ok();
+                // Equal results, and the same bytes consumed when read.
+                assert_eq!((got, ours.len()), (want, if want.is_some() { theirs.len() } else { ours.len() }));
+
+                let (mut ours, mut theirs) = (&bytes[..], &bytes[..]);
+                let got = key(&mut ours).ok();
+                let want = decode_key(&mut theirs).ok();
+                assert_eq!((got, ours.len()), (want, if want.is_some() { theirs.len() } else { ours.len() }));
+            }
+        }
     }
 }
