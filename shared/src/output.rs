@@ -126,7 +126,7 @@ impl Line<'_> {
         write_json_bytes(self.out, value);
     }
 
-    fn name(&mut self, name: &'static str) {
+    pub fn name(&mut self, name: &'static str) {
         debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
         self.out.extend_from_slice(b",\"");
         self.out.extend_from_slice(name.as_bytes());

@@ -269,33 +269,33 @@ fn time(nanos: u64) -> Option<Timestamp> {
 }
 
 /// `,"name":"<RFC 3339>"` when `nanos` is a time.
-fn time_field(line: &mut Line<'_>, name: &str, nanos: u64) {
+fn time_field(line: &mut Line<'_>, name: &'static str, nanos: u64) {
     if let Some(t) = time(nanos) {
-        line.key(name.as_bytes());
+        line.name(name);
         line.out.push(b'"');
         t.write_rfc3339(line.out);
         line.out.push(b'"');
     }
 }
 
-fn str_field(line: &mut Line<'_>, name: &str, value: &str) {
+fn str_field(line: &mut Line<'_>, name: &'static str, value: &str) {
     if !value.is_empty() {
-        line.key(name.as_bytes());
+        line.name(name);
         write_json_str(line.out, value);
     }
 }
 
-fn int_field(line: &mut Line<'_>, name: &str, value: i64) {
+fn int_field(line: &mut Line<'_>, name: &'static str, value: i64) {
     if value != 0 {
-        line.key(name.as_bytes());
+        line.name(name);
         line.out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
     }
 }
 
 /// `,"attributes":{…}` unless there are none.
-fn attributes_field(line: &mut Line<'_>, name: &str, view: &View<'_>, field: usize, budget: &mut Budget) -> Result<()> {
+fn attributes_field(line: &mut Line<'_>, name: &'static str, view: &View<'_>, field: usize, budget: &mut Budget) -> Result<()> {
     let mark = line.out.len();
-    line.key(name.as_bytes());
+    line.name(name);
     if write_attributes(view, field, line.out, budget, 1)? == 0 {
         line.out.truncate(mark);
     }
@@ -313,7 +313,7 @@ fn shared_fields(line: &mut Line<'_>, c: &Context<'_>) -> Result<()> {
             if line.out.len() + json.len() + name.len() + 4 > line.end() {
                 return Err(Limit::EventBytes(line.end()).into());
             }
-            line.key(name.as_bytes());
+            line.name(name);
             line.out.extend_from_slice(json);
         }
     }
@@ -379,7 +379,7 @@ fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<
         str_field(line, "event_name", &r.str(LOG_EVENT_NAME)?);
         int_field(line, "flags", r.u64(LOG_FLAGS)? as i64);
         if let Some(json) = body_json {
-            line.key(b"body");
+            line.name("body");
             line.out.extend_from_slice(&json);
         }
         attributes_field(line, "attributes", r, LOG_ATTRIBUTES, &mut budget)
@@ -441,7 +441,7 @@ fn span_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, s: &View<'_>) -> Result
 /// object's members.
 fn list_field<'a>(
     line: &mut Line<'_>,
-    name: &str,
+    name: &'static str,
     parent: &View<'a>,
     field: usize,
     schema: view::Schema,
@@ -449,7 +449,7 @@ fn list_field<'a>(
     mut member: impl FnMut(&mut Vec<u8>, &View<'a>, &mut Budget) -> Result<()>,
 ) -> Result<()> {
     let mark = line.out.len();
-    line.key(name.as_bytes());
+    line.name(name);
     line.out.push(b'[');
     let mut n = 0;
     let out = &mut *line.out;
@@ -544,13 +544,13 @@ fn metric_lines(batch: &mut Batch<'_, '_>, c: &Context<'_>, m: &View<'_>) -> Res
                 str_field(line, "metric", &name);
                 str_field(line, "description", &description);
                 str_field(line, "unit", &unit);
-                line.key(b"type");
+                line.name("type");
                 write_json_str(line.out, kind);
                 if let Some(t) = TEMPORALITIES.get(temporality as usize).filter(|_| temporality != 0) {
                     line.plain_field("temporality", t);
                 }
                 if monotonic {
-                    line.key(b"monotonic");
+                    line.name("monotonic");
                     line.out.extend_from_slice(b"true");
                 }
                 point_fields(line, kind, p, &mut budget)?;
@@ -564,7 +564,7 @@ fn metric_lines(batch: &mut Batch<'_, '_>, c: &Context<'_>, m: &View<'_>) -> Res
 fn point_fields(line: &mut Line<'_>, kind: &str, p: &View<'_>, budget: &mut Budget) -> Result<()> {
     let exemplars_at = match kind {
         "gauge" | "sum" => {
-            line.key(b"value");
+            line.name("value");
             if p.has(4) {
                 line.out.extend_from_slice(itoa::Buffer::new().format(p.i64(4)?).as_bytes());
             } else {
@@ -573,12 +573,12 @@ fn point_fields(line: &mut Line<'_>, kind: &str, p: &View<'_>, budget: &mut Budg
             Some(5)
         }
         "histogram" | "exponential_histogram" => {
-            line.key(b"count");
+            line.name("count");
             line.out.extend_from_slice(itoa::Buffer::new().format(p.u64(3)?).as_bytes());
             let (min, max) = if kind == "histogram" { (9, 10) } else { (11, 12) };
             for (name, i) in [("sum", 4), ("min", min), ("max", max)] {
                 if p.has(i) {
-                    line.key(name.as_bytes());
+                    line.name(name);
                     write_f64(line.out, p.f64(i)?);
                 }
             }
@@ -588,12 +588,12 @@ fn point_fields(line: &mut Line<'_>, kind: &str, p: &View<'_>, budget: &mut Budg
                 Some(7)
             } else {
                 int_field(line, "scale", p.sint32(5)?);
-                line.key(b"zero_count");
+                line.name("zero_count");
                 line.out.extend_from_slice(itoa::Buffer::new().format(p.u64(6)?).as_bytes());
                 for (name, i) in [("positive", 7), ("negative", 8)] {
                     if p.has(i) {
                         let b = p.message(i, BUCKETS)?;
-                        line.key(name.as_bytes());
+                        line.name(name);
                         line.out.extend_from_slice(b"{\"offset\":");
                         line.out
                             .extend_from_slice(itoa::Buffer::new().format(b.sint32(0)?).as_bytes());
@@ -605,9 +605,9 @@ fn point_fields(line: &mut Line<'_>, kind: &str, p: &View<'_>, budget: &mut Budg
             }
         }
         _ => {
-            line.key(b"count");
+            line.name("count");
             line.out.extend_from_slice(itoa::Buffer::new().format(p.u64(3)?).as_bytes());
-            line.key(b"sum");
+            line.name("sum");
             write_f64(line.out, p.f64(4)?);
             list_field(line, "quantiles", p, 5, QUANTILE, budget, |out, q, _| {
                 let mut first = true;
@@ -646,14 +646,14 @@ fn point_fields(line: &mut Line<'_>, kind: &str, p: &View<'_>, budget: &mut Budg
 /// buckets of an exponential histogram) the field is a member.
 fn numbers_field(
     line: &mut Line<'_>,
-    name: &str,
+    name: &'static str,
     p: &View<'_>,
     field: usize,
     fixed: bool,
     double: bool,
     budget: &mut Budget,
 ) -> Result<()> {
-    line.key(name.as_bytes());
+    line.name(name);
     line.out.push(b'[');
     let mut first = true;
     let out = &mut *line.out;

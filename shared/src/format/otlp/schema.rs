@@ -2,12 +2,12 @@
 //! metrics): each field's protobuf number and JSON names, in the order the `F_*` indexes name.
 //! Fields drain doesn't store (dropped counts, schema URLs, entity refs) are left out and skipped.
 
-use super::view::Schema;
+use super::view::{Fields, Schema};
 
 /// `n` with its JSON names: lowerCamelCase (the OTLP JSON rule) and the proto field name.
 macro_rules! schema {
     ($($n:literal $camel:literal $snake:literal),* $(,)?) => {
-        &[$(($n, &[$camel, $snake])),*]
+        &Fields::new(&[$(($n, &[$camel, $snake])),*])
     };
 }
 

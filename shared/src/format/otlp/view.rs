@@ -16,7 +16,48 @@ use serde_json::value::RawValue;
 use crate::error::{DecodeError, Rejection};
 
 /// A message type: its fields as (protobuf number, JSON names).
-pub(crate) type Schema = &'static [(u32, &'static [&'static str])];
+pub(crate) type Schema = &'static Fields;
+
+/// A message type's fields, in the order its `F_*` indexes name them, and which index each
+/// protobuf field number below 32 has (OTLP's are all below 16).
+#[derive(Debug)]
+pub(crate) struct Fields {
+    fields: &'static [(u32, &'static [&'static str])],
+    by_number: [u8; 32],
+}
+
+impl Fields {
+    const NONE: u8 = u8::MAX;
+
+    pub(crate) const fn new(fields: &'static [(u32, &'static [&'static str])]) -> Self {
+        let mut by_number = [Self::NONE; 32];
+        let mut i = 0;
+        while i < fields.len() {
+            if (fields[i].0 as usize) < by_number.len() {
+                by_number[fields[i].0 as usize] = i as u8;
+            }
+            i += 1;
+        }
+        Fields { fields, by_number }
+    }
+
+    /// The index of the field numbered `number`, if the schema reads it.
+    fn index(&self, number: u32) -> Option<usize> {
+        match self.by_number.get(number as usize) {
+            Some(&Self::NONE) => None,
+            Some(&i) => Some(usize::from(i)),
+            None => self.fields.iter().position(|(n, _)| *n == number),
+        }
+    }
+}
+
+impl std::ops::Deref for Fields {
+    type Target = [(u32, &'static [&'static str])];
+
+    fn deref(&self) -> &Self::Target {
+        self.fields
+    }
+}
 
 /// At most this many fields in a schema.
 pub(crate) const MAX_FIELDS: usize = 16;
@@ -141,7 +182,7 @@ impl<'a> View<'a> {
         let mut buf = bytes;
         while !buf.is_empty() {
             let (number, slot) = pb_field(&mut buf)?;
-            if let Some(i) = schema.iter().position(|(n, _)| *n == number) {
+            if let Some(i) = schema.index(number) {
                 self.slots[i] = Some(slot);
             }
         }
