@@ -96,28 +96,24 @@ fn main() {
     }
 
     println!();
-    println!("Fixed cost per delivery: a one-event delivery through a reused scratch (as the handlers call the core) and through a new one (`handle`), against a 10 KB delivery; linearity: time per MB from 100 KB to 10 MiB, the highest over the lowest (below 32 KiB of NDJSON an object is compressed at level 1, so small deliveries cost less per MB)");
+    println!("Fixed cost per delivery: a one-event delivery through a reused scratch (as the handlers call the core) and through a new one (`handle`), against a 10 KB delivery; linearity: time per MB at 10 KB, 100 KB and 10 MiB over that at 1 MiB, the sizes timed round-robin (one sample of each per round, ~2 s) and each ratio the median over rounds; then the highest over the lowest from 100 KB to 10 MiB (below 32 KiB of NDJSON an object is compressed at level 1, so small deliveries cost less per MB)");
     println!();
-    println!("| kind | one event, reused scratch µs | its peak heap KiB | one event, new scratch µs | its peak heap KiB | 10 KB delivery µs | fixed / 10 KB | MB/s at 10 KB ÷ at 1 MiB | time per MB, 100 KB…10 MiB, max ÷ min |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| kind | one event, reused scratch µs | its peak heap KiB | one event, new scratch µs | its peak heap KiB | 10 KB delivery µs | fixed / 10 KB | MB/s at 10 KB ÷ at 1 MiB | time per MB ÷ at 1 MiB: 10 KB | 100 KB | 10 MiB | time per MB, 100 KB…10 MiB, max ÷ min |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (k, make) in kinds.iter().enumerate() {
         let one = make(1);
         let reused = time(|| black_box(b.plan(&one)));
         let (_, reused_heap) = peak(|| b.plan(&one));
         let fresh = time(|| black_box(handle(&b.config, &request(&one), b.received_at)));
         let (_, fresh_heap) = peak(|| handle(&b.config, &request(&one), b.received_at));
-        let ten_kb = make(10_000);
         let t10 = at_size[k][1];
-        let per_mb: Vec<f64> = SIZES[2..]
+        let cases: Vec<Case> = SIZES[1..].iter().map(|(size, _)| make(*size)).collect();
+        let per_mb = linearity(&mut b, &cases);
+        let (max, min) = [per_mb[1], 1.0, per_mb[3]]
             .iter()
-            .zip(&at_size[k][2..])
-            .map(|((size, _), d)| d.as_secs_f64() / make_len(make, *size))
-            .collect();
-        let mbs = |i: usize| make_len(make, SIZES[i].0) / at_size[k][i].as_secs_f64();
-        let max = per_mb.iter().copied().fold(f64::MIN, f64::max);
-        let min = per_mb.iter().copied().fold(f64::MAX, f64::min);
+            .fold((f64::MIN, f64::MAX), |(hi, lo), &r| (hi.max(r), lo.min(r)));
         println!(
-            "| {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             one.kind,
             us(reused),
             reused_heap as f64 / 1024.0,
@@ -125,16 +121,47 @@ fn main() {
             fresh_heap as f64 / 1024.0,
             us(t10),
             reused.as_secs_f64() / t10.as_secs_f64(),
-            mbs(1) / mbs(3),
+            1.0 / per_mb[0],
+            per_mb[0],
+            per_mb[1],
+            per_mb[3],
             max / min,
         );
-        black_box(ten_kb);
     }
 }
 
-/// The body length `make` gives for `size`, in MB.
-fn make_len(make: &fn(usize) -> Case, size: usize) -> f64 {
-    make(size).body.len() as f64 / 1e6
+/// Time per MB of each case over that of `cases[2]` (1 MiB): the cases timed round-robin, one
+/// sample of each per round (enough deliveries to last ~5 ms), for ~2 s, so that a slower or
+/// faster spell of the machine falls on every size of a round alike; the median of each ratio
+/// over the rounds.
+fn linearity(b: &mut Bench, cases: &[Case]) -> Vec<f64> {
+    let reps: Vec<u32> = cases
+        .iter()
+        .map(|case| {
+            let t = Instant::now();
+            let _ = black_box(b.plan(case));
+            (5e-3 / t.elapsed().as_secs_f64()).ceil().max(1.0) as u32
+        })
+        .collect();
+    let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(2) || ratios[0].len() < 7 {
+        let per_mb: Vec<f64> = cases
+            .iter()
+            .zip(&reps)
+            .map(|(case, &n)| {
+                let t = Instant::now();
+                for _ in 0..n {
+                    let _ = black_box(b.plan(case));
+                }
+                t.elapsed().as_secs_f64() / f64::from(n) / (case.body.len() as f64 / 1e6)
+            })
+            .collect();
+        for (r, p) in ratios.iter_mut().zip(&per_mb) {
+            r.push(p / per_mb[2]);
+        }
+    }
+    ratios.iter_mut().map(|r| median(r)).collect()
 }
 
 fn us(d: Duration) -> f64 {
