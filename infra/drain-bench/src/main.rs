@@ -74,46 +74,65 @@ fn main() {
         "gzip level {level}; flate2 with the zlib-rs backend; the pipeline through one reused `Scratch`, as the handlers call it; ratios are medians of interleaved pairs over ~1 s
 "
     );
-    println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    // `drain-bench LEVEL fixed`: only the fixed-cost and linearity table.
+    let only_fixed = std::env::args().nth(2).as_deref() == Some("fixed");
+    if !only_fixed {
+        println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
+        println!(
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        );
+    }
     let kinds: [fn(usize) -> Case; 6] = [vercel, betterstack, northflank, logplex, otlp_logs, otlp_traces];
-    let mut at_size: Vec<Vec<Duration>> = vec![Vec::new(); kinds.len()];
-    for (size, label) in SIZES {
+    let sizes = if only_fixed { &SIZES[..0] } else { &SIZES[..] };
+    // Each kind's 10 KB delivery time, from its row.
+    let mut ten_kb = vec![None; kinds.len()];
+    for &(size, label) in sizes {
         for (k, make) in kinds.iter().enumerate() {
-            let case = make(size);
-            at_size[k].push(row(&mut b, &case, label));
+            let t = row(&mut b, &make(size), label);
+            if size == 10_000 {
+                ten_kb[k] = Some(t);
+            }
         }
     }
-    for (case, label) in [
-        (vercel_two_hours(100_000), "100 KB"),
-        (gzipped(vercel(100_000), "vercel ndjson, gzip"), "100 KB"),
-        (gzipped(betterstack(100_000), "betterstack msgpack, gzip"), "100 KB"),
-        (gzipped(vercel(1 << 20), "vercel ndjson, gzip"), "1 MiB"),
-        (logtail_python(), "161 KB"),
-        (logtail_node(), "6.6 KB gzip"),
-    ] {
+    let extra = if only_fixed {
+        Vec::new()
+    } else {
+        vec![
+            (vercel_two_hours(100_000), "100 KB"),
+            (gzipped(vercel(100_000), "vercel ndjson, gzip"), "100 KB"),
+            (gzipped(betterstack(100_000), "betterstack msgpack, gzip"), "100 KB"),
+            (gzipped(vercel(1 << 20), "vercel ndjson, gzip"), "1 MiB"),
+            (logtail_python(), "161 KB"),
+            (logtail_node(), "6.6 KB gzip"),
+        ]
+    };
+    for (case, label) in extra {
         row(&mut b, &case, label);
     }
 
     println!();
-    println!("Fixed cost per delivery: a one-event delivery through a reused scratch (as the handlers call the core) and through a new one (`handle`), against a 10 KB delivery; linearity: time per MB at 10 KB, 100 KB and 10 MiB over that at 1 MiB, the sizes timed round-robin (one sample of each per round, ~2 s) and each ratio the median over rounds; then the highest over the lowest from 100 KB to 10 MiB (below 32 KiB of NDJSON an object is compressed at level 1, so small deliveries cost less per MB)");
+    println!("Fixed cost per delivery: a one-event delivery through a reused scratch (as the handlers call the core) and through a new one (`handle`), against a 10 KB delivery, and the floor of the first: its one object's gzip alone through a compressor reset between runs; linearity: time per MB at 10 KB, 100 KB and 10 MiB over that at 1 MiB, the sizes timed round-robin (one sample of each per round, ~2 s) and each ratio the median over rounds; then the highest over the lowest from 100 KB to 10 MiB (below 32 KiB of NDJSON an object is compressed at level 1, so small deliveries cost less per MB)");
     println!();
-    println!("| kind | one event, reused scratch µs | its peak heap KiB | one event, new scratch µs | its peak heap KiB | 10 KB delivery µs | fixed / 10 KB | MB/s at 10 KB ÷ at 1 MiB | time per MB ÷ at 1 MiB: 10 KB | 100 KB | 10 MiB | time per MB, 100 KB…10 MiB, max ÷ min |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| kind | one event, reused scratch µs | its peak heap KiB | one event, new scratch µs | its peak heap KiB | 10 KB delivery µs | fixed / 10 KB | its object's gzip alone, reused compressor µs | that / 10 KB | MB/s at 10 KB ÷ at 1 MiB | time per MB ÷ at 1 MiB: 10 KB | 100 KB | 10 MiB | time per MB, 100 KB…10 MiB, max ÷ min |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (k, make) in kinds.iter().enumerate() {
         let one = make(1);
         let reused = time(|| black_box(b.plan(&one)));
         let (_, reused_heap) = peak(|| b.plan(&one));
         let fresh = time(|| black_box(handle(&b.config, &request(&one), b.received_at)));
         let (_, fresh_heap) = peak(|| handle(&b.config, &request(&one), b.received_at));
-        let t10 = at_size[k][1];
+        let one_gzip = object_gzip(&b.plan(&one), b.level);
+        let t10 = ten_kb[k].unwrap_or_else(|| {
+            let case = make(10_000);
+            time(|| black_box(b.plan(&case)))
+        });
         let cases: Vec<Case> = SIZES[1..].iter().map(|(size, _)| make(*size)).collect();
         let per_mb = linearity(&mut b, &cases);
         let (max, min) = [per_mb[1], 1.0, per_mb[3]]
             .iter()
             .fold((f64::MIN, f64::MAX), |(hi, lo), &r| (hi.max(r), lo.min(r)));
         println!(
-            "| {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |",
             one.kind,
             us(reused),
             reused_heap as f64 / 1024.0,
@@ -121,6 +140,8 @@ fn main() {
             fresh_heap as f64 / 1024.0,
             us(t10),
             reused.as_secs_f64() / t10.as_secs_f64(),
+            us(one_gzip),
+            one_gzip.as_secs_f64() / t10.as_secs_f64(),
             1.0 / per_mb[0],
             per_mb[0],
             per_mb[1],
@@ -128,6 +149,25 @@ fn main() {
             max / min,
         );
     }
+}
+
+/// The floor of a one-event delivery's time: its object's NDJSON deflated at the level the core
+/// uses for it, through one compressor reset between runs (as the core's scratch keeps one), and
+/// its CRC-32.
+fn object_gzip(plan: &Plan, level: u32) -> Duration {
+    let plain = gunzip(&plan.objects[0].body);
+    let at = if plain.len() < drain_core::SMALL_OBJECT {
+        level.min(1)
+    } else {
+        level
+    };
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(at));
+    time(|| {
+        e.write_all(&plain).expect("memory");
+        let mut crc = flate2::Crc::new();
+        crc.update(&plain);
+        black_box((e.reset(Vec::new()).expect("memory"), crc.sum()))
+    })
 }
 
 /// Time per MB of each case over that of `cases[2]` (1 MiB): the cases timed round-robin, one
