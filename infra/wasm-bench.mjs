@@ -4,8 +4,10 @@
 // CompressionStream("gzip")), on the same signed Vercel NDJSON bodies (~750 B per event), timed
 // alternately (drain, JS, drain, JS, ...): the median of each and of the per-pair ratios. Then the
 // stages alone: HMAC-SHA1 in wasm against crypto.subtle, gzip in wasm against CompressionStream.
+// drain is timed at gzip level 4 (the default) and at the level wrangler.toml ships for Workers.
 //   infra/bench-wasm   (builds the wasm, then runs this with the pinned Node 22)
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 const { Pipeline, hmac_sha1, gzip } = require(process.argv[2]);
@@ -36,9 +38,12 @@ function batch(target) {
 
 // drain's Worker: the body as bytes, from 64 KiB its HMAC by crypto.subtle (the key imported once
 // per isolate, as handlers/worker/src/subtle.rs does), the core (config and scratch kept per isolate).
-const pipeline = new Pipeline(SECRET);
+// Timed at the default gzip level (4) and at the one the shipped wrangler.toml sets for Workers.
+const WORKER_LEVEL = Number(
+  readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8").match(/^gzip_level = (\d)/m)[1],
+);
 const drainKey = crypto.subtle.importKey("raw", enc.encode(SECRET), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
-async function drainWorker(request) {
+const drainWorker = (pipeline) => async (request) => {
   const body = new Uint8Array(await request.arrayBuffer());
   const sig = request.headers.get("x-vercel-signature");
   let stored;
@@ -50,7 +55,9 @@ async function drainWorker(request) {
   }
   if (!stored) throw new Error("drain stored nothing");
   return stored;
-}
+};
+const atDefault = drainWorker(new Pipeline(SECRET, 4));
+const atWorkerLevel = drainWorker(new Pipeline(SECRET, WORKER_LEVEL));
 
 // The hand-written Worker (its HMAC key imported once per isolate, which only helps it).
 const key = await crypto.subtle.importKey("raw", enc.encode(SECRET), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
@@ -104,12 +111,13 @@ async function pairs(a, b, make, runs) {
 
 console.log(`Node ${process.version} (V8 ${process.versions.v8}); medians of interleaved pairs, warm`);
 console.log("");
-console.log("| Vercel body | bytes | drain (wasm) ms | hand-written JS Worker ms | JS ÷ drain | HMAC-SHA1 wasm ms | crypto.subtle ms | gzip wasm (level 4) ms | CompressionStream ms |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log(`| Vercel body | bytes | drain (wasm) ms | hand-written JS Worker ms | JS ÷ drain | drain at level ${WORKER_LEVEL} (wrangler.toml) ms | JS ÷ that | HMAC-SHA1 wasm ms | crypto.subtle ms | gzip wasm (level 4) ms | gzip wasm (level ${WORKER_LEVEL}) ms | CompressionStream ms |`);
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const [name, target, runs] of [["10 KB", 10_000, 2000], ["100 KB", 100_000, 400], ["1 MiB", 1 << 20, 60]]) {
   const body = batch(target);
   const sig = createHmac("sha1", SECRET).update(body).digest("hex");
-  const [drain, js, ratio] = await pairs(drainWorker, jsWorker, () => request(body, sig), runs);
+  const [drain, js, ratio] = await pairs(atDefault, jsWorker, () => request(body, sig), runs);
+  const [drainWorkerLevel, , ratioWorkerLevel] = await pairs(atWorkerLevel, jsWorker, () => request(body, sig), runs);
   const [wasmHmac, subtle] = await pairs(
     async () => hmac_sha1(body, SECRET),
     async () => crypto.subtle.sign("HMAC", key, body),
@@ -123,5 +131,8 @@ for (const [name, target, runs] of [["10 KB", 10_000, 2000], ["100 KB", 100_000,
     () => null,
     runs,
   );
-  console.log(`| ${name} | ${body.length} | ${ms(drain)} | ${ms(js)} | ${ratio.toFixed(2)} | ${ms(wasmHmac)} | ${ms(subtle)} | ${ms(wasmGzip)} | ${ms(stream)} |`);
+  const [wasmGzipWorkerLevel] = await pairs(async () => gzip(ndjson, WORKER_LEVEL), async () => null, () => null, runs);
+  console.log(
+    `| ${name} | ${body.length} | ${ms(drain)} | ${ms(js)} | ${ratio.toFixed(2)} | ${ms(drainWorkerLevel)} | ${ratioWorkerLevel.toFixed(2)} | ${ms(wasmHmac)} | ${ms(subtle)} | ${ms(wasmGzip)} | ${ms(wasmGzipWorkerLevel)} | ${ms(stream)} |`,
+  );
 }

@@ -7,7 +7,8 @@ use drain_core::{handle_with, Body, Config, Request, Scratch, Timestamp};
 use hmac::{Hmac, Mac};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// A Vercel source's config and the core's scratch, kept as a Worker isolate keeps them.
+/// A Vercel source's config (at a gzip level) and the core's scratch, kept as a Worker isolate
+/// keeps them.
 #[wasm_bindgen]
 pub struct Pipeline {
     config: Config,
@@ -17,9 +18,11 @@ pub struct Pipeline {
 #[wasm_bindgen]
 impl Pipeline {
     #[wasm_bindgen(constructor)]
-    pub fn new(secret: &str) -> Pipeline {
+    pub fn new(secret: &str, gzip_level: u32) -> Pipeline {
         let config = Config::parse(
-            &format!("[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n"),
+            &format!(
+                "[storage]\ngzip_level={gzip_level}\n[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n"
+            ),
             &|_| None,
         )
         .expect("bench config");
