@@ -19,7 +19,7 @@ use crate::error::{DecodeError, Rejection};
 pub(crate) type Schema = &'static Fields;
 
 /// A message type's fields, in the order its `F_*` indexes name them, and which index each
-/// protobuf field number below 32 has (OTLP's are all below 16).
+/// protobuf field number below 32 has (OTLP's are all below 17).
 #[derive(Debug)]
 pub(crate) struct Fields {
     fields: &'static [(u32, &'static [&'static str])],
