@@ -5,9 +5,10 @@ use crate::timestamp::Timestamp;
 #[derive(Debug, PartialEq)]
 pub struct TextLine<'a> {
     pub timestamp: Timestamp,
-    pub stream: &'a str,
+    /// `stdout` or `stderr`.
+    pub stream: &'static str,
     /// The CRI tag: `F` for a full line, `P` for a part of a longer one.
-    pub tag: Option<&'a str>,
+    pub tag: Option<&'static str>,
     pub message: &'a str,
 }
 
@@ -16,14 +17,19 @@ pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
     let (ts, rest) = split_at_space(line).ok_or("expected `<timestamp> <stream> <message>`")?;
     let timestamp = Timestamp::parse_rfc3339(ts).ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
     let (stream, rest) = split_at_space(rest).unwrap_or((rest, ""));
-    if stream != "stdout" && stream != "stderr" {
-        return Err(format!(
-            "expected `stdout` or `stderr` after the timestamp, found `{stream}`"
-        ));
-    }
+    let stream = match stream {
+        "stdout" => "stdout",
+        "stderr" => "stderr",
+        _ => {
+            return Err(format!(
+                "expected `stdout` or `stderr` after the timestamp, found `{stream}`"
+            ))
+        }
+    };
+    let tag = |b: u8| if b == b'F' { "F" } else { "P" };
     let (tag, message) = match rest.as_bytes() {
-        [b'F' | b'P'] => (Some(rest), ""),
-        [b'F' | b'P', b' ', ..] => (Some(&rest[..1]), &rest[2..]),
+        [t @ (b'F' | b'P')] => (Some(tag(*t)), ""),
+        [t @ (b'F' | b'P'), b' ', ..] => (Some(tag(*t)), &rest[2..]),
         _ => (None, rest),
     };
     Ok(TextLine {

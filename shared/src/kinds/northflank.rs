@@ -27,9 +27,9 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
         batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
             out.str_field("message", l.message);
             out.common();
-            out.str_field("stream", l.stream);
+            out.plain_field("stream", l.stream);
             if let Some(tag) = l.tag {
-                out.str_field("tag", tag);
+                out.plain_field("tag", tag);
             }
             Ok::<_, Rejection>(())
         })?;
