@@ -334,28 +334,37 @@ fn escape<const STOP_AT_NON_ASCII: bool>(
     mut start: usize,
     mut i: usize,
 ) -> (usize, usize) {
-    while i < bytes.len() {
-        while let Some(word) = bytes.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-            if needs_escape(w) || (STOP_AT_NON_ASCII && w & HIGH != 0) {
-                break;
-            }
+    // Eight bytes at a time; a word's lowest flagged byte is the first one to act on, found
+    // without going through the word byte by byte.
+    while let Some(word) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let flagged = escape_mask(w) | if STOP_AT_NON_ASCII { w & HIGH } else { 0 };
+        if flagged == 0 {
             i += 8;
+            continue;
         }
-        // The word with something to escape, or the last few bytes, one by one.
-        let end = (i + 8).min(bytes.len());
-        while i < end {
-            let b = bytes[i];
-            if STOP_AT_NON_ASCII && b >= 0x80 {
-                return (start, i);
-            }
-            if ESCAPE[usize::from(b)] {
-                out.extend_from_slice(&bytes[start..i]);
-                write_escape(out, b);
-                start = i + 1;
-            }
-            i += 1;
+        i += (flagged.trailing_zeros() / 8) as usize;
+        let b = bytes[i];
+        if STOP_AT_NON_ASCII && b >= 0x80 {
+            return (start, i);
         }
+        out.extend_from_slice(&bytes[start..i]);
+        write_escape(out, b);
+        i += 1;
+        start = i;
+    }
+    // The last few bytes, one by one.
+    while i < bytes.len() {
+        let b = bytes[i];
+        if STOP_AT_NON_ASCII && b >= 0x80 {
+            return (start, i);
+        }
+        if ESCAPE[usize::from(b)] {
+            out.extend_from_slice(&bytes[start..i]);
+            write_escape(out, b);
+            start = i + 1;
+        }
+        i += 1;
     }
     (start, i)
 }
@@ -393,15 +402,16 @@ fn write_escape(out: &mut Vec<u8>, b: u8) {
     }
 }
 
-/// Whether any of the 8 bytes is a control character, `"` or `\\` (exact for "any": the
-/// classic has-less-than and has-zero-byte tricks).
+/// The high bit of each of the 8 bytes that is a control character, `"` or `\\`, and perhaps
+/// of some bytes after the first such one (the has-less-than and has-zero-byte tricks borrow
+/// upwards); so the lowest bit set is exact, and none is set when there is none.
 #[inline]
-fn needs_escape(w: u64) -> bool {
+fn escape_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     let control = w.wrapping_sub(ONES * 0x20) & !w;
     let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
     let backslash = (w ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'\\')));
-    (control | quote | backslash) & HIGH != 0
+    (control | quote | backslash) & HIGH
 }
 
 /// Bytes as text: borrowed when they are valid UTF-8 (`from_utf8` is much faster than

@@ -156,6 +156,17 @@ proptest! {
     }
 
     #[test]
+    fn dense_escapes_are_written_as_serde_json_does(s in "[a\"\\\\\\x00-\\x1f\\x7fé]{0,48}") {
+        // Several bytes to escape in one 8-byte word, next to ASCII and to non-ASCII text.
+        let mut ours = Vec::new();
+        drain_core::output::write_json_str(&mut ours, &s);
+        prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+        let mut ours = Vec::new();
+        drain_core::output::write_json_bytes(&mut ours, s.as_bytes());
+        prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&s).unwrap());
+    }
+
+    #[test]
     fn json_bytes_are_written_as_their_lossy_text(s in "(?s).{0,40}", cut in any::<prop::sample::Index>(), junk in prop::collection::vec(any::<u8>(), 0..12)) {
         // Valid text, text cut inside a character, and text followed by arbitrary bytes.
         let at = cut.index(s.len() + 1);
