@@ -20,11 +20,11 @@ const THEN_MS = { "100 KB": 0.58, "1 MiB": 6.41 };
 const TARGET_MS = { "100 KB": 0.4, "1 MiB": 4 };
 
 // Alternately: then, now; the median of each and of the per-pair ratios now ÷ then.
-async function pairs(body, sig, worker, runs) {
+async function pairs(body, sig, worker, fromRequest, runs) {
   const old = () => {
     if (!then.vercel_delivery(body, sig, SECRET)) throw new Error("773fcab stored nothing");
   };
-  const arg = () => (worker.fromRequest ? request(body, sig) : body);
+  const arg = () => (fromRequest ? request(body, sig) : body);
   for (let i = 0; i < 20; i++) { old(); await worker(arg(), sig); }
   const tThen = [], tNow = [], ratio = [];
   for (let i = 0; i < runs; i++) {
@@ -51,9 +51,8 @@ for (const [name, target, runs] of [["100 KB", 100_000, 400], ["1 MiB", 1 << 20,
     for (const level of [WORKER_LEVEL, 4]) {
       for (const fromRequest of [true, false]) {
         const pipeline = new now.Pipeline(SECRET, level);
-        const worker = fromRequest ? (r) => drainWorker(pipeline)(r) : drainBytes(pipeline);
-        worker.fromRequest = fromRequest;
-        const [a, b, r] = await pairs(body, sig, worker, runs);
+        const worker = fromRequest ? drainWorker(pipeline) : drainBytes(pipeline);
+        const [a, b, r] = await pairs(body, sig, worker, fromRequest, runs);
         console.log(
           `| ${name} | ${round} | ${level}${level === WORKER_LEVEL ? " (wrangler.toml)" : ""} | ${fromRequest ? "a Request" : "bytes"} | ${a.toFixed(3)} | ${b.toFixed(3)} | ${r.toFixed(3)} | ${(r * THEN_MS[name]).toFixed(2)} ms | ${TARGET_MS[name]} ms |`,
         );

@@ -334,13 +334,21 @@ fn escape<const STOP_AT_NON_ASCII: bool>(
     mut start: usize,
     mut i: usize,
 ) -> (usize, usize) {
-    // Eight bytes at a time; a word's lowest flagged byte is the first one to act on, found
-    // without going through the word byte by byte.
-    while let Some(word) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+    // Eight bytes at a time (the last few padded with spaces, which need nothing); a word's
+    // lowest flagged byte is the first one to act on, found without going through the word
+    // byte by byte.
+    while i < bytes.len() {
+        let (w, n) = match bytes.get(i..i + 8) {
+            Some(word) => (u64::from_le_bytes(word.try_into().expect("8 bytes")), 8),
+            None => {
+                let mut word = [b' '; 8];
+                word[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+                (u64::from_le_bytes(word), bytes.len() - i)
+            }
+        };
         let flagged = escape_mask(w) | if STOP_AT_NON_ASCII { w & HIGH } else { 0 };
         if flagged == 0 {
-            i += 8;
+            i += n;
             continue;
         }
         i += (flagged.trailing_zeros() / 8) as usize;
@@ -353,36 +361,10 @@ fn escape<const STOP_AT_NON_ASCII: bool>(
         i += 1;
         start = i;
     }
-    // The last few bytes, one by one.
-    while i < bytes.len() {
-        let b = bytes[i];
-        if STOP_AT_NON_ASCII && b >= 0x80 {
-            return (start, i);
-        }
-        if ESCAPE[usize::from(b)] {
-            out.extend_from_slice(&bytes[start..i]);
-            write_escape(out, b);
-            start = i + 1;
-        }
-        i += 1;
-    }
     (start, i)
 }
 
 const HIGH: u64 = 0x8080_8080_8080_8080;
-
-/// The bytes JSON requires escaped in a string: control characters, `"` and `\\`.
-static ESCAPE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        t[b] = true;
-        b += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
 
 fn write_escape(out: &mut Vec<u8>, b: u8) {
     match b {

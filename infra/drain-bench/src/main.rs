@@ -74,35 +74,28 @@ fn main() {
         "gzip level {level}; flate2 with the zlib-rs backend; the pipeline through one reused `Scratch`, as the handlers call it; ratios are medians of interleaved pairs over ~1 s
 "
     );
+    let kinds: [fn(usize) -> Case; 6] = [vercel, betterstack, northflank, logplex, otlp_logs, otlp_traces];
     // `drain-bench LEVEL fixed`: only the fixed-cost and linearity table.
-    let only_fixed = std::env::args().nth(2).as_deref() == Some("fixed");
-    if !only_fixed {
+    if std::env::args().nth(2).as_deref() != Some("fixed") {
         println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
         println!(
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
         );
-    }
-    let kinds: [fn(usize) -> Case; 6] = [vercel, betterstack, northflank, logplex, otlp_logs, otlp_traces];
-    let sizes = if only_fixed { &SIZES[..0] } else { &SIZES[..] };
-    for &(size, label) in sizes {
-        for make in kinds {
-            row(&mut b, &make(size), label);
+        for &(size, label) in &SIZES {
+            for make in kinds {
+                row(&mut b, &make(size), label);
+            }
         }
-    }
-    let extra = if only_fixed {
-        Vec::new()
-    } else {
-        vec![
+        for (case, label) in [
             (vercel_two_hours(100_000), "100 KB"),
             (gzipped(vercel(100_000), "vercel ndjson, gzip"), "100 KB"),
             (gzipped(betterstack(100_000), "betterstack msgpack, gzip"), "100 KB"),
             (gzipped(vercel(1 << 20), "vercel ndjson, gzip"), "1 MiB"),
             (logtail_python(), "161 KB"),
             (logtail_node(), "6.6 KB gzip"),
-        ]
-    };
-    for (case, label) in extra {
-        row(&mut b, &case, label);
+        ] {
+            row(&mut b, &case, label);
+        }
     }
 
     println!();
@@ -214,8 +207,8 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// One table row; returns the pipeline's median time.
-fn row(b: &mut Bench, case: &Case, label: &str) -> Duration {
+/// One table row.
+fn row(b: &mut Bench, case: &Case, label: &str) {
     let level = b.level;
     let plan = b.plan(case);
     assert_eq!(
@@ -300,7 +293,6 @@ fn row(b: &mut Bench, case: &Case, label: &str) -> Duration {
         heap as f64 / plain.len() as f64,
         plan.objects.iter().map(|o| o.body.len()).sum::<usize>() as f64 / plain.len() as f64,
     );
-    pipeline
 }
 
 /// The body as the decoder sees it (inflated if it was sent gzipped).
