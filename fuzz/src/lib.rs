@@ -85,19 +85,18 @@ pub fn msgpack_events(data: &[u8]) {
 /// Octet-counted framing and RFC 5424 parsing: any bytes, no panic.
 pub fn logplex(data: &[u8]) {
     for frame in drain_core::framing::octet_counting::frames(data).flatten() {
-        let _ = drain_core::format::syslog::parse(frame);
+        let _ = drain_core::format::syslog::parse(frame, 10_000);
     }
 }
 
 /// Northflank text lines and timestamps: any text, no panic.
 pub fn northflank_text(data: &[u8]) {
-    let Ok(data) = std::str::from_utf8(data) else {
-        return;
-    };
     for (_, line) in drain_core::format::northflank_text::lines(data) {
         let _ = drain_core::format::northflank_text::parse(line);
     }
-    let _ = drain_core::Timestamp::parse_json_text(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = drain_core::Timestamp::parse_json_text(text);
+    }
 }
 
 /// Authorization headers and signatures: any bytes, no panic.

@@ -35,6 +35,10 @@ pub struct Limits {
     pub max_fields: usize,
     /// Nesting of arrays and objects in one event.
     pub max_depth: usize,
+    /// Bytes of stored lines (before gzip) one delivery may make, all its objects together:
+    /// formats that share context across records (an OTLP resource and scope) copy it into
+    /// every line, so a small body could otherwise make gigabytes.
+    pub max_stored: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             max_event_bytes: 1024 * 1024,
             max_fields: 10_000,
             max_depth: 128,
+            max_stored: 100 * 1024 * 1024,
         }
     }
 }
@@ -53,7 +58,7 @@ impl Default for Limits {
 impl Limits {
     /// Each limit's name, value and allowed range: a limit out of range is refused at start-up,
     /// so that no sum or product of limits can overflow and no limit can switch a check off.
-    fn ranges(&self) -> [(&'static str, u64, u64, u64); 6] {
+    fn ranges(&self) -> [(&'static str, u64, u64, u64); 7] {
         // In u64: on wasm32 `usize` is 32 bits, where 4 GiB doesn't fit.
         let v = |n: usize| n as u64;
         [
@@ -74,6 +79,12 @@ impl Limits {
             ),
             // serde_json stops at 128 levels whatever this says.
             ("max_depth", v(self.max_depth), 1, 128),
+            (
+                "max_stored",
+                v(self.max_stored),
+                64 << 10,
+                (4 << 30).min(usize::MAX as u64),
+            ),
         ]
     }
 }

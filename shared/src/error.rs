@@ -29,6 +29,8 @@ pub enum DecodeError {
     Frame { frame: usize, offset: usize, what: String },
     #[error("OTLP: {0}")]
     Otlp(String),
+    #[error("the body could not be read: {0}")]
+    Unreadable(String),
 }
 
 /// A derived limit (SPEC section 6) that a delivery passed while being decoded.
@@ -42,6 +44,8 @@ pub enum Limit {
     Fields(usize),
     #[error("nesting deeper than max_depth ({0})")]
     Depth(usize),
+    #[error("the delivery's stored lines would pass max_stored ({0} bytes)")]
+    Stored(usize),
 }
 
 /// Everything that stops a request short of being stored.
@@ -86,6 +90,17 @@ pub fn brief(text: impl Into<String>) -> String {
     text
 }
 
+/// At most about [`ECHO_MAX`] bytes of `bytes` as text, for an error that quotes what a sender
+/// sent: cut before it is copied, so a 90 MiB token costs nothing to quote.
+pub fn echo(bytes: &[u8]) -> String {
+    let cut = bytes.len() > ECHO_MAX;
+    let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(ECHO_MAX)]).into_owned();
+    if cut {
+        text.push_str("… (cut)");
+    }
+    text
+}
+
 impl From<Limit> for Rejection {
     fn from(l: Limit) -> Self {
         Rejection::LimitExceeded(l)
@@ -107,6 +122,8 @@ pub enum Refusal {
     Unauthorized,
     TooLarge,
     TooManyHours,
+    /// The delivery's stored lines would pass `max_stored`.
+    TooMuchStored,
     EventTooLarge,
     TooManyFields,
     TooDeep,
@@ -118,12 +135,13 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 12] = [
+    pub const ALL: [Refusal; 13] = [
         Refusal::NotFound,
         Refusal::MethodNotAllowed,
         Refusal::Unauthorized,
         Refusal::TooLarge,
         Refusal::TooManyHours,
+        Refusal::TooMuchStored,
         Refusal::EventTooLarge,
         Refusal::TooManyFields,
         Refusal::TooDeep,
@@ -140,6 +158,7 @@ impl Refusal {
             Refusal::Unauthorized => "unauthorized",
             Refusal::TooLarge => "too_large",
             Refusal::TooManyHours => "too_many_hours",
+            Refusal::TooMuchStored => "too_much_stored",
             Refusal::EventTooLarge => "event_too_large",
             Refusal::TooManyFields => "too_many_fields",
             Refusal::TooDeep => "too_deep",
@@ -165,6 +184,7 @@ impl Rejection {
             Rejection::Unauthorized(_) => Refusal::Unauthorized,
             Rejection::TooLarge => Refusal::TooLarge,
             Rejection::LimitExceeded(Limit::Objects(_)) => Refusal::TooManyHours,
+            Rejection::LimitExceeded(Limit::Stored(_)) => Refusal::TooMuchStored,
             Rejection::LimitExceeded(Limit::EventBytes(_)) => Refusal::EventTooLarge,
             Rejection::LimitExceeded(Limit::Fields(_)) => Refusal::TooManyFields,
             Rejection::LimitExceeded(Limit::Depth(_)) => Refusal::TooDeep,
@@ -188,7 +208,14 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
         (Refusal::TooDeep | Refusal::UnsupportedType | Refusal::Undecodable, Some(Dialect::BetterStack)) => 406,
         (Refusal::TooDeep | Refusal::Undecodable, _) => 400,
         (Refusal::UnsupportedType | Refusal::UnsupportedEncoding, _) => 415,
-        (Refusal::TooLarge | Refusal::TooManyHours | Refusal::EventTooLarge | Refusal::TooManyFields, _) => 413,
+        (
+            Refusal::TooLarge
+            | Refusal::TooManyHours
+            | Refusal::TooMuchStored
+            | Refusal::EventTooLarge
+            | Refusal::TooManyFields,
+            _,
+        ) => 413,
         (Refusal::Unavailable, _) => 503,
     };
     let mut resp = match dialect {
@@ -241,23 +268,25 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
 
 /// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every
 /// sender (Logplex drops frames on a 4xx) retries.
-pub(crate) fn storage_failed(kind: Option<&SourceKind>) -> Response {
+pub(crate) fn storage_failed(kind: Option<&SourceKind>, media: MediaType) -> Response {
     let mut resp = match kind.map(|k| k.row().dialect) {
         Some(Dialect::Vercel) => Response::json(
             503,
             &serde_json::json!({ "code": "storage_unavailable", "error": "storage failed, retry later" }),
         ),
-        _ => Response::text(503, "storage failed, retry later".to_string()),
+        _ => return unavailable(kind, "storage failed, retry later", media),
     };
     resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
     resp
 }
 
 /// The answer when the platform is too busy or the body didn't arrive in time: 503 with
-/// `Retry-After`, `why` in the source's dialect.
-pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str) -> Response {
+/// `Retry-After`, `why` in the source's dialect (OTLP: a `google.rpc.Status` `UNAVAILABLE` in
+/// the request's encoding).
+pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str, media: MediaType) -> Response {
     let mut resp = match kind.map(|k| k.row().dialect) {
         Some(Dialect::Vercel) => Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why })),
+        Some(Dialect::Otlp) => otlp_status(503, why, media),
         _ => Response::text(503, why.to_string()),
     };
     resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));

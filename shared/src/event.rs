@@ -77,11 +77,18 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     }
     let find = |name: &str| first[NAMES_READ.iter().position(|r| *r == name).expect("a name drain reads")];
     let time_field = match rules {
-        Rules::Vercel => find("timestamp"),
-        Rules::Northflank => find("timestamp").or_else(|| find("date")),
+        Rules::Vercel | Rules::Northflank => find("timestamp"),
         Rules::BetterStack => find("dt"),
     };
-    let dt = time_field.and_then(|i| fields[i].1.time());
+    // SPEC section 3: the first of the candidate fields that parses (Northflank's `timestamp`,
+    // then `date`), not the first present.
+    let dt = match rules {
+        Rules::Northflank => [find("timestamp"), find("date")]
+            .into_iter()
+            .flatten()
+            .find_map(|i| fields[i].1.time()),
+        _ => time_field.and_then(|i| fields[i].1.time()),
+    };
 
     // The message: a sender's string is kept in place; anything else is renamed and shown as text.
     let message_at = find("message");

@@ -30,7 +30,7 @@ mod kinds;
 mod plan;
 mod scratch;
 
-pub use config::{Config, ConfigError, OtlpAuth, Source, SourceKind};
+pub use config::{Config, ConfigError, Limits, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use output::SMALL_OBJECT;
 pub use plan::{Object, Plan};
@@ -74,17 +74,40 @@ pub enum Body<'a> {
 }
 
 /// The plan when the platform can't take a request: too busy, or the body not received in time
-/// (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the path names (a
-/// vercel source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
-pub fn unavailable(config: &Config, path: &str, why: &'static str) -> Plan {
-    let path = path.split('?').next().unwrap_or_default();
-    let source = config.source(path.trim_start_matches('/').trim_end_matches('/'));
+/// (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the request names
+/// (by its path, or at a root route by its credential, as [`handle`] finds it; a vercel
+/// source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
+pub fn unavailable(config: &Config, method: &str, path: &str, headers: &HeaderMap, why: &'static str) -> Plan {
+    let (source, signal) = named(config, method, path, headers);
+    let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
     let draft = Draft {
         refusal: Some(Refusal::Unavailable),
         reason: Some(why.to_string()),
-        ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why))
+        ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why, media))
     };
-    draft.finish(source, None)
+    draft.finish(source, signal, headers)
+}
+
+/// The plan when the platform couldn't read the body it was sent (a broken chunked encoding, a
+/// stream that failed, a Lambda body that isn't base64): the source's "can't be decoded"
+/// answer (SPEC section 5), `what` saying why in a few words.
+pub fn unreadable(config: &Config, method: &str, path: &str, headers: &HeaderMap, what: &str) -> Plan {
+    let (source, signal) = named(config, method, path, headers);
+    let r = Rejection::Undecodable(DecodeError::Unreadable(error::brief(what)));
+    Draft::refuse(source.map(|s| &s.kind), &r, headers).finish(source, signal, headers)
+}
+
+/// The source (and signal) a request names, if any: what [`handle`] would find.
+fn named<'c>(
+    config: &'c Config,
+    method: &str,
+    path: &str,
+    headers: &HeaderMap,
+) -> (Option<&'c Source>, Option<Signal>) {
+    match resolve(config, method, path, headers) {
+        Resolved::Source(s, signal) => (Some(s), signal),
+        Resolved::Health | Resolved::Answer(_) => (None, None),
+    }
 }
 
 /// The secrets of the body signature (Vercel's `x-vercel-signature`) that the source `path`
@@ -104,7 +127,7 @@ pub fn signature_secrets<'c>(config: &'c Config, path: &str) -> Option<&'c [conf
 #[must_use = "a refusal is an answer to give"]
 pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Option<Plan> {
     let (source, signal) = match resolve(config, method, path, headers) {
-        Resolved::Answer(draft) => return Some(draft.finish(None, None)),
+        Resolved::Answer(draft) => return Some(draft.finish(None, None, headers)),
         Resolved::Health => return None,
         Resolved::Source(s, signal) => (s, signal),
     };
@@ -122,7 +145,7 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
     } else {
         kinds::head(source, headers).err()
     };
-    refusal.map(|r| Draft::refuse(Some(&source.kind), &r, headers).finish(Some(source), signal))
+    refusal.map(|r| Draft::refuse(Some(&source.kind), &r, headers).finish(Some(source), signal, headers))
 }
 
 /// Where a request goes.
@@ -245,10 +268,12 @@ impl Draft {
         }
     }
 
-    /// The plan, every answer to a vercel source carrying its `x-vercel-verify` when it has one.
-    fn finish(self, source: Option<&Source>, signal: Option<Signal>) -> Plan {
+    /// The plan, every answer to a vercel source carrying its `x-vercel-verify` when it has one,
+    /// a storage failure answered in the source's dialect and the request's encoding.
+    fn finish(self, source: Option<&Source>, signal: Option<Signal>, headers: &HeaderMap) -> Plan {
         let mut response = self.response;
-        let mut on_storage_failure = storage_failed(source.map(|s| &s.kind));
+        let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
+        let mut on_storage_failure = storage_failed(source.map(|s| &s.kind), media);
         if let Some(Source {
             kind: SourceKind::Vercel { verify: Some(v), .. },
             ..
@@ -282,8 +307,10 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
 pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, scratch: &mut Scratch) -> Plan {
     let method = req.method;
     let (source, signal) = match resolve(config, method, req.path, req.headers) {
-        Resolved::Answer(draft) => return draft.finish(None, None),
-        Resolved::Health => return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None, None),
+        Resolved::Answer(draft) => return draft.finish(None, None, req.headers),
+        Resolved::Health => {
+            return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None, None, req.headers)
+        }
         Resolved::Source(s, signal) => (s, signal),
     };
     let kind = source.kind.row();
@@ -317,5 +344,5 @@ pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, s
             refuse(&Rejection::MethodNotAllowed { allow })
         }
     };
-    draft.finish(Some(source), signal)
+    draft.finish(Some(source), signal, req.headers)
 }

@@ -37,6 +37,9 @@ pub enum Identity<'a> {
 pub struct Batch<'c, 's> {
     source: &'c str,
     prefix: &'c str,
+    /// The signal (`logs`, `traces`, `metrics`): part of every key's hash, so two signals never
+    /// share a key even where a config gives them one prefix.
+    signal: &'c str,
     received_at: Timestamp,
     /// The platform's id for this request: in the key of every object written unconditionally.
     request_id: &'c str,
@@ -48,6 +51,8 @@ pub struct Batch<'c, 's> {
     buckets: Vec<Bucket>,
     index: BTreeMap<i64, usize>,
     events: usize,
+    /// Bytes of lines written so far, all hours together, against `limits.max_stored`.
+    stored: usize,
     scratch: &'s mut Scratch,
 }
 
@@ -139,6 +144,7 @@ impl<'c, 's> Batch<'c, 's> {
     pub fn new(
         source: &'c str,
         prefix: &'c str,
+        signal: &'c str,
         received_at: Timestamp,
         request_id: &'c str,
         gzip_level: u32,
@@ -154,6 +160,7 @@ impl<'c, 's> Batch<'c, 's> {
         Self {
             source,
             prefix,
+            signal,
             received_at,
             request_id,
             common,
@@ -162,6 +169,7 @@ impl<'c, 's> Batch<'c, 's> {
             buckets: Vec::new(),
             index: BTreeMap::new(),
             events: 0,
+            stored: 0,
             scratch,
         }
     }
@@ -175,8 +183,9 @@ impl<'c, 's> Batch<'c, 's> {
     }
 
     /// Writes one event at `dt` (`None`: the sender gave no usable time, so the reception time).
-    /// Refused when it would make more than `max_objects` objects or a line over
-    /// `max_event_bytes`; the writer learns where the line ends through [`Line::room`].
+    /// Refused when it would make more than `max_objects` objects, a line over
+    /// `max_event_bytes`, or the delivery's lines together over `max_stored`; the writer learns
+    /// where the line ends through [`Line::room`].
     pub fn event<E: From<Limit>>(
         &mut self,
         dt: Option<Timestamp>,
@@ -219,8 +228,15 @@ impl<'c, 's> Batch<'c, 's> {
             end: start + max,
         })?;
         bucket.lines.extend_from_slice(b"}\n");
-        if bucket.lines.len() - start > max {
+        let written = bucket.lines.len() - start;
+        if written > max {
             return Err(Limit::EventBytes(max).into());
+        }
+        // Counted as each line is written, so a small body whose records share a large context
+        // (an OTLP resource copied into every line) stops here, not gigabytes later.
+        self.stored += written;
+        if self.stored > self.limits.max_stored {
+            return Err(Limit::Stored(self.limits.max_stored).into());
         }
         if bucket.lines.len() >= CHUNK {
             bucket.flush(self.level, self.scratch);
@@ -259,6 +275,11 @@ impl<'c, 's> Batch<'c, 's> {
                 let mut h = Xxh3::new();
                 h.update(self.source.as_bytes());
                 h.update(&[0, tag]);
+                // Log keys hash as they did before the signal was added (a retry across an
+                // upgrade keeps its key); spans and metric points hash their signal too.
+                if self.signal != "logs" {
+                    h.update(self.signal.as_bytes());
+                }
                 h.update(&delivery.to_le_bytes());
                 h.update(&b.hour.to_le_bytes());
                 // The stamp of an if-absent key never depends on the reception time: the earliest
@@ -304,9 +325,10 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// Bytes meant as UTF-8 text (MessagePack strings and keys, Logplex fields), written as
-/// `write_json_str` writes their text, invalid sequences replaced with U+FFFD. The escape scan checks for ASCII in the same
-/// pass, so only text with other characters is validated separately, from its first one on.
+/// Bytes meant as UTF-8 text (MessagePack strings and keys, Logplex fields, Northflank lines),
+/// written as `write_json_str` writes their text, invalid sequences replaced with U+FFFD (as
+/// `String::from_utf8_lossy` does, without making that copy). The escape scan checks for ASCII in
+/// the same pass, so only text with other characters is validated separately, from its first one on.
 pub fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     let mark = out.len();
     out.reserve(bytes.len() + 2);
@@ -316,7 +338,17 @@ pub fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
         // An ASCII prefix ends on a character boundary, so the rest decides validity.
         if std::str::from_utf8(&bytes[at..]).is_err() {
             out.truncate(mark);
-            return write_json_str(out, &String::from_utf8_lossy(bytes));
+            out.push(b'"');
+            for chunk in bytes.utf8_chunks() {
+                let valid = chunk.valid().as_bytes();
+                let (start, _) = escape::<false>(out, valid, 0, 0);
+                out.extend_from_slice(&valid[start..]);
+                if !chunk.invalid().is_empty() {
+                    out.extend_from_slice(char::REPLACEMENT_CHARACTER.encode_utf8(&mut [0; 4]).as_bytes());
+                }
+            }
+            out.push(b'"');
+            return;
         }
         start = escape::<false>(out, bytes, start, at).0;
     }

@@ -28,24 +28,24 @@ pub struct State {
     store_timeout: Duration,
 }
 
-/// `RUST_LOG` (default `info`; `Targets` syntax: `level` or `target=level`, comma-separated), with
-/// `drain_exec::QUIET_TARGETS` capped at `debug` whatever it asks. (`Targets` rather than
-/// `EnvFilter`: no regex engine in the binary.)
+/// `RUST_LOG` (default `info`; `Targets` syntax: `level` or `target=level`, comma-separated).
+/// (`Targets` rather than `EnvFilter`: no regex engine in the binary.)
 fn log_filter() -> Targets {
-    let mut filter = std::env::var("RUST_LOG")
+    std::env::var("RUST_LOG")
         .ok()
         .and_then(|s| s.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO));
-    let most = filter
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
+}
+
+/// `drain_exec::QUIET_TARGETS` capped at `debug`: a filter of its own beside the user's, and an
+/// event is logged only when both allow it, so no `RUST_LOG` directive, however specific
+/// (`lambda_runtime::layers::api_response=trace` logs each raw event), lifts the cap.
+fn log_cap() -> Targets {
+    drain_exec::QUIET_TARGETS
         .iter()
-        .map(|(_, level)| level)
-        .chain(filter.default_level())
-        .max()
-        .unwrap_or(LevelFilter::INFO);
-    for target in drain_exec::QUIET_TARGETS {
-        filter = filter.with_target(*target, std::cmp::min(most, LevelFilter::DEBUG));
-    }
-    filter
+        .fold(Targets::new().with_default(LevelFilter::TRACE), |t, target| {
+            t.with_target(*target, LevelFilter::DEBUG)
+        })
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -59,6 +59,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .with_target(false),
         )
         .with(log_filter())
+        .with(log_cap())
         .init();
     if std::env::var("DRAIN_ROLE").as_deref() == Ok("compact") {
         let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;

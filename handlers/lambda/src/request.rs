@@ -42,7 +42,13 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
         }
         // The platform handed over a body it had encoded itself, wrongly: not the sender's fault,
         // so the source's 503 (a 4xx makes Logplex drop the frames).
-        Err(_) => drain_core::unavailable(&state.config, path, "the body could not be read, retry later"),
+        Err(_) => drain_core::unavailable(
+            &state.config,
+            method,
+            path,
+            &event.headers,
+            "the body could not be read, retry later",
+        ),
     };
     let context = Context {
         request_id,

@@ -3,9 +3,12 @@
 //!
 //! Memory is bounded by three limits, none of which a slow sender can exhaust cheaply: the body
 //! bytes held across all deliveries (`max_buffered`, reserved as they arrive, or up front when the
-//! length is declared; past it, 503), the deliveries decoded at once (`max_decoding`, each holding
-//! at most `max_decompressed` inflated; the others wait), and the deliveries in progress
-//! (`max_concurrent`; past it, 503).
+//! length is declared and the sender already proved who it is; past it, 503), the deliveries
+//! decoded at once (`max_decoding`, each holding at most `max_decompressed` inflated; the others
+//! wait, at most `decode_wait`), and the deliveries in progress (`max_concurrent`, of which at
+//! most `max_unauthenticated` read a body whose signature is still to be checked; past either,
+//! 503). What the head decides, a declared length over `max_body` included, is answered before
+//! anything is reserved.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -35,6 +38,11 @@ pub struct Settings {
     pub max_buffered: usize,
     /// Deliveries decoded at once (CPU-bound, off the async workers); the others wait.
     pub max_decoding: usize,
+    /// Deliveries at once reading a body before the sender is known (a body signature); below
+    /// `max_concurrent`, so unsigned uploads can't take every slot.
+    pub max_unauthenticated: usize,
+    /// Longest wait for a decoding slot before answering 503.
+    pub decode_wait: Duration,
     /// Connections open at once; past that, new ones wait in the kernel's backlog.
     pub max_connections: usize,
     /// Longest time to receive a request's head (method, path, headers).
@@ -51,6 +59,8 @@ impl Default for Settings {
             max_concurrent: 1024,
             max_buffered: 256 << 20,
             max_decoding: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_unauthenticated: 256,
+            decode_wait: Duration::from_secs(10),
             max_connections: 4096,
             header_timeout: Duration::from_secs(10),
             log_json: false,
@@ -71,6 +81,8 @@ pub struct AppState {
     /// One permit per KiB of body held.
     pub(crate) buffered: Semaphore,
     decoding: Semaphore,
+    /// Deliveries reading a body whose signature is still to be checked.
+    unauthenticated: Semaphore,
 }
 
 impl AppState {
@@ -83,9 +95,24 @@ impl AppState {
             requests: std::sync::atomic::AtomicU64::new(0),
             buffered: Semaphore::new(kib(settings.max_buffered).max(1)),
             decoding: Semaphore::new(settings.max_decoding.max(1)),
+            unauthenticated: Semaphore::new(settings.max_unauthenticated.max(1)),
             metrics: Metrics::default(),
             settings,
         })
+    }
+}
+
+impl AppState {
+    /// KiB of the body budget (`max_buffered`) not reserved right now: what the tests read to
+    /// see that an upload reserved no more than it should.
+    pub fn buffered_free_kib(&self) -> usize {
+        self.buffered.available_permits()
+    }
+
+    /// The decoding slots, for tests that hold them all to see what a waiting delivery answers.
+    #[doc(hidden)]
+    pub fn decoding_slots(&self) -> &Semaphore {
+        &self.decoding
     }
 }
 
@@ -111,41 +138,77 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             .body(AxumBody::from(state.metrics.render()))
             .expect("static response");
     }
+    let (parts, body) = req.into_parts();
+    let head = Head {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        headers: &parts.headers,
+    };
     let Ok(_slot) = state.slots.try_acquire() else {
         return busy(
             &state,
-            req.uri().path(),
+            &head,
             "too many deliveries at once, retry later",
             &request_id,
             started,
         )
         .await;
     };
-    let (parts, body) = req.into_parts();
     let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
     let max = state.config.limits.max_body;
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    // What the head decides (route, method, credentials, content coding and type) is answered
-    // before a byte of the body is read, so an unauthenticated upload holds no body memory and
-    // no decoding slot. (A declared length over the limit goes on below, to a 413 the sender
-    // sees.)
-    if declared.is_none_or(|n| n <= max as u64) {
-        if let Some(plan) = drain_core::admit(&state.config, parts.method.as_str(), parts.uri.path(), &parts.headers) {
-            return finish(&state, plan, &request_id, 0, started).await;
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    // What the head decides (route, method, credentials, content coding and type, a declared
+    // length over max_body) is answered before a byte of the body is read or reserved, so an
+    // unauthenticated upload holds no body memory and no decoding slot.
+    if let Some(plan) = drain_core::admit(&state.config, head.method, head.path, head.headers) {
+        let mut response = finish(&state, plan, &request_id, 0, started).await;
+        if declared.is_some_and(|n| n > max as u64) {
+            // The body is not read: the connection can't carry another request.
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
         }
+        return response;
     }
+    // A body signature (vercel, otlp with secrets) is checked over the body, so until then the
+    // sender is unknown: such reads are capped below max_concurrent, and reserve the budget as
+    // bytes arrive rather than the length they declare.
+    let signed = drain_core::signature_secrets(&state.config, head.path).is_some();
+    let _unauthenticated = if signed {
+        match state.unauthenticated.try_acquire() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                return busy(
+                    &state,
+                    &head,
+                    "too many unsigned uploads at once, retry later",
+                    &request_id,
+                    started,
+                )
+                .await
+            }
+        }
+    } else {
+        None
+    };
+    let reserve_up_front = if signed { None } else { declared };
     let read = if declared.is_some_and(|n| n > (max + DISCARD_LIMIT) as u64) {
         Ok(Read::TooLarge)
     } else {
-        match tokio::time::timeout(state.settings.read_timeout, read_body(&state, body, max, declared)).await {
+        match tokio::time::timeout(
+            state.settings.read_timeout,
+            read_body(&state, body, max, reserve_up_front),
+        )
+        .await
+        {
             // Never a 408: a 4xx makes Logplex drop the frames.
             Err(_) => {
                 return busy(
                     &state,
-                    parts.uri.path(),
+                    &head,
                     "the body did not arrive in time, retry later",
                     &request_id,
                     started,
@@ -161,7 +224,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         Ok(Read::OverBudget) => {
             return busy(
                 &state,
-                parts.uri.path(),
+                &head,
                 "too many bytes in flight, retry later",
                 &request_id,
                 started,
@@ -170,12 +233,41 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         }
         Err(e) => {
             tracing::info!(error = %e, "body read failed");
-            return text(400, "could not read the body");
+            let plan = drain_core::unreadable(
+                &state.config,
+                head.method,
+                head.path,
+                head.headers,
+                "the request body broke off or was malformed",
+            );
+            return finish(&state, plan, &request_id, 0, started).await;
         }
     };
     let received_at = drain_exec::wall_clock();
     let wire = bytes.as_ref().map_or(0, |b| b.len());
-    let path = parts.uri.path().to_string();
+    // A small plain body is decoded right here (well under a millisecond). A large or compressed
+    // one (up to `max_decompressed` inflated) goes to the blocking pool, `max_decoding` at a time,
+    // so the async workers keep reading other bodies meanwhile; a slot not free within
+    // `decode_wait` is a 503 the sender retries, not a wait without end.
+    let inline = wire <= INLINE_DECODE && !compressed;
+    let _decoding = if inline {
+        None
+    } else {
+        match tokio::time::timeout(state.settings.decode_wait, state.decoding.acquire()).await {
+            Ok(Ok(permit)) => Some(permit),
+            Ok(Err(_)) => return busy(&state, &head, "shutting down", &request_id, started).await,
+            Err(_) => {
+                return busy(
+                    &state,
+                    &head,
+                    "every decoder is busy, retry later",
+                    &request_id,
+                    started,
+                )
+                .await
+            }
+        }
+    };
     let decide = {
         let state = Arc::clone(&state);
         let request_id = request_id.clone();
@@ -191,15 +283,9 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             drain_exec::decide(&state.config, &request, received_at)
         }
     };
-    // A small plain body is decoded right here (well under a millisecond). A large or compressed
-    // one (up to `max_decompressed` inflated) goes to the blocking pool, `max_decoding` at a time,
-    // so the async workers keep reading other bodies meanwhile.
-    let plan = if wire <= INLINE_DECODE && !compressed {
+    let plan = if inline {
         decide()
     } else {
-        let Ok(_decoding) = state.decoding.acquire().await else {
-            return busy(&state, &path, "shutting down", &request_id, started).await;
-        };
         match tokio::task::spawn_blocking(decide).await {
             Ok(plan) => plan,
             Err(e) => {
@@ -248,14 +334,15 @@ fn text(status: u16, body: &'static str) -> Response {
         .expect("static response")
 }
 
-/// The core's 503 for the source the path names (its dialect, `x-vercel-verify` included).
-async fn busy(state: &AppState, path: &str, why: &'static str, request_id: &str, started: Instant) -> Response {
-    finish(
-        state,
-        drain_core::unavailable(&state.config, path, why),
-        request_id,
-        0,
-        started,
-    )
-    .await
+/// What the core needs of a request to find its source: the head.
+struct Head<'a> {
+    method: &'a str,
+    path: &'a str,
+    headers: &'a http::HeaderMap,
+}
+
+/// The core's 503 for the source the request names (its dialect, `x-vercel-verify` included).
+async fn busy(state: &AppState, head: &Head<'_>, why: &'static str, request_id: &str, started: Instant) -> Response {
+    let plan = drain_core::unavailable(&state.config, head.method, head.path, head.headers, why);
+    finish(state, plan, request_id, 0, started).await
 }

@@ -1,5 +1,5 @@
 //! Accepting connections: at most `max_connections` open at once (the rest wait in the kernel's
-//! backlog), each served by hyper with a time limit on reading a request's head, and a graceful
+//! backlog), each served by hyper over HTTP/1 only with a time limit on reading a request's head, and a graceful
 //! shutdown that lets deliveries in flight finish.
 
 use std::future::Future;
@@ -21,9 +21,12 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl F
     let settings = state.settings.clone();
     let router: Router = app(state);
     let open = Arc::new(Semaphore::new(settings.max_connections.max(1)));
-    let mut builder = Builder::new(TokioExecutor::new());
-    // A request head that isn't complete in time closes the connection: slow headers hold a
-    // connection for this long at most (hyper's limit on the head's size bounds its memory).
+    // HTTP/1 only: no sender speaks h2c, and an HTTP/2 connection has no head to time out, so
+    // an idle one (the preface and an empty SETTINGS, then nothing) would hold a permit for
+    // good. A request head that isn't complete in time closes the connection, idle keep-alive
+    // connections included: slow or absent headers hold a connection for this long at most
+    // (hyper's limit on the head's size bounds its memory).
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())

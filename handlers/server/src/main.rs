@@ -60,6 +60,14 @@ enum Command {
         /// wait. Default: the number of CPUs.
         #[arg(long, env = "DRAIN_MAX_DECODING")]
         max_decoding: Option<usize>,
+        /// Deliveries at once whose body is read before its sender is known (a body signature:
+        /// vercel, otlp with secrets); kept below max-concurrent so unsigned uploads can't take
+        /// every slot. Default: a quarter of max-concurrent.
+        #[arg(long, env = "DRAIN_MAX_UNAUTHENTICATED")]
+        max_unauthenticated: Option<usize>,
+        /// Seconds a delivery may wait for a decoding slot before answering 503.
+        #[arg(long, env = "DRAIN_DECODE_WAIT", default_value_t = 10)]
+        decode_wait: u64,
         /// Connections open at once; past that, new ones wait in the kernel's backlog.
         #[arg(long, env = "DRAIN_MAX_CONNECTIONS", default_value_t = 4096)]
         max_connections: usize,
@@ -105,8 +113,8 @@ fn main() -> Result<()> {
             );
             let l = config.limits;
             println!(
-                "limits: max_body {} bytes, max_decompressed {} bytes, max_objects {}, max_event_bytes {}, max_fields {}, max_depth {}",
-                l.max_body, l.max_decompressed, l.max_objects, l.max_event_bytes, l.max_fields, l.max_depth
+                "limits: max_body {} bytes, max_decompressed {} bytes, max_objects {}, max_event_bytes {}, max_fields {}, max_depth {}, max_stored {} bytes",
+                l.max_body, l.max_decompressed, l.max_objects, l.max_event_bytes, l.max_fields, l.max_depth, l.max_stored
             );
             println!("storage: gzip level {}", config.storage.gzip_level);
             for s in &config.sources {
@@ -150,6 +158,8 @@ fn main() -> Result<()> {
             max_concurrent,
             max_buffered_mib,
             max_decoding,
+            max_unauthenticated,
+            decode_wait,
             max_connections,
             header_timeout,
             compact_every_minutes,
@@ -177,6 +187,10 @@ fn main() -> Result<()> {
                 max_concurrent: max_concurrent.max(1),
                 max_buffered: max_buffered_mib.max(1) << 20,
                 max_decoding: max_decoding.unwrap_or(Settings::default().max_decoding).max(1),
+                max_unauthenticated: max_unauthenticated
+                    .unwrap_or(max_concurrent / 4)
+                    .clamp(1, max_concurrent.saturating_sub(1).max(1)),
+                decode_wait: Duration::from_secs(decode_wait.max(1)),
                 max_connections: max_connections.max(1),
                 header_timeout: Duration::from_secs(header_timeout.max(1)),
                 log_json: matches!(log_format, LogFormat::Json),
@@ -219,24 +233,21 @@ fn load(file: &PathBuf) -> Result<Config> {
 }
 
 fn init_logs(format: LogFormat) {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    // drain_exec::QUIET_TARGETS capped at `debug` whatever RUST_LOG asks (never raised above it).
-    let cap = filter
-        .max_level_hint()
-        .map_or(tracing::level_filters::LevelFilter::INFO, |l| {
-            l.min(tracing::level_filters::LevelFilter::DEBUG)
-        });
-    for target in drain_exec::QUIET_TARGETS {
-        if let Ok(d) = format!("{target}={cap}").parse() {
-            filter = filter.add_directive(d);
-        }
-    }
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // drain_exec::QUIET_TARGETS capped at `debug` by a filter of its own after the user's: an
+    // event is logged only when both allow it, so no RUST_LOG directive, however specific
+    // (`lambda_runtime::layers::api_response=trace`), lifts the cap.
+    let cap = drain_exec::QUIET_TARGETS.iter().fold(
+        tracing_subscriber::filter::Targets::new().with_default(tracing::level_filters::LevelFilter::TRACE),
+        |t, target| t.with_target(*target, tracing::level_filters::LevelFilter::DEBUG),
+    );
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter).with(cap);
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => registry.with(fmt).init(),
+        LogFormat::Json => registry.with(fmt.json()).init(),
     }
 }
 

@@ -17,10 +17,22 @@ max_decompressed = 4194304
 name = "app"
 kind = "betterstack"
 tokens = ["t0ken"]
+
+[[source]]
+name = "v"
+kind = "vercel"
+secrets = ["s3cret"]
+verify = "v3rify"
+
+[[source]]
+name = "o"
+kind = "otlp"
+auth = { bearer = "0tel" }
 "#;
 
 struct Server {
     addr: SocketAddr,
+    state: std::sync::Arc<AppState>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     done: Option<std::thread::JoinHandle<()>>,
 }
@@ -29,6 +41,7 @@ impl Server {
     fn start(data: &Path, settings: Settings) -> Self {
         let config = Config::parse(CONFIG, &|_| None).unwrap();
         let state = AppState::new(config, Store::dir(data), settings);
+        let kept = std::sync::Arc::clone(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let done = std::thread::spawn(move || {
@@ -48,6 +61,7 @@ impl Server {
         });
         Server {
             addr: addr_rx.recv().unwrap(),
+            state: kept,
             stop: Some(tx),
             done: Some(done),
         }
@@ -407,4 +421,204 @@ fn connections_past_the_cap_wait_for_a_free_one() {
     assert!(!waiting.is_finished(), "served past the connection cap");
     drop(idle);
     assert_eq!(waiting.join().unwrap(), 202);
+}
+
+/// Reads what the server sends until it closes the connection (or `within` passes): the answer,
+/// and whether it closed.
+fn answer_and_close(s: &mut TcpStream, within: Duration) -> (String, bool) {
+    s.set_read_timeout(Some(within)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&got).into_owned(), true)
+            }
+            Err(_) => return (String::from_utf8_lossy(&got).into_owned(), false),
+        }
+    }
+}
+
+/// Issue 35, item 4: an HTTP/2 (h2c, prior knowledge) connection that sent its preface and an
+/// empty SETTINGS frame, then nothing, held a connection permit for good; 20 of them and
+/// `GET /healthz` got no answer. The server speaks HTTP/1 only: such a connection is closed,
+/// and a well-behaved sender is served throughout.
+#[test]
+fn regression_idle_http2_connections_hold_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_connections: 4,
+            header_timeout: Duration::from_secs(2),
+            ..Settings::default()
+        },
+    );
+    let mut idle: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+            // An empty SETTINGS frame: length 0, type 4, flags 0, stream 0.
+            s.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+            s
+        })
+        .collect();
+    for s in &mut idle[..4] {
+        let (_, closed) = answer_and_close(s, Duration::from_secs(5));
+        assert!(closed, "an idle HTTP/2 connection was kept open");
+    }
+    let (status, _) = post(server.addr, br#"{"message":"still served"}"#);
+    assert_eq!(status, 202);
+    drop(idle);
+}
+
+/// Issue 35, item 5: a declared length over `max_body` skipped the head's checks and reserved
+/// `max_body` of the budget until the read timeout, only to answer the 413 the head had decided.
+/// It is answered from the head at once, with `Connection: close`, and reserves nothing; the
+/// same on an unknown path (404).
+#[test]
+fn regression_declared_length_over_max_body_reserves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            read_timeout: Duration::from_secs(30),
+            ..Settings::default()
+        },
+    );
+    let free = server.state.buffered_free_kib();
+    let mut held = Vec::new();
+    for (path, auth, expect) in [
+        ("/app", "Bearer t0ken", "HTTP/1.1 413"),
+        ("/app", "Bearer wrong", "HTTP/1.1 413"),
+        ("/v", "Bearer x", "HTTP/1.1 413"),
+        ("/nowhere", "Bearer x", "HTTP/1.1 404"),
+    ] {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: {auth}\r\ncontent-type: application/json\r\ncontent-length: 1048577\r\n\r\n["
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        let (answer, closed) = answer_and_close(&mut s, Duration::from_secs(5));
+        assert!(answer.starts_with(expect), "{path}: {answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{path}: {answer}"
+        );
+        assert!(closed, "{path}: the connection stays open after a body it did not read");
+        if path == "/v" {
+            assert!(answer.contains("x-vercel-verify: v3rify"), "{answer}");
+        }
+        assert_eq!(server.state.buffered_free_kib(), free, "{path}: budget reserved");
+        held.push(s);
+    }
+}
+
+/// Issue 35, item 5: a source that authenticates over the body (vercel) reserved the declared
+/// length of any unsigned upload up front, and such uploads could take every delivery slot.
+/// Now the budget is reserved as bytes arrive, and at most `max_unauthenticated` such reads run
+/// at once (their 503 in the vercel dialect) while other sources are served.
+#[test]
+fn regression_unsigned_uploads_reserve_as_they_arrive_and_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_concurrent: 8,
+            max_unauthenticated: 2,
+            ..Settings::default()
+        },
+    );
+    let free = server.state.buffered_free_kib();
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            let head = "POST /v HTTP/1.1\r\nhost: x\r\nx-vercel-signature: 00\r\ncontent-length: 1000000\r\n\r\n[";
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let reserved = free - server.state.buffered_free_kib();
+    assert!(reserved <= 2 * 64, "two 1 MB unsigned uploads reserved {reserved} KiB");
+    let head = "POST /v HTTP/1.1\r\nhost: x\r\nx-vercel-signature: 00\r\ncontent-length: 1000000\r\n\r\n[";
+    let mut third = TcpStream::connect(server.addr).unwrap();
+    third.write_all(head.as_bytes()).unwrap();
+    let (answer, _) = answer_and_close(&mut third, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("x-vercel-verify: v3rify"), "{answer}");
+    assert!(answer.contains("\"code\":\"unavailable\""), "{answer}");
+    assert_eq!(post(server.addr, br#"{"message":"still served"}"#).0, 202);
+    drop(held);
+}
+
+/// A request for the OTLP routes (and the host-root ones, where the token picks the source)
+/// answered busy in plain text: the busy path could not find their source. The 503 of a
+/// delivery that waited past `decode_wait` is now a `google.rpc.Status` in the request's
+/// encoding.
+#[test]
+fn regression_busy_otlp_answers_in_the_otlp_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            max_decoding: 1,
+            decode_wait: Duration::from_millis(200),
+            ..Settings::default()
+        },
+    );
+    // Every decoding slot taken: a compressed delivery waits, then answers 503.
+    let _all = server.state.decoding_slots().try_acquire().unwrap();
+    let body = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(br#"{"resourceLogs":[]}"#).unwrap();
+        e.finish().unwrap()
+    };
+    for path in ["/o/v1/logs", "/v1/logs"] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer 0tel\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(&body).unwrap();
+        let (answer, _) = answer_and_close(&mut s, Duration::from_secs(5));
+        assert!(answer.starts_with("HTTP/1.1 503"), "{path}: {answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("retry-after: 5"),
+            "{path}: {answer}"
+        );
+        assert!(
+            answer.contains("\"code\":14"),
+            "{path}: not a google.rpc.Status: {answer}"
+        );
+    }
+    // A small plain delivery needs no slot: served meanwhile.
+    assert_eq!(post(server.addr, br#"{"message":"still served"}"#).0, 202);
+}
+
+/// A body the server could not read (here a broken chunked encoding) was answered with a plain
+/// 400 whatever the source; it is now that source's "can't be decoded" answer.
+#[test]
+fn regression_unreadable_body_answers_in_the_sources_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    for (path, auth, expect) in [
+        ("/v", "x-vercel-signature: 00", "\"code\":\"invalid_body\""),
+        ("/o/v1/logs", "authorization: Bearer 0tel", "\"code\":3"),
+        ("/app", "authorization: Bearer t0ken", "Couldn't parse JSON content."),
+    ] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\n{auth}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n"
+        );
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(head.as_bytes()).unwrap();
+        let (answer, _) = answer_and_close(&mut s, Duration::from_secs(5));
+        assert!(answer.contains(expect), "{path}: {answer}");
+        let status = answer.split(' ').nth(1).unwrap_or_default();
+        assert!(status == "400" || status == "406", "{path}: {answer}");
+    }
+    assert!(objects(dir.path()).is_empty());
 }

@@ -42,8 +42,16 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = match CONFIG.get_or_init(|| load_config(&env)) {
         Ok(c) => c,
         Err(e) => {
+            // The detail (source names, `${NAME}` references, a TOML line that may hold an
+            // inlined secret) goes to the Worker's log only; the sender gets a fixed 503 and
+            // retries, so nothing is lost while the config is fixed.
             worker::console_error!("drain config can't be used: {e}");
-            return Response::error(format!("drain is misconfigured: {e}"), 500);
+            let headers = Headers::new();
+            headers.set("retry-after", &drain_core::error::RETRY_AFTER_SECS.to_string())?;
+            headers.set("content-type", "text/plain; charset=utf-8")?;
+            return Ok(Response::ok("drain is not configured, retry later")?
+                .with_status(503)
+                .with_headers(headers));
         }
     };
     let started = clock();
@@ -70,26 +78,32 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // body is read: an unauthenticated upload costs the isolate no memory.
     let (plan, bytes_in) = match drain_core::admit(config, &method, &path, &headers) {
         Some(plan) => (plan, 0),
-        None => {
-            let body = read_body(&mut req, &headers, config.limits.max_body).await?;
-            // A large signed body: its MACs by the platform's native HMAC, not in wasm.
-            let macs = match (drain_core::signature_secrets(config, &path), &body) {
-                (Some(secrets), Some(b)) if b.len() >= subtle::FROM => subtle::body_macs(secrets, b).await,
-                _ => None,
-            };
-            let request = drain_core::Request {
-                method: &method,
-                path: &path,
-                headers: &headers,
-                body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
-                request_id: &request_id,
-                body_macs: macs.as_deref(),
-            };
-            (
-                drain_exec::decide(config, &request, received_at),
-                body.map_or(0, |b| b.len()),
-            )
-        }
+        None => match read_body(&mut req, &headers, config.limits.max_body).await {
+            // A stream that broke off or failed: the source's "can't be decoded" answer.
+            Err(e) => (
+                drain_core::unreadable(config, &method, &path, &headers, &e.to_string()),
+                0,
+            ),
+            Ok(body) => {
+                // A large signed body: its MACs by the platform's native HMAC, not in wasm.
+                let macs = match (drain_core::signature_secrets(config, &path), &body) {
+                    (Some(secrets), Some(b)) if b.len() >= subtle::FROM => subtle::body_macs(secrets, b).await,
+                    _ => None,
+                };
+                let request = drain_core::Request {
+                    method: &method,
+                    path: &path,
+                    headers: &headers,
+                    body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
+                    request_id: &request_id,
+                    body_macs: macs.as_deref(),
+                };
+                (
+                    drain_exec::decide(config, &request, received_at),
+                    body.map_or(0, |b| b.len()),
+                )
+            }
+        },
     };
     let context = Delivery {
         request_id: &request_id,

@@ -36,6 +36,7 @@ const REFUSALS: &[&str] = &[
     "unauthorized",
     "too_large",
     "too_many_hours",
+    "too_much_stored",
     "event_too_large",
     "too_many_fields",
     "too_deep",

@@ -1,5 +1,8 @@
-//! Northflank's text log lines: `<RFC 3339 ns> <stdout|stderr> [F|P ]<line>`, one per line.
+//! Northflank's text log lines: `<RFC 3339 ns> <stdout|stderr> [F|P ]<line>`, one per line,
+//! read over bytes: only a line's message is meant as UTF-8, and it is made lossy where it is
+//! written (one line at a time), never the whole body.
 
+use crate::error::echo;
 use crate::timestamp::Timestamp;
 
 #[derive(Debug, PartialEq)]
@@ -9,26 +12,31 @@ pub struct TextLine<'a> {
     pub stream: &'static str,
     /// The CRI tag: `F` for a full line, `P` for a part of a longer one.
     pub tag: Option<&'static str>,
-    pub message: &'a str,
+    /// Meant as UTF-8, checked when it is written.
+    pub message: &'a [u8],
 }
 
 /// Parses one line (without its line break).
-pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
+pub fn parse(line: &[u8]) -> Result<TextLine<'_>, String> {
     let (ts, rest) = split_at_space(line).ok_or("expected `<timestamp> <stream> <message>`")?;
-    let timestamp = Timestamp::parse_rfc3339(ts).ok_or_else(|| format!("`{ts}` is not an RFC 3339 timestamp"))?;
-    let (stream, rest) = split_at_space(rest).unwrap_or((rest, ""));
+    let timestamp = std::str::from_utf8(ts)
+        .ok()
+        .and_then(Timestamp::parse_rfc3339)
+        .ok_or_else(|| format!("`{}` is not an RFC 3339 timestamp", echo(ts)))?;
+    let (stream, rest) = split_at_space(rest).unwrap_or((rest, b""));
     let stream = match stream {
-        "stdout" => "stdout",
-        "stderr" => "stderr",
+        b"stdout" => "stdout",
+        b"stderr" => "stderr",
         _ => {
             return Err(format!(
-                "expected `stdout` or `stderr` after the timestamp, found `{stream}`"
+                "expected `stdout` or `stderr` after the timestamp, found `{}`",
+                echo(stream)
             ))
         }
     };
     let tag = |b: u8| if b == b'F' { "F" } else { "P" };
-    let (tag, message) = match rest.as_bytes() {
-        [t @ (b'F' | b'P')] => (Some(tag(*t)), ""),
+    let (tag, message) = match rest {
+        [t @ (b'F' | b'P')] => (Some(tag(*t)), &b""[..]),
         [t @ (b'F' | b'P'), b' ', ..] => (Some(tag(*t)), &rest[2..]),
         _ => (None, rest),
     };
@@ -42,23 +50,22 @@ pub fn parse(line: &str) -> Result<TextLine<'_>, String> {
 
 /// The lines of a body with their 1-based numbers, line breaks (LF or CRLF) removed, blank
 /// lines skipped.
-pub fn lines(body: &str) -> impl Iterator<Item = (usize, &str)> {
+pub fn lines(body: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
     let mut start = 0;
-    memchr::memchr_iter(b'\n', body.as_bytes())
+    memchr::memchr_iter(b'\n', body)
         .chain(std::iter::once(body.len()))
         .enumerate()
         .map(move |(i, end)| {
             let l = &body[start..end];
             start = end + 1;
-            (i + 1, l.strip_suffix('\r').unwrap_or(l))
+            (i + 1, l.strip_suffix(b"\r").unwrap_or(l))
         })
-        .filter(|(_, l)| !l.trim().is_empty())
+        .filter(|(_, l)| !l.trim_ascii().is_empty())
 }
 
-/// The text before the first space and the text after it. (Byte search: `str::split_once` with
-/// a `char` compares each hit with `memcmp`.)
-fn split_at_space(s: &str) -> Option<(&str, &str)> {
-    let i = memchr::memchr(b' ', s.as_bytes())?;
+/// The bytes before the first space and the bytes after it.
+fn split_at_space(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = memchr::memchr(b' ', s)?;
     Some((&s[..i], &s[i + 1..]))
 }
 
@@ -67,8 +74,14 @@ mod tests {
     use super::*;
 
     fn check(line: &str, expected: &str) {
-        let got = match parse(line) {
-            Ok(l) => format!("{} {} {:?} {:?}", l.timestamp.to_rfc3339(), l.stream, l.tag, l.message),
+        let got = match parse(line.as_bytes()) {
+            Ok(l) => format!(
+                "{} {} {:?} {:?}",
+                l.timestamp.to_rfc3339(),
+                l.stream,
+                l.tag,
+                String::from_utf8_lossy(l.message)
+            ),
             Err(e) => format!("error: {e}"),
         };
         assert_eq!(got, expected, "line {line:?}");
@@ -105,9 +118,22 @@ mod tests {
         );
     }
 
+    /// Issue 35: invalid UTF-8 is a line's business, and an error quotes at most a few hundred
+    /// bytes of it.
+    #[test]
+    fn bytes_that_are_not_utf8() {
+        let mut line = b"2022-09-12T09:21:40Z stdout F ok \xff\xfe".to_vec();
+        let l = parse(&line).unwrap();
+        assert_eq!(l.message, b"ok \xff\xfe");
+        line = vec![0xff; 1 << 20];
+        line.extend_from_slice(b" stdout x");
+        let e = parse(&line).unwrap_err();
+        assert!(e.len() < 1_000, "{} bytes", e.len());
+    }
+
     #[test]
     fn line_splitting() {
-        let got: Vec<_> = lines("a\r\n\n  \nb\nc").collect();
-        assert_eq!(got, vec![(1, "a"), (4, "b"), (5, "c")]);
+        let got: Vec<_> = lines(b"a\r\n\n  \nb\nc").collect();
+        assert_eq!(got, vec![(1, &b"a"[..]), (4, b"b"), (5, b"c")]);
     }
 }

@@ -2,7 +2,28 @@
 //! Hand-written: the maintained parsers on crates.io (syslog_loose, syslog_rfc5424) either
 //! guess at the format or reject Heroku's frames, and this grammar is small.
 
+use crate::error::Limit;
 use crate::timestamp::Timestamp;
+
+/// Why a frame is not a message: not RFC 5424 (saying what was expected), or more
+/// STRUCTURED-DATA elements and parameters than `max_fields`.
+#[derive(Debug, PartialEq)]
+pub enum Error {
+    Invalid(String),
+    Limit(Limit),
+}
+
+impl From<String> for Error {
+    fn from(what: String) -> Self {
+        Error::Invalid(what)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(what: &str) -> Self {
+        Error::Invalid(what.to_string())
+    }
+}
 
 /// One parsed message, borrowing from the frame.
 #[derive(Debug, PartialEq)]
@@ -39,11 +60,18 @@ pub const FACILITIES: [&str; 24] = [
     "audit", "alert", "clock", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
 ];
 
-/// Parses one frame; the error says what was expected.
-pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
+/// Parses one frame; the error says what was expected. STRUCTURED-DATA elements and parameters
+/// are counted against `max_fields` as they are read, so a frame of a million `a=""` holds no
+/// more than `max_fields` of them.
+pub fn parse(frame: &[u8], max_fields: usize) -> Result<Message<'_>, Error> {
     let frame = frame.strip_suffix(b"\n").unwrap_or(frame);
     let frame = frame.strip_suffix(b"\r").unwrap_or(frame);
-    let mut p = Parser { s: frame, pos: 0 };
+    let mut p = Parser {
+        s: frame,
+        pos: 0,
+        fields: max_fields,
+        max_fields,
+    };
     p.expect(b'<', "`<PRI>`")?;
     let pri = p.digits(1, 3).filter(|&v| v <= 191).ok_or("PRI must be 0 to 191")?;
     p.expect(b'>', "`>` after PRI")?;
@@ -75,7 +103,7 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
             p.pos += 1;
             p.eat(b' ');
         } else if p.peek() == Some(b'[') {
-            match p.structured_data() {
+            match p.structured_data().map_err(Error::Limit)? {
                 Some(sd) => {
                     structured_data = sd;
                     p.eat(b' ');
@@ -103,6 +131,9 @@ pub fn parse(frame: &[u8]) -> Result<Message<'_>, String> {
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
+    /// Elements and parameters that may still be read.
+    fields: usize,
+    max_fields: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -163,32 +194,47 @@ impl<'a> Parser<'a> {
         Some(t)
     }
 
-    fn structured_data(&mut self) -> Option<Vec<SdElement<'a>>> {
+    /// One more element or parameter, within `max_fields`.
+    fn count(&mut self) -> Result<(), Limit> {
+        self.fields = self.fields.checked_sub(1).ok_or(Limit::Fields(self.max_fields))?;
+        Ok(())
+    }
+
+    /// `Ok(None)`: not STRUCTURED-DATA after all (the MSG starts with `[`).
+    fn structured_data(&mut self) -> Result<Option<Vec<SdElement<'a>>>, Limit> {
         let mut out = Vec::new();
         while self.eat(b'[') {
             // RFC 5424 6.3.2: an SD-ID is IANA-registered or `name@number`; anything else is
             // the start of a message such as Heroku's `[web.1] …`.
-            let id = self
+            let Some(id) = self
                 .name()
-                .filter(|id| id.contains('@') || ["timeQuality", "origin", "meta"].contains(id))?;
+                .filter(|id| id.contains('@') || ["timeQuality", "origin", "meta"].contains(id))
+            else {
+                return Ok(None);
+            };
+            self.count()?;
             let mut params = Vec::new();
             while self.eat(b' ') {
-                let name = self.name()?;
+                let Some(name) = self.name() else {
+                    return Ok(None);
+                };
                 if !(self.eat(b'=') && self.eat(b'"')) {
-                    return None;
+                    return Ok(None);
                 }
+                self.count()?;
                 let mut value = Vec::new();
                 loop {
-                    match self.peek()? {
-                        b'\\' if matches!(self.s.get(self.pos + 1), Some(b'"' | b'\\' | b']')) => {
+                    match self.peek() {
+                        None => return Ok(None),
+                        Some(b'\\') if matches!(self.s.get(self.pos + 1), Some(b'"' | b'\\' | b']')) => {
                             value.push(self.s[self.pos + 1]);
                             self.pos += 2;
                         }
-                        b'"' => {
+                        Some(b'"') => {
                             self.pos += 1;
                             break;
                         }
-                        c => {
+                        Some(c) => {
                             value.push(c);
                             self.pos += 1;
                         }
@@ -197,11 +243,11 @@ impl<'a> Parser<'a> {
                 params.push((name, String::from_utf8_lossy(&value).into_owned()));
             }
             if !self.eat(b']') {
-                return None;
+                return Ok(None);
             }
             out.push((id, params));
         }
-        Some(out)
+        Ok(Some(out))
     }
 }
 
@@ -210,7 +256,7 @@ mod tests {
     use super::*;
 
     fn check(frame: &str, expected: &str) {
-        let got = match parse(frame.as_bytes()) {
+        let got = match parse(frame.as_bytes(), 10_000) {
             Ok(m) => format!(
                 "{}.{} {} {:?} {:?} {:?} {:?} {:?} {:?}",
                 FACILITIES[m.facility as usize],
@@ -223,7 +269,8 @@ mod tests {
                 m.structured_data,
                 String::from_utf8_lossy(m.msg)
             ),
-            Err(e) => format!("error: {e}"),
+            Err(Error::Invalid(e)) => format!("error: {e}"),
+            Err(Error::Limit(l)) => format!("limit: {l}"),
         };
         assert_eq!(got, expected, "frame {frame:?}");
     }
@@ -270,5 +317,16 @@ mod tests {
             "error: expected a space between header fields at byte 11",
         );
         check("<13> - h a p m", "error: expected a VERSION after PRI");
+    }
+
+    /// Issue 35: every element and parameter counted while parsing, not collected first.
+    #[test]
+    fn structured_data_counts_against_max_fields() {
+        let frame = |n: usize| format!("<13>1 - h a p m [x@1{}] msg", " a=\"\"".repeat(n));
+        let two = frame(2);
+        let parsed = parse(two.as_bytes(), 3).unwrap();
+        assert_eq!(parsed.structured_data, vec![("x@1", vec![("a", String::new()), ("a", String::new())])]);
+        assert_eq!(parse(frame(3).as_bytes(), 3), Err(Error::Limit(Limit::Fields(3))));
+        assert_eq!(parse(frame(100_000).as_bytes(), 10_000), Err(Error::Limit(Limit::Fields(10_000))));
     }
 }

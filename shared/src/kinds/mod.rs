@@ -291,6 +291,7 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
     let mut batch = Batch::new(
         &d.source.name,
         prefix,
+        d.signal.map_or("logs", Signal::name),
         d.received_at,
         d.request_id,
         d.config.storage.gzip_level,
