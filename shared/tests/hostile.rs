@@ -2,10 +2,12 @@
 //! the answer, the objects, the time, and the peak heap beyond the body, which must stay within
 //! the per-delivery bound ARCHITECTURE.md states:
 //!
-//!   inflated bytes + the objects' compressed bytes
+//!   inflated bytes + the objects' compressed bytes (a refused delivery: what it compressed
+//!   before the refusal, at most max_stored)
 //!   + max_objects × (COMPRESSOR + CHUNK + max_event_bytes) + 2 × max_event_bytes + FIELDS
 //!
-//! (one line being written, and a MessagePack event's values transcoded before it is).
+//! (one line being written, and a MessagePack event's values transcoded before it is). The time
+//! is printed too: it must stay linear in the body plus what is stored (SPEC section 6).
 //!
 //! One test function, so no other test's allocations land in the peak. It prints a table (the
 //! figures in RELIABILITY.md come from `cargo test -p drain-core --release --test hostile --
@@ -20,8 +22,9 @@ use std::io::Write;
 use std::time::Instant;
 
 use drain_cases::shapes::{
-    msgpack_bin, msgpack_map_with_keys, msgpack_nils, object_with_keys, otlp_claimed_length, otlp_histogram_buckets,
-    otlp_log_nested_body, otlp_log_with_attributes, otlp_logs,
+    logplex_repeated_params, msgpack_bin, msgpack_map_with_keys, msgpack_nils, object_with_keys, otlp_claimed_length,
+    otlp_gauge_with_description, otlp_histogram_buckets, otlp_log_nested_body, otlp_log_with_attributes, otlp_logs,
+    otlp_logs_with_resource, otlp_spans_with_scope,
 };
 use drain_core::{handle, Body, Config, Request, Timestamp};
 use hmac::{Hmac, Mac};
@@ -39,6 +42,9 @@ const CHUNK: usize = 64 << 10;
 const FIELDS: usize = 100_000 * 48;
 
 const CONFIG: &str = r#"
+[limits]
+max_stored = 33554432
+
 [[source]]
 name = "app"
 kind = "betterstack"
@@ -53,6 +59,16 @@ secrets = ["s"]
 name = "o"
 kind = "otlp"
 auth = { bearer = "t" }
+
+[[source]]
+name = "lp"
+kind = "logplex"
+auth = { basic = { username = "u", password = "p" } }
+
+[[source]]
+name = "nf"
+kind = "northflank"
+auth = "none"
 "#;
 
 struct Shape {
@@ -274,6 +290,67 @@ fn shapes() -> Vec<Shape> {
         413,
         0,
     ));
+    // Issue 35: shared context copied into every line, bounded by max_stored.
+    shapes.push(otlp(
+        "OTLP: one resource of 3,000 attributes, 100,000 empty log records (270 KB)",
+        "/o/v1/logs",
+        otlp_logs_with_resource(3_000, 100_000),
+        413,
+        0,
+    ));
+    shapes.push(otlp(
+        "OTLP: one scope of 3,000 attributes, 100,000 empty spans (270 KB)",
+        "/o/v1/traces",
+        otlp_spans_with_scope(3_000, 100_000),
+        413,
+        0,
+    ));
+    shapes.push(otlp(
+        "OTLP: a gauge with a 100 KB description, 10,000 empty points (120 KB)",
+        "/o/v1/metrics",
+        otlp_gauge_with_description(100_000, 10_000),
+        413,
+        0,
+    ));
+    // Issue 35: Logplex STRUCTURED-DATA counted and bounded while parsing and writing.
+    for (name, params) in [
+        ("Logplex: one 100 KB frame of 20,000 params named a", 20_000),
+        ("Logplex: one frame of 8,000 params named a (renamed _a, __a, …)", 8_000),
+    ] {
+        shapes.push(Shape {
+            name,
+            path: "/lp",
+            content_type: "application/logplex-1",
+            gzip: false,
+            body: logplex_repeated_params(params),
+            signature: None,
+            status: 413,
+            objects: 0,
+        });
+    }
+    // Issue 35: Northflank text read over bytes, only a line's message made lossy.
+    shapes.push(Shape {
+        name: "Northflank text: 90 MiB of 0xFF gzip'd (90 KB)",
+        path: "/nf",
+        content_type: "text/plain",
+        gzip: true,
+        body: gz(&vec![0xff; 90 << 20]),
+        signature: None,
+        status: 400,
+        objects: 0,
+    });
+    let mut long = b"2026-11-22T10:00:00Z stdout F ".to_vec();
+    long.extend(std::iter::repeat_n(0xff, 2 << 20));
+    shapes.push(Shape {
+        name: "Northflank text: one line with a 2 MiB message of 0xFF",
+        path: "/nf",
+        content_type: "text/plain",
+        gzip: false,
+        body: long,
+        signature: None,
+        status: 413,
+        objects: 0,
+    });
     shapes
 }
 
@@ -287,7 +364,8 @@ fn hostile_shapes_stay_within_the_stated_bound() {
     let mut failures = Vec::new();
     for s in shapes() {
         let mut headers = http::HeaderMap::new();
-        headers.insert("authorization", "Bearer t".parse().unwrap());
+        let authorization = if s.path == "/lp" { "Basic dTpw" } else { "Bearer t" };
+        headers.insert("authorization", authorization.parse().unwrap());
         headers.insert("content-type", s.content_type.parse().unwrap());
         if s.gzip {
             headers.insert("content-encoding", "gzip".parse().unwrap());
@@ -311,8 +389,10 @@ fn hostile_shapes_stay_within_the_stated_bound() {
         let took = started.elapsed();
         let peak = HEAP.peak_usage().saturating_sub(base);
         let stored: usize = plan.objects.iter().map(|o| o.body.len()).sum();
+        // A refused delivery held what it compressed before the refusal: at most max_stored.
+        let compressed = if plan.objects.is_empty() { l.max_stored } else { stored };
         let bound = inflated.min(l.max_decompressed)
-            + stored
+            + compressed
             + l.max_objects * (COMPRESSOR + CHUNK + l.max_event_bytes)
             + 2 * l.max_event_bytes
             + FIELDS;

@@ -86,3 +86,45 @@ pub fn otlp_histogram_buckets(n: usize) -> Vec<u8> {
     let metric = [pb(1, b"h"), pb(9, &histogram)].concat();
     pb(1, &pb(2, &pb(2, &metric)))
 }
+
+/// `n` attributes `k0 = "value 0"`, `k1 = "value 1"`, … as repeated `KeyValue` field `number`.
+fn otlp_attributes(number: u32, n: usize) -> Vec<u8> {
+    (0..n)
+        .flat_map(|i| {
+            let value = pb(1, format!("value {i}").as_bytes());
+            pb(number, &[pb(1, format!("k{i}").as_bytes()), pb(2, &value)].concat())
+        })
+        .collect()
+}
+
+/// An `ExportLogsServiceRequest`: one resource with `attributes` attributes, then `records`
+/// empty log records (2 bytes each on the wire), each of whose stored lines carries the whole
+/// resource (SPEC section 8): the shape `max_stored` bounds (issue 35).
+pub fn otlp_logs_with_resource(attributes: usize, records: usize) -> Vec<u8> {
+    let resource = pb(1, &otlp_attributes(1, attributes));
+    let scope_logs = pb(2, &[0x12, 0].repeat(records));
+    pb(1, &[resource, scope_logs].concat())
+}
+
+/// An `ExportTraceServiceRequest`: one scope with `attributes` attributes, then `spans` empty
+/// spans, each stored line carrying the scope.
+pub fn otlp_spans_with_scope(attributes: usize, spans: usize) -> Vec<u8> {
+    let scope = pb(1, &[pb(1, b"amplifier"), otlp_attributes(3, attributes)].concat());
+    let scope_spans = pb(2, &[scope, [0x12, 0].repeat(spans)].concat());
+    pb(1, &scope_spans)
+}
+
+/// An `ExportMetricsServiceRequest`: one gauge whose `description` is `description` bytes long,
+/// with `points` empty data points, each stored line carrying the description.
+pub fn otlp_gauge_with_description(description: usize, points: usize) -> Vec<u8> {
+    let gauge = pb(5, &[0x0a, 0].repeat(points));
+    let metric = [pb(1, b"g"), pb(2, &vec![b'd'; description]), gauge].concat();
+    pb(1, &pb(2, &pb(2, &metric)))
+}
+
+/// One Logplex frame (octet-counted) whose STRUCTURED-DATA holds `params` parameters all named
+/// `a`: each a few bytes on the wire, renamed `_a`, `__a`, … when stored (issue 35).
+pub fn logplex_repeated_params(params: usize) -> Vec<u8> {
+    let msg = format!("<13>1 2026-11-22T10:00:00Z h a p - [x@1{}] m", " a=\"\"".repeat(params));
+    format!("{} {msg}", msg.len()).into_bytes()
+}
