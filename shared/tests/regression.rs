@@ -68,7 +68,9 @@ fn lines(plan: &drain_core::Plan) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for o in &plan.objects {
         let mut text = String::new();
-        flate2::read::GzDecoder::new(&o.body[..]).read_to_string(&mut text).unwrap();
+        flate2::read::GzDecoder::new(&o.body[..])
+            .read_to_string(&mut text)
+            .unwrap();
         out.extend(text.lines().map(|l| serde_json::from_str(l).unwrap()));
     }
     out
@@ -82,9 +84,15 @@ fn northflank_json_dt_from_date_when_timestamp_does_not_parse() {
     let body = br#"[{"timestamp":"not a time","date":"2026-11-22T10:00:00.500Z","message":"m"},{"timestamp":"2026-11-22T11:00:00Z","date":"2026-11-22T12:00:00Z","message":"n"}]"#;
     let plan = plan_for(config, "/nf", &[("content-type", "application/json")], body);
     assert_eq!(plan.response.status(), 200);
-    let dts: Vec<_> = lines(&plan).iter().map(|l| l["dt"].as_str().unwrap().to_string()).collect();
+    let dts: Vec<_> = lines(&plan)
+        .iter()
+        .map(|l| l["dt"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(dts, ["2026-11-22T10:00:00.500Z", "2026-11-22T11:00:00Z"]);
-    assert!(plan.objects.iter().all(|o| o.if_absent), "sender times throughout: retry-safe keys");
+    assert!(
+        plan.objects.iter().all(|o| o.if_absent),
+        "sender times throughout: retry-safe keys"
+    );
 }
 
 /// Issue 35: the signal was not in the retry-safe hash, so with one prefix for every signal the
@@ -113,7 +121,10 @@ fn one_prefix_for_every_signal_keeps_their_keys_apart() {
 #[test]
 fn max_stored_bounds_what_a_shared_resource_makes() {
     let config = "[limits]\nmax_stored = 1048576\n[[source]]\nname=\"o\"\nkind=\"otlp\"\nauth={ bearer = \"t\" }\n";
-    let headers = [("authorization", "Bearer t"), ("content-type", "application/x-protobuf")];
+    let headers = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/x-protobuf"),
+    ];
     let body = |records| drain_cases::shapes::otlp_logs_with_resource(1_000, records);
     let small = plan_for(config, "/o/v1/logs", &headers, &body(10));
     assert_eq!(small.response.status(), 200, "{:?}", small.reason);

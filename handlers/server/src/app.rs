@@ -245,27 +245,25 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     };
     let received_at = drain_exec::wall_clock();
     let wire = bytes.as_ref().map_or(0, |b| b.len());
-    // A small plain body is decoded right here (well under a millisecond). A large or compressed
-    // one (up to `max_decompressed` inflated) goes to the blocking pool, `max_decoding` at a time,
-    // so the async workers keep reading other bodies meanwhile; a slot not free within
-    // `decode_wait` is a 503 the sender retries, not a wait without end.
+    // Every delivery decodes holding one of `max_decoding` slots: a small body can make up to
+    // `max_stored` of lines too (an OTLP resource copied into every record), so the slots, not
+    // the body sizes, bound what decoding holds. A slot not free within `decode_wait` is a 503
+    // the sender retries, not a wait without end. A small plain body is then decoded right here
+    // (well under a millisecond); a large or compressed one (up to `max_decompressed` inflated)
+    // on the blocking pool, so the async workers keep reading other bodies meanwhile.
     let inline = wire <= INLINE_DECODE && !compressed;
-    let _decoding = if inline {
-        None
-    } else {
-        match tokio::time::timeout(state.settings.decode_wait, state.decoding.acquire()).await {
-            Ok(Ok(permit)) => Some(permit),
-            Ok(Err(_)) => return busy(&state, &head, "shutting down", &request_id, started).await,
-            Err(_) => {
-                return busy(
-                    &state,
-                    &head,
-                    "every decoder is busy, retry later",
-                    &request_id,
-                    started,
-                )
-                .await
-            }
+    let _decoding = match tokio::time::timeout(state.settings.decode_wait, state.decoding.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => return busy(&state, &head, "shutting down", &request_id, started).await,
+        Err(_) => {
+            return busy(
+                &state,
+                &head,
+                "every decoder is busy, retry later",
+                &request_id,
+                started,
+            )
+            .await
         }
     };
     let decide = {

@@ -595,8 +595,11 @@ fn regression_busy_otlp_answers_in_the_otlp_dialect() {
             "{path}: not a google.rpc.Status: {answer}"
         );
     }
-    // A small plain delivery needs no slot: served meanwhile.
-    assert_eq!(post(server.addr, br#"{"message":"still served"}"#).0, 202);
+    // Every delivery decodes in a slot: a small plain one waits too, then answers 503 in its
+    // own dialect; once the slot is free it is served.
+    assert_eq!(post(server.addr, br#"{"message":"waits"}"#).0, 503);
+    drop(_all);
+    assert_eq!(post(server.addr, br#"{"message":"served"}"#).0, 202);
 }
 
 /// A body the server could not read (here a broken chunked encoding) was answered with a plain

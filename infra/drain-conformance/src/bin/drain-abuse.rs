@@ -11,7 +11,15 @@
 //! a gzip'd MessagePack array of 20 M nils, 10 MB MessagePack bin blobs, nesting at the depth
 //! limit, unauthenticated Vercel gzip bombs (the signature is over the inflated bytes); 900
 //! unauthenticated slow uploads (more than `--max-concurrent`); 256 connections trickling their
-//! headers.
+//! headers. Issue 35's: OTLP exports whose resource or scope is copied into 100,000 lines
+//! (`max_stored`), Logplex frames of 20,000 and 8,000 repeated STRUCTURED-DATA params,
+//! Northflank text of 90 MiB of invalid UTF-8 (an `auth = "none"` source), idle HTTP/2
+//! connections, declared lengths over `max_body` that never send their body, and unsigned
+//! uploads to a vercel source that declare 20 MiB and send one byte.
+//!
+//! The server's config (infra/abuse) has, beside `app` (Bearer TOKEN): `vercel`, `otel`
+//! (otlp, Bearer TOKEN-otlp), `heroku` (logplex, Basic with TOKEN as the password) and `nf`
+//! (northflank, no auth).
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -21,7 +29,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use drain_cases::shapes::{msgpack_bin, msgpack_nils, object_with_keys};
+use base64::Engine;
+use drain_cases::shapes::{
+    logplex_repeated_params, msgpack_bin, msgpack_nils, object_with_keys, otlp_logs_with_resource,
+    otlp_spans_with_scope,
+};
 
 struct Args {
     url: String,
@@ -136,6 +148,81 @@ fn main() -> Result<()> {
     row(&a, "256 connections trickling headers, 12 s", &mut failed, || {
         slow_headers(&a, 256, Duration::from_secs(12))
     })?;
+
+    // Issue 35: bounded by what is stored, and no door left open.
+    let otlp_headers = [
+        ("authorization", format!("Bearer {}-otlp", a.token)),
+        ("content-type", "application/x-protobuf".to_string()),
+    ];
+    let resource = otlp_logs_with_resource(3_000, 100_000);
+    row(
+        &a,
+        "16 × OTLP resource of 3,000 attributes, 100,000 log records (270 KB)",
+        &mut failed,
+        || {
+            parallel(16, |_| {
+                send(&a.url, "/otel/v1/logs", &otlp_headers, &resource, None, None)
+            })
+        },
+    )?;
+    let scope = otlp_spans_with_scope(3_000, 100_000);
+    row(
+        &a,
+        "16 × OTLP scope of 3,000 attributes, 100,000 spans (270 KB)",
+        &mut failed,
+        || {
+            parallel(16, |_| {
+                send(&a.url, "/otel/v1/traces", &otlp_headers, &scope, None, None)
+            })
+        },
+    )?;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("heroku:{}", a.token));
+    let logplex_headers = [
+        ("authorization", format!("Basic {basic}")),
+        ("content-type", "application/logplex-1".to_string()),
+    ];
+    for params in [20_000, 8_000] {
+        let frame = logplex_repeated_params(params);
+        row(
+            &a,
+            &format!("16 × Logplex frame of {params} params named a"),
+            &mut failed,
+            || parallel(16, |_| send(&a.url, "/heroku", &logplex_headers, &frame, None, None)),
+        )?;
+    }
+    let invalid = gzip(&vec![0xff; 90 << 20])?;
+    row(
+        &a,
+        &format!(
+            "16 × Northflank text, 90 MiB of 0xFF ({} KB gzip'd), no auth",
+            invalid.len() / 1000
+        ),
+        &mut failed,
+        || {
+            parallel(16, |_| {
+                let headers = [("content-type", "text/plain".to_string())];
+                send(&a.url, "/nf", &headers, &invalid, Some("gzip"), None)
+            })
+        },
+    )?;
+    row(
+        &a,
+        "256 idle HTTP/2 connections (preface, SETTINGS)",
+        &mut failed,
+        || idle_http2(&a, 256),
+    )?;
+    row(
+        &a,
+        "256 declared lengths over max_body, body never sent",
+        &mut failed,
+        || declared_over_max(&a, 256),
+    )?;
+    row(
+        &a,
+        "600 unsigned Vercel uploads declaring 20 MiB, one byte sent",
+        &mut failed,
+        || unsigned_uploads(&a, 600),
+    )?;
 
     if failed.is_empty() {
         println!(
@@ -316,6 +403,95 @@ fn slow_unauthenticated(a: &Args, n: usize) -> Vec<String> {
             match s.read_exact(&mut reply) {
                 Ok(()) => String::from_utf8_lossy(&reply[9..12]).into_owned(),
                 Err(e) => format!("no answer ({})", e.kind()),
+            }
+        })
+        .collect()
+}
+
+/// Connections that open HTTP/2 with prior knowledge (the preface and an empty SETTINGS frame)
+/// and then send nothing: each must be closed, not hold a connection permit.
+fn idle_http2(a: &Args, n: usize) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let mut conns: Vec<TcpStream> = (0..n)
+        .filter_map(|_| TcpStream::connect(&host).ok())
+        .filter_map(|mut s| {
+            s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").ok()?;
+            s.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).ok()?;
+            Some(s)
+        })
+        .collect();
+    conns
+        .iter_mut()
+        .map(|s| {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(15)));
+            let mut sink = Vec::new();
+            match s.read_to_end(&mut sink) {
+                Ok(_) => "closed".to_string(),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => "closed".to_string(),
+                Err(e) => format!("still open ({})", e.kind()),
+            }
+        })
+        .collect()
+}
+
+/// Requests that declare a body over `max_body` (to `/app` with a wrong token, to a vercel
+/// source, and to no source) and never send it: each answered from the head at once and closed.
+fn declared_over_max(a: &Args, n: usize) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let paths = ["/app", "/vercel", "/nowhere"];
+    let mut conns: Vec<TcpStream> = (0..n)
+        .filter_map(|i| {
+            let mut s = TcpStream::connect(&host).ok()?;
+            let head = format!(
+                "POST {} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer not-{}\r\ncontent-type: application/json\r\ncontent-length: 22020096\r\n\r\n[",
+                paths[i % paths.len()],
+                a.token
+            );
+            s.write_all(head.as_bytes()).ok()?;
+            Some(s)
+        })
+        .collect();
+    conns
+        .iter_mut()
+        .map(|s| {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reply = Vec::new();
+            let _ = s.read_to_end(&mut reply);
+            let status = String::from_utf8_lossy(reply.get(9..12).unwrap_or_default()).into_owned();
+            if status.is_empty() {
+                "no answer".to_string()
+            } else {
+                status
+            }
+        })
+        .collect()
+}
+
+/// Uploads to a vercel source (the signature is over the body, so the sender is unknown until it
+/// arrives) that declare 20 MiB and send one byte: at most `max_unauthenticated` are read at once
+/// (the rest 503), and each reserves what it sent, not what it declared. Held 5 s.
+fn unsigned_uploads(a: &Args, n: usize) -> Vec<String> {
+    let host = a.url.trim_start_matches("http://").to_string();
+    let mut conns: Vec<TcpStream> = (0..n)
+        .filter_map(|_| {
+            let mut s = TcpStream::connect(&host).ok()?;
+            let head = format!(
+                "POST /vercel HTTP/1.1\r\nhost: {host}\r\nx-vercel-signature: {}\r\ncontent-type: application/json\r\ncontent-length: 20971000\r\n\r\n[",
+                "00".repeat(20)
+            );
+            s.write_all(head.as_bytes()).ok()?;
+            Some(s)
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(5));
+    conns
+        .iter_mut()
+        .map(|s| {
+            let _ = s.set_read_timeout(Some(Duration::from_millis(50)));
+            let mut reply = [0u8; 12];
+            match s.read_exact(&mut reply) {
+                Ok(()) => String::from_utf8_lossy(&reply[9..12]).into_owned(),
+                Err(_) => "reading".to_string(),
             }
         })
         .collect()
