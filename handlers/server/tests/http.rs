@@ -28,6 +28,16 @@ verify = "v3rify"
 name = "o"
 kind = "otlp"
 auth = { bearer = "0tel" }
+
+[[source]]
+name = "nf"
+kind = "northflank"
+auth = { bearer = "nf-t0ken" }
+
+[[source]]
+name = "lp"
+kind = "logplex"
+auth = { basic = { username = "u", password = "p" } }
 "#;
 
 struct Server {
@@ -622,6 +632,90 @@ fn regression_unreadable_body_answers_in_the_sources_dialect() {
         assert!(answer.contains(expect), "{path}: {answer}");
         let status = answer.split(' ').nth(1).unwrap_or_default();
         assert!(status == "400" || status == "406", "{path}: {answer}");
+    }
+    assert!(objects(dir.path()).is_empty());
+}
+
+/// Issue 35: every answer the server gives for a source is that source's (SPEC section 5),
+/// including the ones decided before the core sees a body: busy (no decoding slot within
+/// `decode_wait`), over the body budget, the body late, the body broken. Each kind's route, and
+/// the OTLP and Better Stack host-root routes (the credential picks the source).
+#[test]
+fn every_answer_before_the_core_is_in_the_sources_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        Settings {
+            read_timeout: Duration::from_millis(300),
+            max_buffered: 64 << 10,
+            max_decoding: 1,
+            decode_wait: Duration::from_millis(200),
+            ..Settings::default()
+        },
+    );
+    // (path, credential header, content type, how the dialect shows)
+    let routes = [
+        ("/v", "x-vercel-signature: 00", "application/json", "vercel"),
+        ("/app", "authorization: Bearer t0ken", "application/json", "text"),
+        ("/", "authorization: Bearer t0ken", "application/json", "text"),
+        ("/nf", "authorization: Bearer nf-t0ken", "text/plain", "text"),
+        ("/lp", "authorization: Basic dTpw", "application/logplex-1", "text"),
+        ("/o/v1/logs", "authorization: Bearer 0tel", "application/json", "otlp"),
+        ("/v1/traces", "authorization: Bearer 0tel", "application/json", "otlp"),
+    ];
+    let request = |path: &str, auth: &str, ct: &str, framing: &str, body: &[u8]| {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n{auth}\r\ncontent-type: {ct}\r\n{framing}\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        let _ = s.write_all(body);
+        answer_and_close(&mut s, Duration::from_secs(5)).0
+    };
+    let big = vec![b' '; 200 << 10];
+    for (path, auth, ct, dialect) in routes {
+        let mut answers = vec![
+            (
+                "read timeout",
+                503,
+                request(path, auth, ct, "content-length: 100", b"["),
+            ),
+            (
+                "body budget",
+                503,
+                request(path, auth, ct, &format!("content-length: {}", big.len()), &big),
+            ),
+            (
+                "broken body",
+                if path.ends_with("app") || path == "/" { 406 } else { 400 },
+                request(path, auth, ct, "transfer-encoding: chunked", b"zz\r\n"),
+            ),
+        ];
+        let held = server.state.decoding_slots().try_acquire().unwrap();
+        answers.push(("busy", 503, request(path, auth, ct, "content-length: 2", b"{}")));
+        drop(held);
+        for (case, status, answer) in answers {
+            let lower = answer.to_ascii_lowercase();
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status}")),
+                "{path} {case}: {answer}"
+            );
+            if status == 503 {
+                assert!(lower.contains("retry-after: 5"), "{path} {case}: {answer}");
+            }
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+            match dialect {
+                "vercel" => {
+                    assert!(body.starts_with("{\"code\":"), "{path} {case}: {answer}");
+                    assert!(lower.contains("x-vercel-verify: v3rify"), "{path} {case}: {answer}");
+                }
+                "otlp" => {
+                    let code = if status == 503 { "{\"code\":14," } else { "{\"code\":3," };
+                    assert!(body.starts_with(code), "{path} {case}: {answer}");
+                }
+                _ => assert!(lower.contains("content-type: text/plain"), "{path} {case}: {answer}"),
+            }
+        }
     }
     assert!(objects(dir.path()).is_empty());
 }
