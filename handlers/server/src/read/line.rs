@@ -53,6 +53,32 @@ fn text<'a>(v: Option<&'a RawValue>) -> Cow<'a, str> {
     }
 }
 
+/// [`text`] as it is printed: trailing whitespace trimmed, control characters escaped.
+fn show(v: Option<&RawValue>) -> String {
+    terminal_safe(text(v).trim_end()).into_owned()
+}
+
+/// Sender text made safe to print on a terminal: every control character (C0, DEL, C1: escape
+/// sequences that set titles and colours, line breaks that would forge a line of their own)
+/// written as its escape (`\n`, `\r`, `\t`, `\u001b`, …). Senders are untrusted; `--json`
+/// prints the stored line, whose strings are JSON-escaped already.
+pub fn terminal_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str(r"\n"),
+            '\r' => out.push_str(r"\r"),
+            '\t' => out.push_str(r"\t"),
+            c if c.is_control() => out.push_str(&format!(r"\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// The rank of a level name, most severe highest; the syslog names, OpenTelemetry's and the
 /// common spellings. `None` for a level drain can't place.
 pub fn rank(level: &str) -> Option<u8> {
@@ -125,33 +151,33 @@ pub fn keep(line: &str, filter: &Filter, fallback: i128) -> Result<Option<(i128,
     if filter.json {
         return Ok(Some((at, line.to_owned())));
     }
-    let drain = text(head.drain);
-    let lvl = paint(&level, filter.color);
+    let (dt, drain) = (terminal_safe(&dt), show(head.drain));
+    let lvl = paint(&terminal_safe(&level), filter.color);
     let out = match filter.signal {
-        Signal::Logs => format!("{dt} {lvl} {drain} {}", text(head.message).trim_end()),
+        Signal::Logs => format!("{dt} {lvl} {drain} {}", show(head.message)),
         Signal::Traces => {
             let ms = text(head.duration_ns)
                 .parse::<f64>()
                 .map_or(String::new(), |ns| format!(" {:.3} ms", ns / 1e6));
-            let status = text(head.status_code);
+            let status = show(head.status_code);
             format!(
                 "{dt} {} {drain} {} {}{ms} trace={}",
                 paint(
                     if status.is_empty() { "unset" } else { &status },
                     filter.color && status == "error"
                 ),
-                text(head.name),
-                text(head.kind),
-                text(head.trace_id)
+                show(head.name),
+                show(head.kind),
+                show(head.trace_id)
             )
         }
         Signal::Metrics => {
             let what = if head.value.is_some() {
-                format!("= {}", text(head.value))
+                format!("= {}", show(head.value))
             } else {
-                format!("count={} sum={}", text(head.count), text(head.sum))
+                format!("count={} sum={}", show(head.count), show(head.sum))
             };
-            format!("{dt} {} {drain} {} {what}", text(head.kind_of_point), text(head.metric))
+            format!("{dt} {} {drain} {} {what}", show(head.kind_of_point), show(head.metric))
         }
     };
     Ok(Some((at, out)))

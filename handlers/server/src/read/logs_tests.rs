@@ -119,6 +119,29 @@ fn a_log_line_reads_as_dt_level_drain_message() {
     assert_eq!(keep(line, &json, 0).unwrap().unwrap().1, line);
 }
 
+/// Issue 28, item 1: sender text was printed raw, so an escape sequence set the terminal's title
+/// and colours and an embedded line break forged a line from another source. Control
+/// characters are printed escaped; `--json` prints the stored line unchanged.
+#[test]
+fn control_characters_and_line_breaks_are_printed_escaped() {
+    let line = r#"{"dt":"2026-11-22T10:00:00Z","level":"info\u001b[31m","drain":"app","message":"\u001b]0;PWNED\u0007\u001b[31mred\n2026-11-22T10:00:01Z error   vercel FORGED\r\u009b2J"}"#;
+    let (_, out) = keep(line, &filter(crate::read::Signal::Logs), 0).unwrap().unwrap();
+    assert_eq!(
+        out,
+        r"2026-11-22T10:00:00Z info\u001b[31m app \u001b]0;PWNED\u0007\u001b[31mred\n2026-11-22T10:00:01Z error   vercel FORGED\r\u009b2J"
+    );
+    assert!(!out.chars().any(char::is_control), "{out:?}");
+    let json = Filter {
+        json: true,
+        ..filter(crate::read::Signal::Logs)
+    };
+    assert_eq!(keep(line, &json, 0).unwrap().unwrap().1, line);
+    let span = r#"{"dt":"2026-11-22T10:00:00Z","drain":"o","name":"a\nb","kind":"server\u001b[2J","trace_id":"\u0007"}"#;
+    let (_, out) = keep(span, &filter(crate::read::Signal::Traces), 0).unwrap().unwrap();
+    assert!(!out.chars().any(char::is_control), "{out:?}");
+    assert!(out.contains(r"a\nb") && out.contains(r"server\u001b[2J"), "{out}");
+}
+
 #[test]
 fn filters_drop_by_level_text_and_time() {
     let line = r#"{"dt":"2026-11-22T10:00:00Z","level":"info","drain":"a","message":"hello"}"#;
