@@ -136,7 +136,8 @@ fn control_characters_and_line_breaks_are_printed_escaped() {
         ..filter(crate::read::Signal::Logs)
     };
     assert_eq!(keep(line, &json, 0).unwrap().unwrap().1, line);
-    let span = r#"{"dt":"2026-11-22T10:00:00Z","drain":"o","name":"a\nb","kind":"server\u001b[2J","trace_id":"\u0007"}"#;
+    let span =
+        r#"{"dt":"2026-11-22T10:00:00Z","drain":"o","name":"a\nb","kind":"server\u001b[2J","trace_id":"\u0007"}"#;
     let (_, out) = keep(span, &filter(crate::read::Signal::Traces), 0).unwrap().unwrap();
     assert!(!out.chars().any(char::is_control), "{out:?}");
     assert!(out.contains(r"a\nb") && out.contains(r"server\u001b[2J"), "{out}");
