@@ -55,6 +55,10 @@ impl Default for Limits {
     }
 }
 
+/// The largest `max_event_bytes` a config may set: half of what every reader of the stored lines
+/// takes (16 MiB).
+pub const MAX_EVENT_BYTES_CAP: usize = 8 << 20;
+
 impl Limits {
     /// Each limit's name, value and allowed range: a limit out of range is refused at start-up,
     /// so that no sum or product of limits can overflow and no limit can switch a check off.
@@ -70,7 +74,15 @@ impl Limits {
                 (4 << 30).min(usize::MAX as u64),
             ),
             ("max_objects", v(self.max_objects), 1, 1_000),
-            ("max_event_bytes", v(self.max_event_bytes), 1_024, 64 << 20),
+            // At most 8 MiB: every reader takes a line of that size (compaction and `drain logs`
+            // read lines up to 16 MiB, DuckDB's default `maximum_object_size` is 16 MB), so a
+            // line stored legitimately never makes an object unreadable.
+            (
+                "max_event_bytes",
+                v(self.max_event_bytes),
+                1_024,
+                MAX_EVENT_BYTES_CAP as u64,
+            ),
             (
                 "max_fields",
                 v(self.max_fields),
@@ -696,6 +708,12 @@ mod tests {
             "limits.max_objects = 0",
         );
         check_err(&format!("[limits]\nmax_depth = 100000\n{VERCEL}"), "limits.max_depth");
+        // Issue 28, item 7: a line no reader takes (DuckDB stops at 16 MB by default).
+        check_err(
+            &format!("[limits]\nmax_event_bytes = 16777216\n{VERCEL}"),
+            "limits.max_event_bytes",
+        );
+        check_err(&format!("[limits]\nmax_stored = 1024\n{VERCEL}"), "limits.max_stored");
         check_err(
             "[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"abc\\n\"]\n",
             "whitespace",

@@ -15,7 +15,9 @@
 //! 6. **Commit**: the manifest replaced by its `committed` form only if it is still the version
 //!    this run read (compare-and-swap). Nothing is ever deleted before this point.
 //! 7. **Delete** the inputs the committed manifest names (S3: only that version), except the
-//!    unreadable ones, which stay where they are.
+//!    unreadable ones, which stay where they are. A later run's recovery deletes any of them it
+//!    still lists whatever their version: a sender's retry that re-created one after the commit
+//!    holds the same events.
 //!
 //! Every step can be repeated or interrupted: the manifest fixes the inputs and the output's key,
 //! the build is deterministic, the commit is a CAS, and a delete of a missing key succeeds.
@@ -335,11 +337,20 @@ async fn delete_inputs<B: Bucket + ?Sized>(
             ));
         }
     }
-    // The first alone, so the crash tests can stop a run between two deletes.
+    // Right after the commit, each input is deleted at the version the manifest names. In
+    // recovery, unconditionally: a committed input's key still listed is either not deleted yet
+    // or re-created by a sender's retry, and a delivery key that is re-created holds the same
+    // events by construction (SPEC section 4; keys written unconditionally hold a request id and
+    // are never re-created), so it goes either way: exactly once on every store, not only on
+    // those whose delete ignores the version (R2).
     let tagged: Vec<(&str, Option<&str>)> = doomed
         .iter()
-        .map(|i| (i.key.as_str(), (!i.etag.is_empty()).then_some(i.etag.as_str())))
+        .map(|i| {
+            let tag = (listing.is_none() && !i.etag.is_empty()).then_some(i.etag.as_str());
+            (i.key.as_str(), tag)
+        })
         .collect();
+    // The first alone, so the crash tests can stop a run between two deletes.
     let (first, rest) = tagged.split_at(1);
     bucket.delete_many(first).await?;
     report.deleted += 1;

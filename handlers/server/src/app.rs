@@ -144,6 +144,32 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         path: parts.uri.path(),
         headers: &parts.headers,
     };
+    let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
+    let max = state.config.limits.max_body;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    // What the head decides (route, method, credentials, content coding and type, a declared
+    // length over max_body) is decided before a byte of the body is read or reserved and before
+    // a delivery slot is taken, so an unauthenticated upload holds no body memory and no slot.
+    if let Some(plan) = drain_core::admit(&state.config, head.method, head.path, head.headers) {
+        let over = declared.is_some_and(|n| n > max as u64);
+        if over && declared.is_some_and(|n| n <= (max + DISCARD_LIMIT) as u64) {
+            // A sender that writes its whole body before it reads an answer sees the 413 rather
+            // than a reset connection: the body is read and thrown away (no byte kept, nothing
+            // reserved, no slot held), within the read timeout.
+            let _ = tokio::time::timeout(state.settings.read_timeout, discard(body, max + DISCARD_LIMIT)).await;
+        }
+        let mut response = finish(&state, plan, &request_id, 0, started).await;
+        if over {
+            // The connection can't carry another request after a body it did not take.
+            response
+                .headers_mut()
+                .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+        }
+        return response;
+    }
     let Ok(_slot) = state.slots.try_acquire() else {
         return busy(
             &state,
@@ -154,25 +180,6 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         )
         .await;
     };
-    let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
-    let max = state.config.limits.max_body;
-    let declared = parts
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    // What the head decides (route, method, credentials, content coding and type, a declared
-    // length over max_body) is answered before a byte of the body is read or reserved, so an
-    // unauthenticated upload holds no body memory and no decoding slot.
-    if let Some(plan) = drain_core::admit(&state.config, head.method, head.path, head.headers) {
-        let mut response = finish(&state, plan, &request_id, 0, started).await;
-        if declared.is_some_and(|n| n > max as u64) {
-            // The body is not read: the connection can't carry another request.
-            response
-                .headers_mut()
-                .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
-        }
-        return response;
-    }
     // A body signature (vercel, otlp with secrets) is checked over the body, so until then the
     // sender is unknown: such reads are capped below max_concurrent, and reserve the budget as
     // bytes arrive rather than the length they declare.
@@ -330,6 +337,18 @@ fn text(status: u16, body: &'static str) -> Response {
         .header("content-type", "text/plain; charset=utf-8")
         .body(AxumBody::from(body))
         .expect("static response")
+}
+
+/// Reads a body and keeps none of it, up to `limit` bytes.
+async fn discard(mut body: AxumBody, limit: usize) {
+    use http_body_util::BodyExt;
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        seen += frame.data_ref().map_or(0, |d| d.len());
+        if seen > limit {
+            break;
+        }
+    }
 }
 
 /// What the core needs of a request to find its source: the head.

@@ -486,8 +486,10 @@ fn regression_idle_http2_connections_hold_nothing() {
 
 /// Issue 35, item 5: a declared length over `max_body` skipped the head's checks and reserved
 /// `max_body` of the budget until the read timeout, only to answer the 413 the head had decided.
-/// It is answered from the head at once, with `Connection: close`, and reserves nothing; the
-/// same on an unknown path (404).
+/// It is decided from the head and reserves nothing (read through the budget's own accounting)
+/// while the body, which the sender may insist on writing first, is thrown away as it comes; the
+/// answer then says `Connection: close`. Past the discard limit it is answered at once. The same
+/// on an unknown path (404).
 #[test]
 fn regression_declared_length_over_max_body_reserves_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -495,35 +497,58 @@ fn regression_declared_length_over_max_body_reserves_nothing() {
         dir.path(),
         Settings {
             read_timeout: Duration::from_secs(30),
+            max_concurrent: 2,
             ..Settings::default()
         },
     );
     let free = server.state.buffered_free_kib();
-    let mut held = Vec::new();
-    for (path, auth, expect) in [
+    let declared = 1_048_577;
+    let cases = [
         ("/app", "Bearer t0ken", "HTTP/1.1 413"),
         ("/app", "Bearer wrong", "HTTP/1.1 413"),
         ("/v", "Bearer x", "HTTP/1.1 413"),
         ("/nowhere", "Bearer x", "HTTP/1.1 404"),
-    ] {
-        let mut s = TcpStream::connect(server.addr).unwrap();
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: {auth}\r\ncontent-type: application/json\r\ncontent-length: 1048577\r\n\r\n["
-        );
-        s.write_all(head.as_bytes()).unwrap();
-        let (answer, closed) = answer_and_close(&mut s, Duration::from_secs(5));
+    ];
+    let mut uploads: Vec<TcpStream> = cases
+        .iter()
+        .map(|(path, auth, _)| {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nhost: x\r\nauthorization: {auth}\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n["
+            );
+            s.write_all(head.as_bytes()).unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.state.buffered_free_kib(),
+        free,
+        "four uploads over max_body reserved budget"
+    );
+    // Four such uploads in progress, two delivery slots: a well-behaved sender is served.
+    assert_eq!(post(server.addr, br#"{"message":"still served"}"#).0, 202);
+    for ((path, _, expect), s) in cases.iter().zip(&mut uploads) {
+        s.write_all(&vec![b' '; declared - 1]).unwrap();
+        let (answer, closed) = answer_and_close(s, Duration::from_secs(5));
         assert!(answer.starts_with(expect), "{path}: {answer}");
         assert!(
             answer.to_ascii_lowercase().contains("connection: close"),
             "{path}: {answer}"
         );
-        assert!(closed, "{path}: the connection stays open after a body it did not read");
-        if path == "/v" {
+        assert!(closed, "{path}: the connection stays open after a body it did not take");
+        if *path == "/v" {
             assert!(answer.contains("x-vercel-verify: v3rify"), "{answer}");
         }
-        assert_eq!(server.state.buffered_free_kib(), free, "{path}: budget reserved");
-        held.push(s);
     }
+    // Far past the limit: answered without waiting for any of it.
+    let mut s = TcpStream::connect(server.addr).unwrap();
+    s.write_all(b"POST /app HTTP/1.1\r\nhost: x\r\nauthorization: Bearer t0ken\r\ncontent-length: 1073741824\r\n\r\n")
+        .unwrap();
+    let (answer, closed) = answer_and_close(&mut s, Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 413") && closed, "{answer}");
+    assert_eq!(server.state.buffered_free_kib(), free);
+    assert_eq!(objects(dir.path()).len(), 1);
 }
 
 /// Issue 35, item 5: a source that authenticates over the body (vercel) reserved the declared

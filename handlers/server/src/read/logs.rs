@@ -424,7 +424,11 @@ pub fn run(args: LogsArgs) -> Result<()> {
                 let after = (hour == cutoff.div_euclid(HOUR)).then(|| stamp(cutoff));
                 let dirs: Vec<String> = srcs.iter().map(|s| partition(&prefix, s, hour)).collect();
                 for o in objects_of(&bucket, &dirs, hour, after.as_deref())? {
-                    if !seen.contains(&(o.stamp, o.key.clone())) {
+                    // Only delivery objects are new to a follower: a compacted output (its name
+                    // has no stamp, so it sorts after every `after`) holds events already printed
+                    // from the deliveries it merged, when compaction runs inside the lookback
+                    // (`--settle-minutes` under 10).
+                    if drain_compact::is_delivery(&o.key) && !seen.contains(&(o.stamp, o.key.clone())) {
                         fresh.push(o);
                     }
                 }

@@ -57,8 +57,30 @@ enum Place {
     Bucket { name: String, endpoint: Option<String> },
 }
 
+/// A string literal for DuckDB (standard SQL: a quote is doubled, a backslash is itself).
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A string literal for ClickHouse, where a backslash starts an escape too.
+fn ch_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Athena's DDL puts the database name and the location's bucket and prefix into the statement
+/// as they are: each must be made of the characters such names use, nothing that could end a
+/// literal or an identifier.
+fn athena_safe(what: &str, value: &str, extra: &str) -> Result<()> {
+    if value.is_empty() && what != "prefix" {
+        bail!("--{what} is empty");
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(*c)))
+    {
+        bail!("--{what} {value:?}: {c:?} is not allowed in an Athena statement (a-z, 0-9 and {extra:?} only)");
+    }
+    Ok(())
 }
 
 pub fn run(args: SqlArgs) -> Result<()> {
@@ -129,6 +151,21 @@ fn statements(args: &SqlArgs) -> Result<String> {
                 }
             };
             for s in Signal::ALL {
+                if let Place::Dir(d) = &place {
+                    let folder = std::path::Path::new(d).join(prefix_of(s));
+                    if std::path::Path::new(d).is_dir() && !holds_objects(&folder) {
+                        let _ = writeln!(
+                            out,
+                            "-- no {} stored under {} yet (DuckDB refuses a glob that matches nothing): an empty view; run drain sql again once there are\n\
+                             CREATE OR REPLACE VIEW {} AS SELECT {} WHERE false;",
+                            s.name(),
+                            folder.display(),
+                            s.name(),
+                            duckdb_empty_columns(s)
+                        );
+                        continue;
+                    }
+                }
                 let _ = writeln!(
                     out,
                     "CREATE OR REPLACE VIEW {} AS SELECT * REPLACE (TRY_CAST(dt AS TIMESTAMPTZ) AS dt) FROM read_json({}, \
@@ -147,7 +184,7 @@ fn statements(args: &SqlArgs) -> Result<String> {
             let from = |s: Signal| match &place {
                 Place::Dir(d) => format!(
                     "file({}, 'JSONAsObject')",
-                    quote(&format!("{d}/{}**/*.ndjson.gz", prefix_of(s)))
+                    ch_quote(&format!("{d}/{}**/*.ndjson.gz", prefix_of(s)))
                 ),
                 Place::Bucket { name, endpoint } => {
                     let url = match endpoint {
@@ -160,9 +197,9 @@ fn statements(args: &SqlArgs) -> Result<String> {
                     };
                     format!(
                         "s3({}, {}, {}, 'JSONAsObject')",
-                        quote(&url),
-                        quote(&credentials("<access key id>", "AWS_ACCESS_KEY_ID")),
-                        quote(&credentials("<secret access key>", "AWS_SECRET_ACCESS_KEY"))
+                        ch_quote(&url),
+                        ch_quote(&credentials("<access key id>", "AWS_ACCESS_KEY_ID")),
+                        ch_quote(&credentials("<secret access key>", "AWS_SECRET_ACCESS_KEY"))
                     )
                 }
             };
@@ -172,6 +209,21 @@ fn statements(args: &SqlArgs) -> Result<String> {
                  CREATE DATABASE IF NOT EXISTS drain;"
             );
             for s in Signal::ALL {
+                if let Place::Dir(d) = &place {
+                    let folder = std::path::Path::new(d).join(prefix_of(s));
+                    if std::path::Path::new(d).is_dir() && !holds_objects(&folder) {
+                        let _ = writeln!(
+                            out,
+                            "-- no {} stored under {} yet (the view would not know its columns): an empty one; run drain sql again once there are\n\
+                             CREATE OR REPLACE VIEW drain.{} AS SELECT {} WHERE 0;",
+                            s.name(),
+                            folder.display(),
+                            s.name(),
+                            clickhouse_empty_columns(s)
+                        );
+                        continue;
+                    }
+                }
                 let own = match s {
                     Signal::Logs => {
                         "json.level::Nullable(String) AS level, json.message::Nullable(String) AS message, "
@@ -202,6 +254,11 @@ fn statements(args: &SqlArgs) -> Result<String> {
                 bail!("Athena reads S3: give --bucket");
             };
             let db = &args.database;
+            athena_safe("database", db, "_")?;
+            athena_safe("bucket", name, ".-")?;
+            for s in Signal::ALL {
+                athena_safe("prefix", &prefix_of(s), "/._=-ABCDEFGHIJKLMNOPQRSTUVWXYZ")?;
+            }
             let _ = writeln!(
                 out,
                 "-- drain: Athena tables with partition projection (drain sql athena); run one statement at a time\n\
@@ -234,6 +291,55 @@ fn statements(args: &SqlArgs) -> Result<String> {
     Ok(out)
 }
 
+/// Whether `folder` holds a stored object anywhere below it (the walk stops at the first).
+fn holds_objects(folder: &std::path::Path) -> bool {
+    let mut stack = vec![folder.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(_) if name.ends_with(".ndjson.gz") && !name.starts_with('.') => return true,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// The columns of a signal's view when nothing is stored yet: the partitions, `dt`, and the
+/// signal's common fields (the Athena table's), all typed and empty, so the example queries run.
+fn duckdb_empty_columns(s: Signal) -> String {
+    let mut cols: Vec<String> = athena_columns(s)
+        .split(", ")
+        .filter_map(|c| {
+            let (name, ty) = c.split_once(' ')?;
+            let ty = match (name, ty) {
+                ("dt", _) => "TIMESTAMPTZ",
+                (_, "bigint") => "BIGINT",
+                (_, "double") => "DOUBLE",
+                (_, "int") => "INTEGER",
+                _ => "VARCHAR",
+            };
+            Some(format!("NULL::{ty} AS {name}"))
+        })
+        .collect();
+    cols.extend(["NULL::VARCHAR AS drain", "NULL::DATE AS day", "NULL::INTEGER AS hour"].map(String::from));
+    cols.join(", ")
+}
+
+/// The columns of a signal's ClickHouse view when nothing is stored yet: the ones its view has
+/// (`dt`, the partitions, the signal's own two, `json`), typed and empty.
+fn clickhouse_empty_columns(s: Signal) -> &'static str {
+    match s {
+        Signal::Logs => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS level, CAST(NULL, 'Nullable(String)') AS message, CAST('{}', 'JSON') AS json",
+        Signal::Traces => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS name, CAST(NULL, 'Nullable(Int64)') AS duration_ns, CAST('{}', 'JSON') AS json",
+        Signal::Metrics => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS metric, CAST(NULL, 'Nullable(Float64)') AS value, CAST('{}', 'JSON') AS json",
+    }
+}
+
 /// The sender's fields as strings (one of another type never fails a query; nested values stay
 /// JSON text), drain's own numbers typed; `dt` a string read with `from_iso8601_timestamp`.
 pub fn athena_columns(s: Signal) -> &'static str {
@@ -241,5 +347,48 @@ pub fn athena_columns(s: Signal) -> &'static str {
         Signal::Logs => "dt string, level string, message string, received_at string, service string, trace_id string, span_id string, source string, host string, path string, statuscode string, requestid string, deploymentid string, projectid string, hostname string, app_name string, procid string, attributes string, resource string",
         Signal::Traces => "dt string, end_dt string, duration_ns bigint, name string, kind string, status_code string, status_message string, service string, trace_id string, span_id string, parent_span_id string, attributes string, resource string, events string, links string, received_at string",
         Signal::Metrics => "dt string, start_dt string, metric string, type string, unit string, description string, value double, count bigint, sum double, service string, attributes string, resource string, received_at string",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(engine: Engine, extra: &[&str]) -> SqlArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            sql: SqlArgs,
+        }
+        let name = match engine {
+            Engine::Duckdb => "duckdb",
+            Engine::Athena => "athena",
+            Engine::Clickhouse => "clickhouse",
+        };
+        Cli::parse_from(["sql", name].iter().chain(extra)).sql
+    }
+
+    /// Issue 28, item 9: `quote` doubled `'` only, which ClickHouse reads as an escape when a
+    /// backslash precedes it; Athena took `--database` and `--prefix` unquoted.
+    #[test]
+    fn names_are_escaped_for_each_engine_or_refused() {
+        assert_eq!(quote(r"a'b\"), r"'a''b\'");
+        assert_eq!(ch_quote(r"a'b\"), r"'a\'b\\'");
+        let ch = statements(&args(Engine::Clickhouse, &["--data", r"/tmp/x\'; DROP"])).unwrap();
+        assert!(ch.contains(r"/tmp/x\\\'; DROP"), "{ch}");
+        for bad in [
+            ["--bucket", "b", "--database", "drain; DROP TABLE x"],
+            ["--bucket", "b'", "--database", "drain"],
+            ["--bucket", "b", "--prefix", "logs/' --"],
+        ] {
+            let e = statements(&args(Engine::Athena, &bad)).unwrap_err().to_string();
+            assert!(e.contains("not allowed"), "{bad:?}: {e}");
+        }
+        assert!(statements(&args(
+            Engine::Athena,
+            &["--bucket", "my-log-bucket.x", "--prefix", "Logs/app=1/"]
+        ))
+        .is_ok());
     }
 }

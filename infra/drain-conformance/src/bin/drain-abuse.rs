@@ -435,33 +435,39 @@ fn idle_http2(a: &Args, n: usize) -> Vec<String> {
 }
 
 /// Requests that declare a body over `max_body` (to `/app` with a wrong token, to a vercel
-/// source, and to no source) and never send it: each answered from the head at once and closed.
+/// source, and to no source) and send one byte: half declare 21 MiB (within the discard range:
+/// the server throws the body away as it comes, reserving nothing and holding no delivery slot,
+/// so they are still reading after 5 s), half 1 GiB (answered from the head at once, closed).
 fn declared_over_max(a: &Args, n: usize) -> Vec<String> {
     let host = a.url.trim_start_matches("http://").to_string();
     let paths = ["/app", "/vercel", "/nowhere"];
-    let mut conns: Vec<TcpStream> = (0..n)
+    let mut conns: Vec<(TcpStream, bool)> = (0..n)
         .filter_map(|i| {
             let mut s = TcpStream::connect(&host).ok()?;
+            let near = i % 2 == 0;
             let head = format!(
-                "POST {} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer not-{}\r\ncontent-type: application/json\r\ncontent-length: 22020096\r\n\r\n[",
+                "POST {} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer not-{}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n[",
                 paths[i % paths.len()],
-                a.token
+                a.token,
+                if near { 22_020_096u64 } else { 1 << 30 }
             );
             s.write_all(head.as_bytes()).ok()?;
-            Some(s)
+            Some((s, near))
         })
         .collect();
+    std::thread::sleep(Duration::from_secs(5));
     conns
         .iter_mut()
-        .map(|s| {
-            let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        .map(|(s, near)| {
+            let _ = s.set_read_timeout(Some(Duration::from_millis(if *near { 50 } else { 5000 })));
             let mut reply = Vec::new();
             let _ = s.read_to_end(&mut reply);
             let status = String::from_utf8_lossy(reply.get(9..12).unwrap_or_default()).into_owned();
-            if status.is_empty() {
-                "no answer".to_string()
-            } else {
-                status
+            match (status.is_empty(), *near) {
+                (true, true) => "21 MiB: being thrown away".to_string(),
+                (true, false) => "1 GiB: no answer".to_string(),
+                (false, true) => format!("21 MiB: {status}"),
+                (false, false) => format!("1 GiB: {status}"),
             }
         })
         .collect()
