@@ -68,6 +68,8 @@ pub struct Builder {
     gz: GzEncoder<Vec<u8>>,
     hash: Xxh3,
     lines: u64,
+    /// Bytes of lines added (inflated, with their `\n`): what building costs in time.
+    inflated: u64,
     max_line: usize,
 }
 
@@ -77,15 +79,21 @@ impl Builder {
             gz: GzEncoder::new(Vec::new(), Compression::new(6)),
             hash: Xxh3::new(),
             lines: 0,
+            inflated: 0,
             max_line,
         }
+    }
+
+    /// Bytes of lines added so far, inflated.
+    pub fn inflated(&self) -> u64 {
+        self.inflated
     }
 
     /// Adds one input's lines, or nothing of it when any part can't be read (the reason).
     pub fn add(&mut self, gz: &[u8]) -> Result<(), String> {
         // Checked whole first, so an input that breaks half way adds nothing.
         each_line(gz, self.max_line, |_| {})?;
-        let (out, hash, lines) = (&mut self.gz, &mut self.hash, &mut self.lines);
+        let (out, hash, lines, inflated) = (&mut self.gz, &mut self.hash, &mut self.lines, &mut self.inflated);
         let mut failed = None;
         each_line(gz, self.max_line, |l| {
             if failed.is_none() {
@@ -94,6 +102,7 @@ impl Builder {
             hash.update(l);
             hash.update(b"\n");
             *lines += 1;
+            *inflated += l.len() as u64 + 1;
         })?;
         failed.map_or(Ok(()), |e| Err(format!("compressing: {e}")))
     }

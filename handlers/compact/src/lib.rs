@@ -84,6 +84,10 @@ pub struct Settings {
     /// memory while it is written, stays about this size. A larger single object is left as it
     /// is.
     pub max_input_bytes: u64,
+    /// At most about this many inflated bytes of lines per output: the inputs after the one
+    /// that passes it are left to the next generation, so a generation of inputs that inflate
+    /// 1,000 : 1 still finishes within a run's time (Lambda's 900 s, a Worker's CPU).
+    pub max_inflated_bytes: u64,
     /// A line longer than this makes its object unreadable (left in place and reported).
     pub max_line_bytes: usize,
     /// An hour is compacted once it has at least this many delivery objects.
@@ -100,6 +104,7 @@ impl Default for Settings {
             settle_secs: 15 * 60,
             max_inputs: 10_000,
             max_input_bytes: 64 << 20,
+            max_inflated_bytes: 1 << 30,
             max_line_bytes: 16 << 20,
             min_inputs: 2,
             read_ahead: 8,
@@ -202,7 +207,8 @@ pub async fn self_test<B: Bucket + ?Sized>(bucket: &B, probe: &str) -> Result<()
 /// One compaction run over every due partition of every source under `settings.prefixes`.
 /// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
 /// the process there). Only folders that exist are listed (a source's days, then a day's hours),
-/// so a long look-back costs a listing per stored day and hour, not per hour of the window. One
+/// so a long look-back costs a listing per stored day and hour, not per hour of the window. The
+/// due partitions are then compacted starting at one that moves with the hour of `now`. One
 /// partition's error never stops the others; it is in the report.
 pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
     let mut report = Report::default();
@@ -212,6 +218,7 @@ pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, 
     };
     let day_of = |p: &str| p.split('/').nth(1).unwrap_or_default().to_owned();
     let (first_day, last_day) = (day_of(&first), day_of(&last));
+    let mut parts = Vec::new();
     for prefix in &settings.prefixes {
         let sources = match bucket.folders(prefix).await {
             Ok(s) => s,
@@ -244,12 +251,21 @@ pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, 
                     if within.as_str() < first.as_str() || within.as_str() > last.as_str() {
                         continue;
                     }
-                    report.partitions += 1;
-                    if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
-                        report.errors.push(format!("{part}: {e}"));
-                    }
+                    parts.push(part);
                 }
             }
+        }
+    }
+    // Each run starts at another partition (by the hour it runs in), so one that outlasts a
+    // run's time can't keep every partition after it from ever being compacted.
+    if !parts.is_empty() {
+        let start = now.div_euclid(3600).rem_euclid(parts.len() as i64) as usize;
+        parts.rotate_left(start);
+    }
+    for part in parts {
+        report.partitions += 1;
+        if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
+            report.errors.push(format!("{part}: {e}"));
         }
     }
     report

@@ -8,8 +8,10 @@
 //!    to `max_inputs` and `max_input_bytes`.
 //! 3. **Claim** generation N+1 with a create-only manifest write (`pending`). A refused write means
 //!    another run claimed it first: start again at 1, which helps that run finish.
-//! 4. **Build** the output from the listed inputs (each read whole, checked, copied line by line)
-//!    and write it create-only under the key fixed in the manifest. Refused means another run
+//! 4. **Build** the output from the listed inputs (each read whole, checked, copied line by line),
+//!    stopping after the input whose lines pass `max_inflated_bytes` (the commit names only the
+//!    inputs taken; the rest go to the next generation), and write it create-only under the key
+//!    fixed in the manifest. Refused means another run
 //!    wrote it; the verify below decides whether it is the same.
 //! 5. **Verify** by reading the output back: the same lines (count and hash) as built.
 //! 6. **Commit**: the manifest replaced by its `committed` form only if it is still the version
@@ -191,7 +193,15 @@ async fn finish<B: Bucket + ?Sized>(
     let mut gets = stream::iter(m.inputs.iter().map(|i| bucket.get(&i.key))).buffered(settings.read_ahead.max(1));
     let mut inputs = m.inputs.iter();
     let mut gone = None;
+    // Inputs taken into this output: all of them, unless the lines pass `max_inflated_bytes`
+    // first (decided by the inputs alone, so every run finishing this generation stops at the
+    // same one); the rest are left to the next generation.
+    let mut taken = 0;
     while let Some(got) = gets.next().await {
+        if builder.inflated() > settings.max_inflated_bytes {
+            break;
+        }
+        taken += 1;
         let input = inputs.next().expect("one answer per input");
         match got? {
             None => gone = Some(format!("{} vanished before the commit", input.key)),
@@ -216,6 +226,8 @@ async fn finish<B: Bucket + ?Sized>(
     if let Some(why) = gone {
         return abort(bucket, m, etag, why, report).await;
     }
+    let mut m = m;
+    m.inputs.truncate(taken);
     let (body, built) = builder.finish();
     let mut size = 0;
     if built.lines > 0 {

@@ -581,3 +581,62 @@ fn names_hours_and_partitions() {
     assert_eq!(due_hours(&s, NOW).count(), 47);
     assert_eq!(partition_of("logs/", "app", NOW / 3600 - 2).unwrap(), PART);
 }
+
+/// Issue 28, item 5: a generation was bounded by stored bytes only, so inputs that inflate
+/// 1,000 : 1 could make one outlast every run. It now stops taking inputs once its lines pass
+/// `max_inflated_bytes`; the rest go to the next generation, and one run still settles the hour.
+#[test]
+fn a_generation_of_highly_compressible_inputs_stops_at_the_inflated_bound() {
+    let mem = Mem::default();
+    for i in 0..12 {
+        // ~20 KB of lines each, a few hundred bytes stored.
+        let lines: Vec<String> = (0..100)
+            .map(|j| {
+                format!(
+                    r#"{{"dt":"2026-11-22T10:00:{i:02}Z","message":"{}","n":{j}}}"#,
+                    "x".repeat(150)
+                )
+            })
+            .collect();
+        mem.insert(&format!("{PART}20261122T1000{i:02}Z-{i:04x}.ndjson.gz"), gz(&lines));
+    }
+    let before = lines(&mem);
+    let settings = Settings {
+        max_inflated_bytes: 50_000,
+        ..Settings::default()
+    };
+    let r = run_once(&mem, &settings);
+    assert_eq!((r.merged, r.deleted, r.errors.len()), (12, 12, 0), "{r:?}");
+    assert_eq!(r.committed, 4, "three inputs (~60 KB inflated) per generation: {r:?}");
+    same(&lines(&mem), &before, "");
+    assert_settled(&mem);
+    for m in manifests(&mem) {
+        assert_eq!(m.inputs.len(), 3, "generation {}", m.generation);
+    }
+}
+
+/// Issue 28, item 5: every run began with the same partition, so one that outlasted a run kept
+/// the ones after it from ever being compacted. The first partition moves with the hour.
+#[test]
+fn runs_start_at_a_partition_that_moves_with_the_hour() {
+    let firsts: Vec<String> = (0..3)
+        .map(|h| {
+            let mem = Mem::default();
+            for hour in 0..3 {
+                deliver(&mem, &format!("logs/drain=app/day=2026-11-22/hour=0{hour}/"), 0, 2);
+            }
+            let order = RefCell::new(Vec::new());
+            futures_executor::block_on(run(&mem, &Settings::default(), NOW + h * 3600, &|p, step| {
+                if step == Step::Claimed {
+                    order.borrow_mut().push(p.to_owned());
+                }
+            }));
+            order.into_inner()[0].clone()
+        })
+        .collect();
+    assert_eq!(
+        firsts.iter().collect::<std::collections::BTreeSet<_>>().len(),
+        3,
+        "{firsts:?}"
+    );
+}
