@@ -255,7 +255,7 @@ fn statements(args: &SqlArgs) -> Result<String> {
             };
             let db = &args.database;
             athena_safe("database", db, "_")?;
-            athena_safe("bucket", name, ".-")?;
+            athena_safe("bucket", name, ".-_ABCDEFGHIJKLMNOPQRSTUVWXYZ")?;
             for s in Signal::ALL {
                 athena_safe("prefix", &prefix_of(s), "/._=-ABCDEFGHIJKLMNOPQRSTUVWXYZ")?;
             }
