@@ -163,3 +163,29 @@ fn logplex_structured_data_is_counted_and_bounded() {
     assert_eq!(renamed.response.status(), 413);
     assert_eq!(renamed.refusal.map(|r| r.as_str()), Some("event_too_large"));
 }
+
+/// Issue 35 (left from round 2): an OTLP string of invalid UTF-8 was made a lossy `String` (3
+/// bytes per bad byte) and written whole before the line's size was checked. It is written with
+/// its replacements as it goes, and one longer than the line's room is refused before any copy.
+#[test]
+fn otlp_strings_of_invalid_utf8_are_not_copied_three_times() {
+    let config = "[[source]]\nname=\"o\"\nkind=\"otlp\"\nauth={ bearer = \"t\" }\n";
+    let headers = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/x-protobuf"),
+    ];
+    let pb = |number: u32, bytes: &[u8]| {
+        let mut out = Vec::new();
+        prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
+        prost::encoding::encode_varint(bytes.len() as u64, &mut out);
+        out.extend_from_slice(bytes);
+        out
+    };
+    let record = |text: &[u8]| drain_cases::shapes::otlp_logs([pb(5, &pb(1, text))]);
+    let small = plan_for(config, "/o/v1/logs", &headers, &record(b"ok \xff\xfe end"));
+    assert_eq!(small.response.status(), 200, "{:?}", small.reason);
+    assert_eq!(lines(&small)[0]["message"], "ok \u{fffd}\u{fffd} end");
+    let big = plan_for(config, "/o/v1/logs", &headers, &record(&vec![0xff; 2 << 20]));
+    assert_eq!(big.response.status(), 413);
+    assert_eq!(big.refusal.map(|r| r.as_str()), Some("event_too_large"));
+}

@@ -214,7 +214,12 @@ fn write_any(v: &View<'_>, out: &mut Vec<u8>, budget: &mut Budget, depth: usize)
         return Err(Limit::Depth(budget.max_depth).into());
     }
     if v.has(ANY_STRING) {
-        write_json_str(out, &v.str(ANY_STRING)?);
+        // Escaping only grows a string: one longer than the room left can't fit.
+        let text = v.text(ANY_STRING)?;
+        if out.len().saturating_add(text.len()) > budget.end {
+            return Err(Limit::EventBytes(budget.max_event_bytes).into());
+        }
+        crate::output::write_json_bytes(out, &text);
     } else if v.has(ANY_BOOL) {
         out.extend_from_slice(if v.bool(ANY_BOOL)? { b"true" } else { b"false" });
     } else if v.has(ANY_INT) {
@@ -346,7 +351,11 @@ fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<
         let body = r.message(LOG_BODY, ANY)?;
         let mut body_json = None;
         if body.has(ANY_STRING) {
-            line.str_field("message", &body.str(ANY_STRING)?);
+            let text = body.text(ANY_STRING)?;
+            if text.len() > line.room() {
+                return Err(Limit::EventBytes(budget.max_event_bytes).into());
+            }
+            line.bytes_field("message", &text);
         } else if r.has(LOG_BODY) {
             let mut json = Vec::new();
             write_any(&body, &mut json, &mut Budget { end: budget.max_event_bytes, ..budget }, 1)?;

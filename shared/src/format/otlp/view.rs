@@ -277,6 +277,22 @@ impl<'a> View<'a> {
         })
     }
 
+    /// A string's bytes, not yet checked as UTF-8 when they come from protobuf: for a writer
+    /// that replaces invalid sequences as it writes (`output::write_json_bytes`), so a string of
+    /// invalid bytes is never copied into a lossy `String` three times its size first.
+    pub(crate) fn text(&self, field: usize) -> Result<Cow<'a, [u8]>> {
+        Ok(match self.slot(field) {
+            None => Cow::Borrowed(&[]),
+            Some(Slot::Bytes(b)) => Cow::Borrowed(b),
+            Some(Slot::Json(r)) if r.get() == "null" => Cow::Borrowed(&[]),
+            Some(Slot::Json(r)) => match json_str(r).ok_or_else(|| self.wrong(field, "a string"))? {
+                Cow::Borrowed(t) => Cow::Borrowed(t.as_bytes()),
+                Cow::Owned(t) => Cow::Owned(t.into_bytes()),
+            },
+            Some(_) => return Err(self.wrong(field, "a string")),
+        })
+    }
+
     /// A string (its lossy text if the protobuf bytes aren't UTF-8).
     pub(crate) fn str(&self, field: usize) -> Result<Cow<'a, str>> {
         Ok(match self.slot(field) {
