@@ -213,7 +213,7 @@ fn main() -> Result<()> {
     )?;
     row(
         &a,
-        "256 declared lengths over max_body, body never sent",
+        "256 declared lengths over max_body, one byte sent",
         &mut failed,
         || declared_over_max(&a, 256),
     )?;
