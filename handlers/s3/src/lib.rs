@@ -27,18 +27,33 @@ impl S3Store {
     /// A client from the standard AWS environment (region, credentials, `AWS_ENDPOINT_URL_S3`
     /// for a local or non-AWS server, in which case path-style addressing is used).
     pub async fn from_env(bucket: String) -> Self {
+        Self::from_env_at(bucket, None, None).await
+    }
+
+    /// As [`S3Store::from_env`], with an endpoint (path-style addressing) and a region that the
+    /// caller was given, where the environment says nothing of them.
+    pub async fn from_env_at(bucket: String, endpoint: Option<&str>, region: Option<&str>) -> Self {
         let sdk = aws_config::load_from_env().await;
-        let custom_endpoint =
-            std::env::var_os("AWS_ENDPOINT_URL_S3").is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        let custom_endpoint = endpoint.is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
+            || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(3))
             .operation_attempt_timeout(Duration::from_secs(10))
             .operation_timeout(Duration::from_secs(25))
             .build();
-        let conf = aws_sdk_s3::config::Builder::from(&sdk)
+        let mut conf = aws_sdk_s3::config::Builder::from(&sdk)
             .force_path_style(custom_endpoint)
-            .timeout_config(timeouts)
-            .build();
+            .timeout_config(timeouts);
+        if let Some(e) = endpoint {
+            conf = conf.endpoint_url(e);
+        }
+        if sdk.region().is_none() {
+            if let Some(r) = region {
+                conf = conf.region(aws_sdk_s3::config::Region::new(r.to_owned()));
+            }
+        }
+        let conf = conf.build();
         Self {
             client: Client::from_conf(conf),
             bucket,
@@ -70,6 +85,20 @@ pub struct Listing {
 }
 
 impl S3Store {
+    /// Whether any object is stored under `prefix` (one `ListObjectsV2` of one key).
+    pub async fn holds_any(&self, prefix: &str) -> Result<bool, String> {
+        let resp = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| DisplayErrorContext(e).to_string())?;
+        Ok(!resp.contents().is_empty())
+    }
+
     /// Every key under `prefix` (after `start_after` when given), following continuation tokens.
     pub async fn list(
         &self,

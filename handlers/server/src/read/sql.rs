@@ -115,6 +115,22 @@ fn statements(args: &SqlArgs) -> Result<String> {
             placeholder.to_owned()
         }
     };
+    // Which signals have objects: a view over a glob that matches nothing fails in DuckDB and
+    // has no columns in ClickHouse, so such a signal gets an empty view. `None`: the store
+    // couldn't be looked at (a folder that doesn't exist, a bucket not reachable with these
+    // credentials within a few seconds), and every view is printed as it is.
+    let held = match args.engine {
+        Engine::Athena => None,
+        _ => held_signals(&place, &prefix_of, &args.region),
+    };
+    let empty_at = |s: Signal| -> Option<String> {
+        let held = held?;
+        let i = Signal::ALL.iter().position(|x| *x == s).expect("a signal");
+        (!held[i]).then(|| match &place {
+            Place::Dir(d) => format!("{d}/{}", prefix_of(s)),
+            Place::Bucket { name, .. } => format!("s3://{name}/{}", prefix_of(s)),
+        })
+    };
     let mut out = String::new();
     match args.engine {
         Engine::Duckdb => {
@@ -151,20 +167,16 @@ fn statements(args: &SqlArgs) -> Result<String> {
                 }
             };
             for s in Signal::ALL {
-                if let Place::Dir(d) = &place {
-                    let folder = std::path::Path::new(d).join(prefix_of(s));
-                    if std::path::Path::new(d).is_dir() && !holds_objects(&folder) {
-                        let _ = writeln!(
-                            out,
-                            "-- no {} stored under {} yet (DuckDB refuses a glob that matches nothing): an empty view; run drain sql again once there are\n\
-                             CREATE OR REPLACE VIEW {} AS SELECT {} WHERE false;",
-                            s.name(),
-                            folder.display(),
-                            s.name(),
-                            duckdb_empty_columns(s)
-                        );
-                        continue;
-                    }
+                if let Some(at) = empty_at(s) {
+                    let _ = writeln!(
+                        out,
+                        "-- no {} stored under {at} yet (DuckDB refuses a glob that matches nothing): an empty view; run drain sql again once there are\n\
+                         CREATE OR REPLACE VIEW {} AS SELECT {} WHERE false;",
+                        s.name(),
+                        s.name(),
+                        duckdb_empty_columns(s)
+                    );
+                    continue;
                 }
                 let _ = writeln!(
                     out,
@@ -209,20 +221,16 @@ fn statements(args: &SqlArgs) -> Result<String> {
                  CREATE DATABASE IF NOT EXISTS drain;"
             );
             for s in Signal::ALL {
-                if let Place::Dir(d) = &place {
-                    let folder = std::path::Path::new(d).join(prefix_of(s));
-                    if std::path::Path::new(d).is_dir() && !holds_objects(&folder) {
-                        let _ = writeln!(
-                            out,
-                            "-- no {} stored under {} yet (the view would not know its columns): an empty one; run drain sql again once there are\n\
-                             CREATE OR REPLACE VIEW drain.{} AS SELECT {} WHERE 0;",
-                            s.name(),
-                            folder.display(),
-                            s.name(),
-                            clickhouse_empty_columns(s)
-                        );
-                        continue;
-                    }
+                if let Some(at) = empty_at(s) {
+                    let _ = writeln!(
+                        out,
+                        "-- no {} stored under {at} yet (the view would not know its columns): an empty one; run drain sql again once there are\n\
+                         CREATE OR REPLACE VIEW drain.{} AS SELECT {} WHERE 0;",
+                        s.name(),
+                        s.name(),
+                        clickhouse_empty_columns(s)
+                    );
+                    continue;
                 }
                 let own = match s {
                     Signal::Logs => {
@@ -289,6 +297,44 @@ fn statements(args: &SqlArgs) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// For each of [`Signal::ALL`], whether the store holds an object of it; `None` when the store
+/// can't be looked at (see the caller).
+fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &str) -> Option<[bool; 3]> {
+    match place {
+        Place::Dir(d) => {
+            let root = std::path::Path::new(d);
+            root.is_dir()
+                .then(|| Signal::ALL.map(|s| holds_objects(&root.join(prefix_of(s)))))
+        }
+        Place::Bucket { name, endpoint } => {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let looked = rt.block_on(async {
+                let probe = async {
+                    let store = drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await;
+                    let mut held = [false; 3];
+                    for (i, s) in Signal::ALL.into_iter().enumerate() {
+                        held[i] = store.holds_any(&prefix_of(s)).await?;
+                    }
+                    Ok::<_, String>(held)
+                };
+                tokio::time::timeout(std::time::Duration::from_secs(5), probe).await
+            });
+            match looked {
+                Ok(Ok(held)) => Some(held),
+                Ok(Err(e)) => {
+                    let brief: String = e.chars().take(160).collect();
+                    eprintln!("drain sql: could not list s3://{name} ({brief}…); every view is printed");
+                    None
+                }
+                Err(_) => {
+                    eprintln!("drain sql: s3://{name} did not answer a listing within 5 s; every view is printed");
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// Whether `folder` holds a stored object anywhere below it (the walk stops at the first).
