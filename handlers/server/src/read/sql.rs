@@ -309,7 +309,10 @@ fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &st
                 .then(|| Signal::ALL.map(|s| holds_objects(&root.join(prefix_of(s)))))
         }
         Place::Bucket { name, endpoint } => {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
             let looked = rt.block_on(async {
                 let probe = async {
                     let store = drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await;
