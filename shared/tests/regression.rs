@@ -174,13 +174,7 @@ fn otlp_strings_of_invalid_utf8_are_not_copied_three_times() {
         ("authorization", "Bearer t"),
         ("content-type", "application/x-protobuf"),
     ];
-    let pb = |number: u32, bytes: &[u8]| {
-        let mut out = Vec::new();
-        prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
-        prost::encoding::encode_varint(bytes.len() as u64, &mut out);
-        out.extend_from_slice(bytes);
-        out
-    };
+    use drain_cases::shapes::pb;
     let record = |text: &[u8]| drain_cases::shapes::otlp_logs([pb(5, &pb(1, text))]);
     let small = plan_for(config, "/o/v1/logs", &headers, &record(b"ok \xff\xfe end"));
     assert_eq!(small.response.status(), 200, "{:?}", small.reason);

@@ -41,7 +41,7 @@ pub fn object_with_keys(n: usize, name: impl Fn(usize) -> String) -> Vec<u8> {
 }
 
 /// Protobuf field `number` holding `bytes` (length-delimited).
-fn pb(number: u32, bytes: &[u8]) -> Vec<u8> {
+pub fn pb(number: u32, bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 12);
     prost::encoding::encode_key(number, prost::encoding::WireType::LengthDelimited, &mut out);
     prost::encoding::encode_varint(bytes.len() as u64, &mut out);
