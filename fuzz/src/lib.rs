@@ -19,7 +19,25 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("auth", auth),
     ("handle", handle_request),
     ("otlp", otlp),
+    ("codings", codings),
 ];
+
+/// Content codings (gzip, deflate zlib-wrapped or raw, zstd): the first byte picks the coding and
+/// the limit, the rest is the body. Any bytes: no panic, and never more output than the limit.
+pub fn codings(data: &[u8]) {
+    use drain_core::body::{decode, inflate_each, Coding};
+    let Some((&pick, body)) = data.split_first() else {
+        return;
+    };
+    let coding = [Coding::Gzip, Coding::Deflate, Coding::Zstd, Coding::Identity][usize::from(pick & 3)];
+    let max = [1 << 10, 64 << 10, 1 << 20, 4 << 20][usize::from(pick >> 2 & 3)];
+    if let Ok(out) = decode(body, coding, max) {
+        assert!(out.len() <= max, "{coding:?} made {} bytes past the limit {max}", out.len());
+        let mut seen = 0;
+        let total = inflate_each(body, coding, max, |chunk| seen += chunk.len()).expect("the same body decodes again");
+        assert_eq!((total, seen), (out.len(), out.len()), "{coding:?}: both ways give the same output");
+    }
+}
 
 /// OTLP exports through the core: the first byte picks the signal, protobuf or JSON, and gzip;
 /// the rest is the body. Any bytes: no panic, and nothing but a 2xx, 400 or 413.

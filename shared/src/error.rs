@@ -65,7 +65,7 @@ pub enum Rejection {
     LimitExceeded(Limit),
     #[error("unsupported content type `{0}`")]
     UnsupportedType(String),
-    #[error("unsupported content encoding `{0}` (gzip and identity are accepted)")]
+    #[error("unsupported content encoding `{0}` (gzip, deflate, zstd and identity are accepted, one at a time)")]
     UnsupportedEncoding(String),
     #[error("{0}")]
     Undecodable(DecodeError),

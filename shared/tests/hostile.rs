@@ -75,7 +75,8 @@ struct Shape {
     name: &'static str,
     path: &'static str,
     content_type: &'static str,
-    gzip: bool,
+    /// The body's `Content-Encoding`, if any.
+    encoding: Option<&'static str>,
     body: Vec<u8>,
     /// A Vercel signature, when the shape is signed.
     signature: Option<String>,
@@ -89,11 +90,6 @@ fn gz(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-fn inflate_len(data: &[u8]) -> usize {
-    let mut out = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(data), &mut out).unwrap();
-    out.len()
-}
 
 fn shapes() -> Vec<Shape> {
     let hours = |n: i64, per_hour: usize| -> Vec<u8> {
@@ -114,7 +110,7 @@ fn shapes() -> Vec<Shape> {
             name: "24 hours in one body, ~1.5 MB",
             path: "/app",
             content_type: "application/x-ndjson",
-            gzip: false,
+            encoding: None,
             body: hours(24, 800),
             signature: None,
             status: 202,
@@ -124,7 +120,7 @@ fn shapes() -> Vec<Shape> {
             name: "4,000 hours in one 330 KB body",
             path: "/app",
             content_type: "application/x-ndjson",
-            gzip: false,
+            encoding: None,
             body: hours(4000, 1),
             signature: None,
             status: 413,
@@ -134,7 +130,7 @@ fn shapes() -> Vec<Shape> {
             name: "9,999 keys named drain",
             path: "/app",
             content_type: "application/json",
-            gzip: false,
+            encoding: None,
             body: object_with_keys(9_999, |_| "drain".into()),
             signature: None,
             status: 413,
@@ -144,7 +140,7 @@ fn shapes() -> Vec<Shape> {
             name: "1,000 keys named drain (legal)",
             path: "/app",
             content_type: "application/json",
-            gzip: false,
+            encoding: None,
             body: object_with_keys(1_000, |_| "drain".into()),
             signature: None,
             status: 202,
@@ -154,7 +150,7 @@ fn shapes() -> Vec<Shape> {
             name: "200,000 distinct keys",
             path: "/app",
             content_type: "application/json",
-            gzip: false,
+            encoding: None,
             body: object_with_keys(200_000, |i| format!("k{i}")),
             signature: None,
             status: 413,
@@ -164,7 +160,7 @@ fn shapes() -> Vec<Shape> {
             name: "msgpack map of 200,000 distinct keys",
             path: "/app",
             content_type: "application/msgpack",
-            gzip: false,
+            encoding: None,
             body: msgpack_map_with_keys(200_000),
             signature: None,
             status: 413,
@@ -174,7 +170,7 @@ fn shapes() -> Vec<Shape> {
             name: "msgpack array of 5 M nils",
             path: "/app",
             content_type: "application/msgpack",
-            gzip: false,
+            encoding: None,
             body: msgpack_nils(5_000_000),
             signature: None,
             status: 413,
@@ -184,7 +180,7 @@ fn shapes() -> Vec<Shape> {
             name: "gzip'd msgpack array of 20 M nils",
             path: "/app",
             content_type: "application/msgpack",
-            gzip: true,
+            encoding: Some("gzip"),
             body: gz(&msgpack_nils(20_000_000)),
             signature: None,
             status: 413,
@@ -194,7 +190,7 @@ fn shapes() -> Vec<Shape> {
             name: "msgpack bin of 4 MB",
             path: "/app",
             content_type: "application/msgpack",
-            gzip: false,
+            encoding: None,
             body: msgpack_bin(4_000_000),
             signature: None,
             status: 413,
@@ -204,7 +200,7 @@ fn shapes() -> Vec<Shape> {
             name: "msgpack bin of 600 KB (legal)",
             path: "/app",
             content_type: "application/msgpack",
-            gzip: false,
+            encoding: None,
             body: msgpack_bin(600_000),
             signature: None,
             status: 202,
@@ -214,7 +210,7 @@ fn shapes() -> Vec<Shape> {
             name: "nesting 127 deep (legal)",
             path: "/app",
             content_type: "application/json",
-            gzip: false,
+            encoding: None,
             body: format!("{{\"message\":\"d\",\"x\":{}{}}}", "[".repeat(127), "]".repeat(127)).into_bytes(),
             signature: None,
             status: 202,
@@ -224,7 +220,7 @@ fn shapes() -> Vec<Shape> {
             name: "unsigned Vercel gzip bomb (100 MiB inflated)",
             path: "/v",
             content_type: "application/json",
-            gzip: true,
+            encoding: Some("gzip"),
             body: bomb.clone(),
             signature: Some("00".repeat(20)),
             status: 403,
@@ -239,7 +235,7 @@ fn shapes() -> Vec<Shape> {
         name: "Vercel gzip signed over the inflated bytes",
         path: "/v",
         content_type: "application/x-ndjson",
-        gzip: true,
+        encoding: Some("gzip"),
         body: gz(&plain),
         signature: Some(hex::encode(mac.finalize().into_bytes())),
         status: 200,
@@ -249,7 +245,7 @@ fn shapes() -> Vec<Shape> {
         name,
         path,
         content_type: "application/x-protobuf",
-        gzip: false,
+        encoding: None,
         body,
         signature: None,
         status,
@@ -290,6 +286,36 @@ fn shapes() -> Vec<Shape> {
         413,
         0,
     ));
+    // SPEC version 3: deflate and zstd for every kind, bombs included.
+    let zstd_zeros = ruzstd::encoding::compress_to_vec(&vec![0u8; 400 << 20][..], ruzstd::encoding::CompressionLevel::Fastest);
+    for (name, path, signature, status) in [
+        ("zstd bomb (400 MiB of zeros)", "/app", None, 413),
+        // Past max_decompressed while the signature is checked: a 413, as for gzip.
+        ("unsigned Vercel zstd bomb (400 MiB inflated)", "/v", Some("00".repeat(20)), 413),
+    ] {
+        shapes.push(Shape {
+            name,
+            path,
+            content_type: "application/json",
+            encoding: Some("zstd"),
+            body: zstd_zeros.clone(),
+            signature,
+            status,
+            objects: 0,
+        });
+    }
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(9));
+    deflate.write_all(&vec![0u8; 400 << 20]).unwrap();
+    shapes.push(Shape {
+        name: "raw deflate bomb (400 MiB of zeros)",
+        path: "/app",
+        content_type: "application/json",
+        encoding: Some("deflate"),
+        body: deflate.finish().unwrap(),
+        signature: None,
+        status: 413,
+        objects: 0,
+    });
     // Issue 35: shared context copied into every line, bounded by max_stored.
     shapes.push(otlp(
         "OTLP: one resource of 3,000 attributes, 100,000 empty log records (270 KB)",
@@ -321,7 +347,7 @@ fn shapes() -> Vec<Shape> {
             name,
             path: "/lp",
             content_type: "application/logplex-1",
-            gzip: false,
+            encoding: None,
             body: logplex_repeated_params(params),
             signature: None,
             status: 413,
@@ -333,7 +359,7 @@ fn shapes() -> Vec<Shape> {
         name: "Northflank text: 90 MiB of 0xFF gzip'd (90 KB)",
         path: "/nf",
         content_type: "text/plain",
-        gzip: true,
+        encoding: Some("gzip"),
         body: gz(&vec![0xff; 90 << 20]),
         signature: None,
         status: 400,
@@ -345,7 +371,7 @@ fn shapes() -> Vec<Shape> {
         name: "Northflank text: one line with a 2 MiB message of 0xFF",
         path: "/nf",
         content_type: "text/plain",
-        gzip: false,
+        encoding: None,
         body: long,
         signature: None,
         status: 413,
@@ -367,13 +393,19 @@ fn hostile_shapes_stay_within_the_stated_bound() {
         let authorization = if s.path == "/lp" { "Basic dTpw" } else { "Bearer t" };
         headers.insert("authorization", authorization.parse().unwrap());
         headers.insert("content-type", s.content_type.parse().unwrap());
-        if s.gzip {
-            headers.insert("content-encoding", "gzip".parse().unwrap());
+        if let Some(e) = s.encoding {
+            headers.insert("content-encoding", e.parse().unwrap());
         }
         if let Some(sig) = &s.signature {
             headers.insert("x-vercel-signature", sig.parse().unwrap());
         }
-        let inflated = if s.gzip { inflate_len(&s.body) } else { 0 };
+        let inflated = match s.encoding {
+            Some(e) => {
+                let coding = drain_core::body::coding(Some(e.as_bytes())).unwrap();
+                drain_core::body::inflate_each(&s.body, coding, usize::MAX - 1, |_| {}).unwrap()
+            }
+            None => 0,
+        };
         let request = Request {
             method: "POST",
             path: s.path,
@@ -391,7 +423,16 @@ fn hostile_shapes_stay_within_the_stated_bound() {
         let stored: usize = plan.objects.iter().map(|o| o.body.len()).sum();
         // A refused delivery held what it compressed before the refusal: at most max_stored.
         let compressed = if plan.objects.is_empty() { l.max_stored } else { stored };
-        let bound = inflated.min(l.max_decompressed)
+        // The inflated buffer: one allocation when the size is known up front (gzip's trailer, a
+        // zstd frame's content size, within the limit); otherwise it grows by doubling and is
+        // briefly held twice while it moves.
+        let sized = match s.encoding {
+            None => true,
+            Some("gzip") => inflated <= l.max_decompressed,
+            Some(_) => false,
+        };
+        let held = inflated.min(l.max_decompressed) * if sized { 1 } else { 2 };
+        let bound = held
             + compressed
             + l.max_objects * (COMPRESSOR + CHUNK + l.max_event_bytes)
             + 2 * l.max_event_bytes

@@ -744,3 +744,36 @@ fn every_answer_before_the_core_is_in_the_sources_dialect() {
     }
     assert!(objects(dir.path()).is_empty());
 }
+
+/// SPEC version 3, section 2: every kind takes `deflate` (zlib-wrapped or raw) and `zstd` bodies,
+/// as the Datadog Agent, Vector and OTLP exporters send them; a stacked coding is a 415.
+#[test]
+fn deflate_and_zstd_bodies_are_stored() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), Settings::default());
+    let body = br#"[{"message":"coded","dt":"2026-11-22T10:00:00Z"}]"#;
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(body).unwrap();
+    let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    raw.write_all(body).unwrap();
+    let zstd = ruzstd::encoding::compress_to_vec(&body[..], ruzstd::encoding::CompressionLevel::Fastest);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    for (coding, bytes, status) in [
+        ("deflate", zlib.finish().unwrap(), 202),
+        ("deflate", raw.finish().unwrap(), 202),
+        ("zstd", zstd.clone(), 202),
+        ("gzip, zstd", zstd, 415),
+    ] {
+        let resp = agent
+            .post(format!("http://{}/app", server.addr))
+            .header("authorization", "Bearer t0ken")
+            .header("content-type", "application/json")
+            .header("content-encoding", coding)
+            .send(&bytes[..])
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{coding}");
+    }
+    // The same events three times over: one retry-safe key, stored once.
+    assert_eq!(objects(dir.path()).len(), 1);
+}

@@ -184,7 +184,7 @@ pub(crate) struct Decoded {
 /// What the request head says of the body.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Head {
-    pub gzip: bool,
+    pub coding: body::Coding,
     pub media: MediaType,
 }
 
@@ -222,7 +222,7 @@ pub(crate) fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejecti
 }
 
 fn coding_and_type(kind: &Kind, headers: &HeaderMap) -> Result<Head, Rejection> {
-    let gzip = body::is_gzip(header(headers, "content-encoding"))?;
+    let coding = body::coding(header(headers, "content-encoding"))?;
     let media = MediaType::parse(header(headers, "content-type"));
     if !kind.accepts.contains(&media) {
         let given = header(headers, "content-type")
@@ -230,7 +230,7 @@ fn coding_and_type(kind: &Kind, headers: &HeaderMap) -> Result<Head, Rejection> 
             .unwrap_or_default();
         return Err(Rejection::UnsupportedType(crate::error::brief(given)));
     }
-    Ok(Head { gzip, media })
+    Ok(Head { coding, media })
 }
 
 /// What Vercel sends to check an endpoint: `{}`, `[]` or nothing.
@@ -252,13 +252,13 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
     let Err(e) = checked else {
         return Ok(());
     };
-    let gzip = body::is_gzip(header(d.headers, "content-encoding"));
-    if e == auth::AuthError::Missing || gzip != Ok(true) {
-        return Err(Rejection::Unauthorized(e));
-    }
+    let coding = match body::coding(header(d.headers, "content-encoding")) {
+        Ok(c) if !c.is_identity() && e != auth::AuthError::Missing => c,
+        _ => return Err(Rejection::Unauthorized(e)),
+    };
     let mut macs = auth::VercelMacs::new(secrets);
-    // Too large to check is a 413, so an honest sender learns why; broken gzip stays a 403.
-    body::inflate_each(d.body, d.config.limits.max_decompressed, |chunk| macs.update(chunk)).map_err(|r| match r {
+    // Too large to check is a 413, so an honest sender learns why; a broken body stays a 403.
+    body::inflate_each(d.body, coding, d.config.limits.max_decompressed, |chunk| macs.update(chunk)).map_err(|r| match r {
         Rejection::TooLarge => Rejection::TooLarge,
         _ => Rejection::Unauthorized(e),
     })?;
@@ -282,7 +282,7 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
             coding_and_type(kind, d.headers)?
         }
     };
-    let decoded = body::decode(d.body, h.gzip, d.config.limits.max_decompressed)?;
+    let decoded = body::decode(d.body, h.coding, d.config.limits.max_decompressed)?;
     let prefix = match d.signal {
         Some(Signal::Traces) => &d.config.traces_prefix,
         Some(Signal::Metrics) => &d.config.metrics_prefix,
