@@ -32,10 +32,18 @@ pub fn codings(data: &[u8]) {
     let coding = [Coding::Gzip, Coding::Deflate, Coding::Zstd, Coding::Identity][usize::from(pick & 3)];
     let max = [1 << 10, 64 << 10, 1 << 20, 4 << 20][usize::from(pick >> 2 & 3)];
     if let Ok(out) = decode(body, coding, max) {
-        assert!(out.len() <= max, "{coding:?} made {} bytes past the limit {max}", out.len());
+        assert!(
+            out.len() <= max,
+            "{coding:?} made {} bytes past the limit {max}",
+            out.len()
+        );
         let mut seen = 0;
         let total = inflate_each(body, coding, max, |chunk| seen += chunk.len()).expect("the same body decodes again");
-        assert_eq!((total, seen), (out.len(), out.len()), "{coding:?}: both ways give the same output");
+        assert_eq!(
+            (total, seen),
+            (out.len(), out.len()),
+            "{coding:?}: both ways give the same output"
+        );
     }
 }
 

@@ -90,7 +90,6 @@ fn gz(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
-
 fn shapes() -> Vec<Shape> {
     let hours = |n: i64, per_hour: usize| -> Vec<u8> {
         let mut body = String::new();
@@ -287,11 +286,17 @@ fn shapes() -> Vec<Shape> {
         0,
     ));
     // SPEC version 3: deflate and zstd for every kind, bombs included.
-    let zstd_zeros = ruzstd::encoding::compress_to_vec(&vec![0u8; 400 << 20][..], ruzstd::encoding::CompressionLevel::Fastest);
+    let zstd_zeros =
+        ruzstd::encoding::compress_to_vec(&vec![0u8; 400 << 20][..], ruzstd::encoding::CompressionLevel::Fastest);
     for (name, path, signature, status) in [
         ("zstd bomb (400 MiB of zeros)", "/app", None, 413),
         // Past max_decompressed while the signature is checked: a 413, as for gzip.
-        ("unsigned Vercel zstd bomb (400 MiB inflated)", "/v", Some("00".repeat(20)), 413),
+        (
+            "unsigned Vercel zstd bomb (400 MiB inflated)",
+            "/v",
+            Some("00".repeat(20)),
+            413,
+        ),
     ] {
         shapes.push(Shape {
             name,

@@ -258,7 +258,10 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
     };
     let mut macs = auth::VercelMacs::new(secrets);
     // Too large to check is a 413, so an honest sender learns why; a broken body stays a 403.
-    body::inflate_each(d.body, coding, d.config.limits.max_decompressed, |chunk| macs.update(chunk)).map_err(|r| match r {
+    body::inflate_each(d.body, coding, d.config.limits.max_decompressed, |chunk| {
+        macs.update(chunk)
+    })
+    .map_err(|r| match r {
         Rejection::TooLarge => Rejection::TooLarge,
         _ => Rejection::Unauthorized(e),
     })?;
