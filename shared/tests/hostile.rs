@@ -287,12 +287,12 @@ fn shapes() -> Vec<Shape> {
     ));
     // SPEC version 3: deflate and zstd for every kind, bombs included.
     let zstd_zeros =
-        ruzstd::encoding::compress_to_vec(&vec![0u8; 400 << 20][..], ruzstd::encoding::CompressionLevel::Fastest);
+        ruzstd::encoding::compress_to_vec(&vec![0u8; 160 << 20][..], ruzstd::encoding::CompressionLevel::Fastest);
     for (name, path, signature, status) in [
-        ("zstd bomb (400 MiB of zeros)", "/app", None, 413),
+        ("zstd bomb (160 MiB of zeros)", "/app", None, 413),
         // Past max_decompressed while the signature is checked: a 413, as for gzip.
         (
-            "unsigned Vercel zstd bomb (400 MiB inflated)",
+            "unsigned Vercel zstd bomb (160 MiB inflated)",
             "/v",
             Some("00".repeat(20)),
             413,
@@ -310,9 +310,9 @@ fn shapes() -> Vec<Shape> {
         });
     }
     let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(9));
-    deflate.write_all(&vec![0u8; 400 << 20]).unwrap();
+    deflate.write_all(&vec![0u8; 160 << 20]).unwrap();
     shapes.push(Shape {
-        name: "raw deflate bomb (400 MiB of zeros)",
+        name: "raw deflate bomb (160 MiB of zeros)",
         path: "/app",
         content_type: "application/json",
         encoding: Some("deflate"),
