@@ -329,9 +329,11 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             && name
                 .bytes()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
-        if !valid_name || ["healthz", "metrics", "v1"].contains(&name.as_str()) {
+        // SPEC version 3 section 7: the host-root routes of HEC, the Datadog intake and Loki
+        // (`/services/…`, `/api/v2/logs`, `/loki/…`) are kept free too.
+        if !valid_name || ["healthz", "metrics", "v1", "services", "api", "loki"].contains(&name.as_str()) {
             return Err(invalid(format!(
-                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz`, `metrics` or `v1` (routes of their own)"
+                "source `{name}`: a name is 1 to 64 of [a-z0-9-] and not `healthz`, `metrics`, `v1`, `services`, `api` or `loki` (routes of their own)"
             )));
         }
         if sources.iter().any(|o| o.name == name) {
@@ -616,10 +618,12 @@ mod tests {
             "[[source]]\nname = \"Bad_Name\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
             "source `Bad_Name`",
         );
-        check_err(
-            "[[source]]\nname = \"healthz\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n",
-            "not `healthz`, `metrics` or `v1`",
-        );
+        for reserved in ["healthz", "metrics", "v1", "services", "api", "loki"] {
+            check_err(
+                &format!("[[source]]\nname = \"{reserved}\"\nkind = \"vercel\"\nsecrets=[\"a\"]\n"),
+                "not `healthz`, `metrics`, `v1`, `services`, `api` or `loki`",
+            );
+        }
         check_err(
             "[[source]]\nname = \"o\"\nkind = \"otlp\"\nsecrets=[\"a\"]\nauth={bearer=\"t\"}\n",
             "`secrets` (a Vercel trace drain's signature) or `auth`, not both",
