@@ -84,6 +84,7 @@ pub struct Line<'b> {
     common: &'b [u8],
     /// `out.len()` past which the line is over `max_event_bytes`.
     end: usize,
+    max_event_bytes: usize,
 }
 
 impl Line<'_> {
@@ -96,6 +97,23 @@ impl Line<'_> {
     /// Where the line must end, as an `out.len()`.
     pub fn end(&self) -> usize {
         self.end
+    }
+
+    /// Refused when `len` more bytes would take the line past `max_event_bytes`: for a writer
+    /// about to copy a value that escaping can only grow, before it copies.
+    pub fn fits(&self, len: usize) -> Result<(), Limit> {
+        if len > self.room() {
+            return Err(Limit::EventBytes(self.max_event_bytes));
+        }
+        Ok(())
+    }
+
+    /// Refused once the line is past `max_event_bytes`: for a writer that checks as it goes.
+    pub fn check(&self) -> Result<(), Limit> {
+        if self.out.len() > self.end {
+            return Err(Limit::EventBytes(self.max_event_bytes));
+        }
+        Ok(())
     }
 
     /// `,"drain":…,"received_at":…`
@@ -226,6 +244,7 @@ impl<'c, 's> Batch<'c, 's> {
             out: &mut bucket.lines,
             common: &self.common,
             end: start + max,
+            max_event_bytes: max,
         })?;
         bucket.lines.extend_from_slice(b"}\n");
         let written = bucket.lines.len() - start;

@@ -100,9 +100,7 @@ impl AppState {
             settings,
         })
     }
-}
 
-impl AppState {
     /// KiB of the body budget (`max_buffered`) not reserved right now: what the tests read to
     /// see that an upload reserved no more than it should.
     pub fn buffered_free_kib(&self) -> usize {

@@ -2,7 +2,7 @@
 //! RFC 5424 syslog messages (the format), STRUCTURED-DATA with repeated names kept apart.
 
 use super::Input;
-use crate::error::{DecodeError, Limit, Rejection};
+use crate::error::{DecodeError, Rejection};
 use crate::format::syslog;
 use crate::framing::octet_counting;
 use crate::names::{renamed, Names};
@@ -11,7 +11,6 @@ use crate::output::{Batch, Line};
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let decoded = input.body;
     let max_fields = batch.limits().max_fields;
-    let max_event_bytes = batch.limits().max_event_bytes;
     for (i, frame) in octet_counting::frames(decoded).enumerate() {
         let frame = frame?;
         let m = syslog::parse(frame, max_fields).map_err(|e| match e {
@@ -24,9 +23,7 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
         })?;
         batch.event(m.timestamp, |out: &mut Line<'_>| {
             // Escaping only grows a message: one longer than the line's room can't fit.
-            if m.msg.len() > out.room() {
-                return Err(Limit::EventBytes(max_event_bytes).into());
-            }
+            out.fits(m.msg.len())?;
             out.bytes_field("message", m.msg);
             out.plain_field("level", syslog::SEVERITIES[usize::from(m.severity)]);
             out.common();
@@ -64,9 +61,7 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
                     }
                     crate::output::write_json_bytes(out.out, &unique(&mut ids, id));
                     out.out.extend_from_slice(b":{");
-                    if out.out.len() > out.end() {
-                        return Err(Limit::EventBytes(max_event_bytes).into());
-                    }
+                    out.check()?;
                     let mut names = Names::exact();
                     for (j, (k, v)) in params.iter().enumerate() {
                         if j > 0 {
@@ -77,9 +72,7 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
                         crate::output::write_json_str(out.out, v);
                         // The line checked as it grows: renamed repeats (`a`, `_a`, `__a`, …)
                         // are written here, so their bytes stop at `max_event_bytes` too.
-                        if out.out.len() > out.end() {
-                            return Err(Limit::EventBytes(max_event_bytes).into());
-                        }
+                        out.check()?;
                     }
                     out.out.push(b'}');
                 }

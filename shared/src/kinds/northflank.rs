@@ -3,7 +3,7 @@
 
 use super::Input;
 use crate::body::MediaType;
-use crate::error::{DecodeError, Limit, Rejection};
+use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event, Rules};
 use crate::format::{json, northflank_text};
 use crate::output::{Batch, Line};
@@ -21,14 +21,11 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
             write_event(batch, Rules::Northflank, &ev.fields, ev.inner(body)).map_err(Rejection::from)
         });
     }
-    let max_event_bytes = batch.limits().max_event_bytes;
     for (n, line) in northflank_text::lines(body) {
         let l = northflank_text::parse(line).map_err(|what| DecodeError::Line { line: n, what })?;
         batch.event(Some(l.timestamp), |out: &mut Line<'_>| {
             // Escaping only grows a message: one longer than the line's room can't fit.
-            if l.message.len() > out.room() {
-                return Err(Limit::EventBytes(max_event_bytes).into());
-            }
+            out.fits(l.message.len())?;
             out.bytes_field("message", l.message);
             out.common();
             out.plain_field("stream", l.stream);

@@ -352,9 +352,7 @@ fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<
         let mut body_json = None;
         if body.has(ANY_STRING) {
             let text = body.text(ANY_STRING)?;
-            if text.len() > line.room() {
-                return Err(Limit::EventBytes(budget.max_event_bytes).into());
-            }
+            line.fits(text.len())?;
             line.bytes_field("message", &text);
         } else if r.has(LOG_BODY) {
             let mut json = Vec::new();
