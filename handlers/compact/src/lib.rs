@@ -2,7 +2,7 @@
 //! merged into few large ones, with every event stored exactly once whatever crashes, times out
 //! or runs twice along the way.
 //!
-//! Runtime-free, like `drain-exec`: the bucket and the clock come from the host (the `drain`
+//! Runtime-free, like `drain-exec`: the store and the clock come from the host (the `drain`
 //! CLI and server over a folder or S3, Lambda over S3), so the protocol is written once. It is a
 //! claim → build → verify → commit → delete sequence per generation whose commit point is a
 //! compare-and-swap on a manifest kept outside the data prefixes (`_drain/manifests/`); see
@@ -16,58 +16,9 @@ mod partition;
 #[cfg(test)]
 mod tests;
 
+pub use drain_store::{self_test, Cond, Listed, Store, Wrote};
 pub use manifest::{Manifest, State};
 pub use partition::Step;
-
-/// One listed object.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    pub key: String,
-    /// The store's version tag (S3's ETag); empty when the store has none.
-    pub etag: String,
-    pub size: u64,
-}
-
-/// The condition of a write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cond<'a> {
-    /// Create only: refused when the key exists (`If-None-Match: *`).
-    IfAbsent,
-    /// Replace only this version (`If-Match: etag`).
-    IfMatch(&'a str),
-}
-
-/// What a conditional write did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Wrote {
-    /// Written; the new version's tag.
-    Done { etag: String },
-    /// The condition did not hold (HTTP 412); nothing was written.
-    Refused,
-}
-
-/// The store compaction works on: a folder, an S3 bucket, an R2 binding. Every error text is for
-/// the log and never holds a credential.
-#[allow(async_fn_in_trait)] // Send-ness is the host's business, as in drain-exec.
-pub trait Bucket {
-    /// Every object under `prefix`, at any depth, in key order.
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, String>;
-    /// The names one level below `prefix` (which ends in `/`), without their trailing `/`.
-    async fn folders(&self, prefix: &str) -> Result<Vec<String>, String>;
-    /// An object's bytes and version tag; `None` when there is no such key.
-    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, String>;
-    /// Writes `body` under `key` when `cond` holds, atomically.
-    async fn put(&self, key: &str, body: Vec<u8>, cond: Cond<'_>) -> Result<Wrote, String>;
-    /// Deletes `key` (only that version, when the store can tell); a missing key is success.
-    async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String>;
-    /// Deletes several `(key, version)`s; a store with a batch call (R2) makes it one request.
-    async fn delete_many(&self, keys: &[(&str, Option<&str>)]) -> Result<(), String> {
-        for (key, tag) in keys {
-            self.delete(key, *tag).await?;
-        }
-        Ok(())
-    }
-}
 
 /// How compaction runs; `Settings::default()` is what `drain compact` and the schedules use.
 #[derive(Debug, Clone)]
@@ -137,6 +88,80 @@ pub struct Report {
     pub errors: Vec<String>,
 }
 
+impl Report {
+    /// What a run counts, by name: the one list every host logs (a tracing line, a Worker's JSON
+    /// log line, the Lambda function's answer).
+    pub fn counts(&self) -> [(&'static str, u64); 9] {
+        [
+            ("partitions", self.partitions as u64),
+            ("committed", self.committed as u64),
+            ("merged", self.merged as u64),
+            ("deleted", self.deleted as u64),
+            ("lines", self.lines),
+            ("bytes_in", self.bytes_in),
+            ("bytes_out", self.bytes_out),
+            ("aborted", self.aborted as u64),
+            ("unreadable", self.unreadable.len() as u64),
+        ]
+    }
+
+    /// The counts as `key=value` pairs, then `errors=N`.
+    pub fn fields(&self) -> String {
+        let mut out: Vec<String> = self.counts().iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push(format!("errors={}", self.errors.len()));
+        out.join(" ")
+    }
+
+    /// The counts as one JSON object (`msg: "compaction run"`), the unreadable objects and the
+    /// errors listed in full.
+    pub fn json(&self) -> serde_json::Value {
+        let mut v = serde_json::Map::new();
+        v.insert("msg".into(), "compaction run".into());
+        for (k, n) in self.counts() {
+            v.insert(k.into(), n.into());
+        }
+        v.insert("unreadable".into(), self.unreadable.clone().into());
+        v.insert("errors".into(), self.errors.clone().into());
+        v.into()
+    }
+
+    /// One sentence for a terminal (`drain compact`).
+    pub fn summary(&self) -> String {
+        format!(
+            "compaction: {} partitions looked at, {} outputs committed from {} objects ({} lines, {} bytes in, {} bytes out), {} objects deleted, {} generations aborted, {} unreadable objects left in place, {} errors",
+            self.partitions, self.committed, self.merged, self.lines, self.bytes_in, self.bytes_out, self.deleted, self.aborted, self.unreadable.len(), self.errors.len()
+        )
+    }
+
+    /// What a host logs as warnings: each unreadable object left in place, each partition that
+    /// stopped on an error.
+    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+        let unreadable = self
+            .unreadable
+            .iter()
+            .map(|u| format!("compaction left an unreadable object in place: {u}"));
+        let errors = self
+            .errors
+            .iter()
+            .map(|e| format!("compaction stopped in a partition (a later run goes on): {e}"));
+        unreadable.chain(errors)
+    }
+}
+
+/// What every host calls: the self-test (with `probe`, a name unique to this run), then one run.
+pub async fn run_checked<B: Store + ?Sized>(
+    store: &B,
+    settings: &Settings,
+    now: i64,
+    probe: &str,
+    hook: &dyn Fn(&str, Step),
+) -> Result<Report, String> {
+    self_test(store, probe)
+        .await
+        .map_err(|e| format!("compaction refused: {e}"))?;
+    Ok(run(store, settings, now, hook).await)
+}
+
 /// The hours (as unix hour numbers) that are closed at `now` (unix seconds) and within the look-
 /// back window, oldest first.
 pub fn due_hours(settings: &Settings, now: i64) -> std::ops::RangeInclusive<i64> {
@@ -175,42 +200,13 @@ pub fn is_delivery(key: &str) -> bool {
         && name.ends_with(b".ndjson.gz")
 }
 
-/// Refuses a store that ignores conditional writes, on which two runs could both commit: a
-/// create-only write of `probe` twice (the second must be refused) and a replace with a wrong
-/// version tag (refused too). `probe` should be unique to this run (a time and a process id).
-pub async fn self_test<B: Bucket + ?Sized>(bucket: &B, probe: &str) -> Result<(), String> {
-    let key = format!("_drain/self-test/{probe}");
-    let Wrote::Done { etag } = bucket.put(&key, b"1".to_vec(), Cond::IfAbsent).await? else {
-        return Err(format!(
-            "the probe {key} already existed: run the self-test with a fresh name"
-        ));
-    };
-    let result = async {
-        let second = bucket.put(&key, b"2".to_vec(), Cond::IfAbsent).await?;
-        // The tag in the store's own form (quoted or not), one character changed.
-        let mut wrong: Vec<char> = etag.chars().collect();
-        if let Some(c) = wrong.iter_mut().rev().find(|c| c.is_ascii_alphanumeric()) {
-            *c = if *c == '0' { '1' } else { '0' };
-        }
-        let wrong: String = wrong.into_iter().collect();
-        let third = bucket.put(&key, b"3".to_vec(), Cond::IfMatch(&wrong)).await?;
-        match (second, third) {
-            (Wrote::Refused, Wrote::Refused) => Ok(()),
-            _ => Err("the store ignores conditional writes (If-None-Match / If-Match): compaction would be unsafe on it, so it does not run".into()),
-        }
-    }
-    .await;
-    let _ = bucket.delete(&key, None).await;
-    result
-}
-
 /// One compaction run over every due partition of every source under `settings.prefixes`.
 /// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
 /// the process there). Only folders that exist are listed (a source's days, then a day's hours),
 /// so a long look-back costs a listing per stored day and hour, not per hour of the window. The
 /// due partitions are then compacted starting at one that moves with the hour of `now`. One
 /// partition's error never stops the others; it is in the report.
-pub async fn run<B: Bucket + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
+pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
     let mut report = Report::default();
     let due = due_hours(settings, now);
     let (Some(first), Some(last)) = (partition_of("", "", *due.start()), partition_of("", "", *due.end())) else {

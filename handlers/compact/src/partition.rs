@@ -30,7 +30,7 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::build::{digest, Builder};
 use crate::manifest::{generation_of, Manifest, State, Unreadable, Written};
-use crate::{is_delivery, Bucket, Cond, Listed, Report, Settings, Wrote, MANIFESTS};
+use crate::{is_delivery, Cond, Listed, Report, Settings, Store, Wrote, MANIFESTS};
 
 /// The points after which the crash tests stop a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ impl Step {
 /// Rounds without a commit before a partition is left to a later run.
 const STALLED: usize = 8;
 
-pub async fn compact<B: Bucket + ?Sized>(
+pub async fn compact<B: Store + ?Sized>(
     bucket: &B,
     settings: &Settings,
     part: &str,
@@ -70,7 +70,7 @@ pub async fn compact<B: Bucket + ?Sized>(
 ) -> Result<(), String> {
     let mut stalled = 0;
     while stalled < STALLED {
-        let listing = bucket.list(part).await?;
+        let listing = bucket.list(part, None).await?;
         // No delivery object: nothing to merge, and nothing a generation could still have to
         // delete. (With one, the manifests are read: it may be a pending generation's input.)
         if !listing.iter().any(|l| is_delivery(&l.key)) {
@@ -101,7 +101,10 @@ pub async fn compact<B: Bucket + ?Sized>(
         }
         let manifest = Manifest::claim(part, last + 1, &chosen);
         let key = Manifest::key(part, manifest.generation);
-        match bucket.put(&key, manifest.to_bytes(), Cond::IfAbsent).await? {
+        match bucket
+            .put(&key, manifest.to_bytes(), "application/json", Cond::IfAbsent)
+            .await?
+        {
             Wrote::Refused => stalled += 1, // another run claimed it: recover helps it
             Wrote::Done { etag } => {
                 hook(part, Step::Claimed);
@@ -118,7 +121,7 @@ pub async fn compact<B: Bucket + ?Sized>(
 }
 
 /// Step 1. Returns the keys that pending or committed manifests name, and the last generation.
-async fn recover<B: Bucket + ?Sized>(
+async fn recover<B: Store + ?Sized>(
     bucket: &B,
     settings: &Settings,
     part: &str,
@@ -127,7 +130,7 @@ async fn recover<B: Bucket + ?Sized>(
     hook: &dyn Fn(&str, Step),
 ) -> Result<(HashSet<String>, u32), String> {
     let mut manifests: Vec<(u32, String)> = bucket
-        .list(&format!("{MANIFESTS}{part}"))
+        .list(&format!("{MANIFESTS}{part}"), None)
         .await?
         .into_iter()
         .filter_map(|l| Some((generation_of(&l.key)?, l.key)))
@@ -155,7 +158,7 @@ async fn recover<B: Bucket + ?Sized>(
                 } else {
                     // The listing may predate the output: another run committed this generation
                     // after it was taken. Only a listing taken now can say the output is missing.
-                    let again = bucket.list(part).await?;
+                    let again = bucket.list(part, None).await?;
                     let now: HashMap<&str, u64> = again.iter().map(|l| (l.key.as_str(), l.size)).collect();
                     delete_inputs(bucket, &m, Some(&now), report, hook).await?;
                 }
@@ -176,7 +179,7 @@ async fn recover<B: Bucket + ?Sized>(
 }
 
 /// Steps 4 to 7 for a pending manifest read at version `etag`; the manifest as it ends.
-async fn finish<B: Bucket + ?Sized>(
+async fn finish<B: Store + ?Sized>(
     bucket: &B,
     settings: &Settings,
     m: Manifest,
@@ -231,7 +234,7 @@ async fn finish<B: Bucket + ?Sized>(
     let (body, built) = builder.finish();
     let mut size = 0;
     if built.lines > 0 {
-        bucket.put(&m.output, body, Cond::IfAbsent).await?;
+        bucket.put(&m.output, body, "application/gzip", Cond::IfAbsent).await?;
         hook(&m.partition, Step::Written);
         let (back, _) = bucket
             .get(&m.output)
@@ -254,7 +257,10 @@ async fn finish<B: Bucket + ?Sized>(
         hash: format!("{:032x}", built.hash),
         unreadable,
     });
-    let done = match bucket.put(&key, done.to_bytes(), Cond::IfMatch(etag)).await? {
+    let done = match bucket
+        .put(&key, done.to_bytes(), "application/json", Cond::IfMatch(etag))
+        .await?
+    {
         Wrote::Done { .. } => {
             report.committed += 1;
             report.merged += m.inputs.len() - done.written.as_ref().map_or(0, |w| w.unreadable.len());
@@ -288,7 +294,7 @@ async fn finish<B: Bucket + ?Sized>(
 
 /// Gives a pending generation up: the manifest marked aborted (if still the version read), then
 /// its output, if any run wrote it, deleted. The inputs stay for a later generation.
-async fn abort<B: Bucket + ?Sized>(
+async fn abort<B: Store + ?Sized>(
     bucket: &B,
     m: Manifest,
     etag: &str,
@@ -299,7 +305,10 @@ async fn abort<B: Bucket + ?Sized>(
     let mut aborted = m;
     aborted.state = State::Aborted;
     aborted.why = Some(why);
-    match bucket.put(&key, aborted.to_bytes(), Cond::IfMatch(etag)).await? {
+    match bucket
+        .put(&key, aborted.to_bytes(), "application/json", Cond::IfMatch(etag))
+        .await?
+    {
         Wrote::Done { .. } => {
             report.aborted += 1;
             bucket.delete(&aborted.output, None).await?;
@@ -310,7 +319,7 @@ async fn abort<B: Bucket + ?Sized>(
     }
 }
 
-async fn reread<B: Bucket + ?Sized>(bucket: &B, key: &str) -> Result<Manifest, String> {
+async fn reread<B: Store + ?Sized>(bucket: &B, key: &str) -> Result<Manifest, String> {
     let (bytes, _) = bucket
         .get(key)
         .await?
@@ -320,7 +329,7 @@ async fn reread<B: Bucket + ?Sized>(bucket: &B, key: &str) -> Result<Manifest, S
 
 /// Step 7 for a committed manifest. With `listing` (recovery), only inputs still listed are
 /// deleted, and only if the output is listed at the size the commit verified.
-async fn delete_inputs<B: Bucket + ?Sized>(
+async fn delete_inputs<B: Store + ?Sized>(
     bucket: &B,
     m: &Manifest,
     listing: Option<&HashMap<&str, u64>>,

@@ -51,7 +51,7 @@ impl Future for YieldNow {
 }
 
 impl Mem {
-    async fn op(&self) -> Result<bool, String> {
+    async fn op(&self) -> Result<bool, drain_store::Error> {
         let s = self.seed.get();
         if s != 0 {
             let s = s ^ (s << 13) ^ (s >> 7) ^ (s << 17);
@@ -59,7 +59,7 @@ impl Mem {
             YieldNow(s % 3).await;
         }
         if self.dead.get() {
-            return Err("dead".into());
+            return Err(drain_store::Error::other("dead"));
         }
         let n = self.ops.get() + 1;
         self.ops.set(n);
@@ -72,9 +72,9 @@ impl Mem {
         }
     }
 
-    fn failed(&self) -> Result<(), String> {
+    fn failed(&self) -> Result<(), drain_store::Error> {
         if self.dead.get() {
-            Err("injected failure".into())
+            Err(drain_store::Error::other("injected failure"))
         } else {
             Ok(())
         }
@@ -93,8 +93,8 @@ impl Mem {
     }
 }
 
-impl Bucket for Mem {
-    async fn list(&self, prefix: &str) -> Result<Vec<Listed>, String> {
+impl Store for Mem {
+    async fn list(&self, prefix: &str, _: Option<&str>) -> Result<Vec<Listed>, drain_store::Error> {
         self.op().await?;
         let stale = self.stale.borrow_mut().take_if(|(p, _)| p == prefix);
         if let Some((_, old)) = stale {
@@ -113,7 +113,7 @@ impl Bucket for Mem {
             .collect())
     }
 
-    async fn folders(&self, prefix: &str) -> Result<Vec<String>, String> {
+    async fn folders(&self, prefix: &str) -> Result<Vec<String>, drain_store::Error> {
         self.op().await?;
         let mut out: Vec<String> = self
             .objects
@@ -125,7 +125,7 @@ impl Bucket for Mem {
         Ok(out)
     }
 
-    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, String> {
+    async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, drain_store::Error> {
         self.op().await?;
         Ok(self
             .objects
@@ -134,7 +134,7 @@ impl Bucket for Mem {
             .map(|(b, v)| (b.clone(), format!("\"{v}\""))))
     }
 
-    async fn put(&self, key: &str, body: Vec<u8>, cond: Cond<'_>) -> Result<Wrote, String> {
+    async fn put(&self, key: &str, body: Vec<u8>, _: &str, cond: Cond<'_>) -> Result<Wrote, drain_store::Error> {
         if !self.op().await? {
             return self.failed().map(|_| Wrote::Refused);
         }
@@ -143,6 +143,7 @@ impl Bucket for Mem {
             || match cond {
                 Cond::IfAbsent => current.is_none(),
                 Cond::IfMatch(e) => current.as_deref() == Some(e),
+                Cond::Always => true,
             };
         let wrote = if holds {
             Wrote::Done {
@@ -154,7 +155,18 @@ impl Bucket for Mem {
         self.failed().map(|_| wrote)
     }
 
-    async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), String> {
+    async fn get_range(&self, key: &str, start: u64, len: u64) -> Result<Option<Vec<u8>>, drain_store::Error> {
+        Ok(self.get(key).await?.map(|(b, _)| {
+            let s = (start as usize).min(b.len());
+            b[s..(s + len as usize).min(b.len())].to_vec()
+        }))
+    }
+
+    fn describe(&self) -> String {
+        "memory".into()
+    }
+
+    async fn delete(&self, key: &str, if_match: Option<&str>) -> Result<(), drain_store::Error> {
         if !self.op().await? {
             return self.failed();
         }
@@ -439,7 +451,7 @@ fn a_listing_older_than_another_runs_commit_is_no_error() {
     let mem = Mem::default();
     deliver(&mem, PART, 0, 8);
     let before = lines(&mem);
-    let old = futures_executor::block_on(mem.list(PART)).unwrap();
+    let old = futures_executor::block_on(mem.list(PART, None)).unwrap();
     let hook = |_: &str, s: Step| {
         if s == Step::Committed {
             mem.dead.set(true);

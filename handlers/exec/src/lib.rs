@@ -13,7 +13,8 @@ mod record;
 use std::future::Future;
 use std::pin::pin;
 
-use drain_core::{Config, Object, Plan, Request, Scratch, Timestamp};
+use drain_core::{Config, Plan, Request, Scratch, Timestamp};
+use drain_store::{Cond, Store, Wrote};
 use futures_util::future::{select, Either};
 
 pub use record::Record;
@@ -61,22 +62,6 @@ pub fn wall_clock() -> drain_core::Timestamp {
     drain_core::Timestamp::from_unix_nanos(nanos).expect("the clock is within years 0000-9999")
 }
 
-/// What happened to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Put {
-    Written,
-    /// Create-only and the key existed: a retry of a delivery that was already stored.
-    AlreadyThere,
-}
-
-/// Where objects land: a folder, an S3 bucket, an R2 binding.
-#[allow(async_fn_in_trait)] // Send-ness is the platform's business: the Worker's futures aren't.
-pub trait Store {
-    /// Writes `object` under its key atomically, only if no object has that key when
-    /// `object.if_absent` says so. The error text is for the log; it never holds a credential.
-    async fn put(&self, object: &Object) -> Result<Put, String>;
-}
-
 /// What the handler knows of a delivery beyond its plan.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -102,17 +87,22 @@ pub async fn carry_out<S: Store + ?Sized>(
     let put_all = async {
         let mut existing = 0;
         for object in &plan.objects {
-            if store.put(object).await? == Put::AlreadyThere {
+            let cond = if object.if_absent { Cond::IfAbsent } else { Cond::Always };
+            // Refused: create-only and the key existed, a retry of a delivery already stored.
+            let wrote = store
+                .put(&object.key, object.body.clone(), object.content_type, cond)
+                .await?;
+            if wrote == Wrote::Refused {
                 existing += 1;
             }
         }
-        Ok::<_, String>(existing)
+        Ok::<_, drain_store::Error>(existing)
     };
     let stored = if plan.objects.is_empty() {
         Ok(0)
     } else {
         match select(pin!(put_all), pin!(deadline)).await {
-            Either::Left((stored, _)) => stored,
+            Either::Left((stored, _)) => stored.map_err(String::from),
             Either::Right(((), _)) => Err("storing took longer than the store timeout".to_string()),
         }
     };

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use drain_core::{handle, Body, Config, Object, Timestamp};
+use drain_core::{handle, Body, Config, Timestamp};
 use futures_executor::block_on;
 
 use super::*;
@@ -18,21 +18,39 @@ struct Memory {
 }
 
 impl Store for Memory {
-    async fn put(&self, object: &Object) -> Result<Put, String> {
+    async fn put(&self, key: &str, body: Vec<u8>, _: &str, cond: Cond<'_>) -> Result<Wrote, drain_store::Error> {
         let n = *self.puts.borrow();
         *self.puts.borrow_mut() += 1;
         if self.fail_at == Some(n) {
             if self.hang {
                 std::future::pending::<()>().await;
             }
-            return Err("injected".into());
+            return Err(drain_store::Error::other("injected"));
         }
         let mut objects = self.objects.borrow_mut();
-        if object.if_absent && objects.contains_key(&object.key) {
-            return Ok(Put::AlreadyThere);
+        if cond == Cond::IfAbsent && objects.contains_key(key) {
+            return Ok(Wrote::Refused);
         }
-        objects.insert(object.key.clone(), object.body.clone());
-        Ok(Put::Written)
+        objects.insert(key.to_owned(), body);
+        Ok(Wrote::Done { etag: String::new() })
+    }
+    async fn get(&self, _: &str) -> Result<Option<(Vec<u8>, String)>, drain_store::Error> {
+        unreachable!("ingest only puts")
+    }
+    async fn get_range(&self, _: &str, _: u64, _: u64) -> Result<Option<Vec<u8>>, drain_store::Error> {
+        unreachable!("ingest only puts")
+    }
+    async fn list(&self, _: &str, _: Option<&str>) -> Result<Vec<drain_store::Listed>, drain_store::Error> {
+        unreachable!("ingest only puts")
+    }
+    async fn folders(&self, _: &str) -> Result<Vec<String>, drain_store::Error> {
+        unreachable!("ingest only puts")
+    }
+    async fn delete(&self, _: &str, _: Option<&str>) -> Result<(), drain_store::Error> {
+        unreachable!("ingest only puts")
+    }
+    fn describe(&self) -> String {
+        "memory".into()
     }
 }
 

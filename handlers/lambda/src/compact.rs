@@ -27,40 +27,12 @@ pub async fn serve(store: S3Store) -> Result<(), lambda_runtime::Error> {
         if let Some(h) = event.payload.get("lookback_hours").and_then(|v| v.as_i64()) {
             settings.lookback_hours = h.clamp(1, 24 * 400);
         }
-        drain_compact::self_test(store, &event.context.request_id)
-            .await
-            .map_err(|e| format!("compaction refused: {e}"))?;
-        let r = drain_compact::run(store, &settings, now_secs(), &|_, _| {}).await;
-        for u in &r.unreadable {
-            tracing::warn!(object = %u, "compaction left an unreadable object in place");
+        let r = drain_compact::run_checked(store, &settings, now_secs(), &event.context.request_id, &|_, _| {}).await?;
+        for w in r.warnings() {
+            tracing::warn!("{w}");
         }
-        for e in &r.errors {
-            tracing::warn!(error = %e, "compaction stopped in a partition; the next run goes on");
-        }
-        tracing::info!(
-            partitions = r.partitions,
-            committed = r.committed,
-            merged = r.merged,
-            deleted = r.deleted,
-            lines = r.lines,
-            bytes_in = r.bytes_in,
-            bytes_out = r.bytes_out,
-            aborted = r.aborted,
-            errors = r.errors.len(),
-            "compaction run"
-        );
-        Ok::<_, lambda_runtime::Error>(serde_json::json!({
-            "partitions": r.partitions,
-            "committed": r.committed,
-            "merged": r.merged,
-            "deleted": r.deleted,
-            "lines": r.lines,
-            "bytes_in": r.bytes_in,
-            "bytes_out": r.bytes_out,
-            "aborted": r.aborted,
-            "unreadable": r.unreadable,
-            "errors": r.errors,
-        }))
+        tracing::info!(report = %r.fields(), "compaction run");
+        Ok::<_, lambda_runtime::Error>(r.json())
     }))
     .await
 }

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use drain_core::config::HttpAuth;
 use drain_core::{Config, OtlpAuth, SourceKind};
 use drain_server::{AppState, Settings, Store};
+use drain_store::Store as _;
 
 #[derive(Parser)]
 #[command(
@@ -167,9 +168,9 @@ fn main() -> Result<()> {
             init_logs(log_format);
             let config = load(&config)?;
             if compact_every_minutes > 0 {
-                let target = match &s3_bucket {
-                    Some(b) => drain_server::compact::Target::S3(b.clone()),
-                    None => drain_server::compact::Target::Dir(data.clone()),
+                let target = drain_server::compact::Target {
+                    data: data.clone(),
+                    s3_bucket: s3_bucket.clone(),
                 };
                 let settings = drain_compact::Settings {
                     prefixes: vec![
@@ -202,16 +203,12 @@ fn main() -> Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let store = match s3_bucket {
-                    Some(bucket) => {
-                        let s3 = drain_server::store::S3Store::from_env(bucket).await;
-                        if let Err(e) = s3.warm_up().await {
-                            tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");
-                        }
-                        Store::S3(s3)
+                let store = drain_server::store::open(data, s3_bucket).await;
+                if let Store::Right(s3) = &store {
+                    if let Err(e) = s3.warm_up().await {
+                        tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");
                     }
-                    None => Store::dir(&data),
-                };
+                }
                 serve(config, store, settings, listen).await
             })
         }

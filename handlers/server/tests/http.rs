@@ -50,7 +50,7 @@ struct Server {
 impl Server {
     fn start(data: &Path, settings: Settings) -> Self {
         let config = Config::parse(CONFIG, &|_| None).unwrap();
-        let state = AppState::new(config, Store::dir(data), settings);
+        let state = AppState::new(config, Store::Left(drain_store::Folder::new(data)), settings);
         let kept = std::sync::Arc::clone(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();

@@ -7,7 +7,6 @@
 
 #![forbid(unsafe_code)]
 
-mod r2;
 mod subtle;
 
 use std::sync::OnceLock;
@@ -16,9 +15,6 @@ use drain_core::{Body, Config, Timestamp};
 use drain_exec::{carry_out, Context as Delivery, Record};
 use futures_util::StreamExt;
 use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
-
-/// The R2 binding that holds the objects.
-const BUCKET_BINDING: &str = "LOGS";
 
 /// The Workers Analytics Engine dataset binding the delivery counts go to, when configured.
 const METRICS_BINDING: &str = "METRICS";
@@ -110,9 +106,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         bytes_in,
         decode_ms: clock() - started,
     };
-    let store = r2::R2 {
-        bucket: env.bucket(BUCKET_BINDING).map_err(|e| e.to_string()),
-    };
+    let store = drain_r2::R2::from_env(&env, u32::MAX);
     let (response, record) = carry_out(&store, plan, context, Delay::from(STORE_TIMEOUT), clock).await;
     if !record.is_health_check() {
         worker::console_log!("{}", record.json());

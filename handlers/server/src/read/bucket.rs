@@ -1,92 +1,93 @@
-//! Where `drain logs` reads from: a folder or an S3-compatible bucket, listed one partition
-//! folder at a time (never the whole bucket) and read as a stream.
+//! `drain logs`'s view of the store: blocking calls from its reader threads, partition folders
+//! listed one at a time (never the whole bucket), each object streamed in ranges of `CHUNK`
+//! bytes (never held whole).
 
 use std::io::Read;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use drain_s3::S3Store;
+use drain_store::Store as _;
 
-/// The objects' home: the folder `drain serve --data` writes, or a bucket.
+use crate::store::Store;
+
+/// Bytes fetched per read of an object: one request for most delivery objects, and with
+/// `--concurrency` objects open, what reading holds beyond its event buffer.
+const CHUNK: u64 = 1 << 20;
+
+/// The store and the runtime its calls run on.
 #[derive(Debug)]
-pub enum Bucket {
-    Dir(PathBuf),
-    S3 { store: S3Store, rt: tokio::runtime::Handle },
+pub struct Bucket {
+    pub store: Store,
+    pub rt: tokio::runtime::Handle,
 }
 
-/// Only drain's objects: gzip NDJSON, never a folder store's hidden temporary files.
-fn is_object(name: &str) -> bool {
-    name.ends_with(".ndjson.gz") && !name.rsplit('/').next().unwrap_or(name).starts_with('.')
+/// Only drain's objects: gzip NDJSON.
+fn is_object(key: &str) -> bool {
+    key.ends_with(".ndjson.gz")
 }
 
 impl Bucket {
     /// The names one level below `prefix` (which ends in `/`), without the trailing `/`.
     pub fn folders(&self, prefix: &str) -> Result<Vec<String>> {
-        let mut out = match self {
-            Bucket::Dir(root) => match std::fs::read_dir(root.join(prefix)) {
-                Ok(entries) => entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                    .filter_map(|e| e.file_name().into_string().ok())
-                    .collect(),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(e).with_context(|| format!("listing {}", root.join(prefix).display())),
-            },
-            Bucket::S3 { store, rt } => rt
-                .block_on(store.list(prefix, Some("/"), None))
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("listing s3://{}/{prefix}", store.bucket()))?
-                .prefixes
-                .into_iter()
-                .filter_map(|p| Some(p.strip_prefix(prefix)?.trim_end_matches('/').to_owned()))
-                .collect(),
-        };
-        out.sort();
-        Ok(out)
+        self.rt
+            .block_on(self.store.folders(prefix))
+            .with_context(|| format!("listing {prefix} in the {}", self.store.describe()))
     }
 
     /// The objects in one partition folder `prefix` (ending in `/`), after `start_after`, in key
     /// order.
     pub fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<String>> {
-        let mut keys: Vec<String> = match self {
-            Bucket::Dir(root) => match std::fs::read_dir(root.join(prefix)) {
-                Ok(entries) => entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                    .filter_map(|e| e.file_name().into_string().ok())
-                    .map(|name| format!("{prefix}{name}"))
-                    .collect(),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-                Err(e) => return Err(e).with_context(|| format!("listing {}", root.join(prefix).display())),
-            },
-            Bucket::S3 { store, rt } => rt
-                .block_on(store.list(prefix, None, start_after))
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("listing s3://{}/{prefix}", store.bucket()))?
-                .objects
-                .into_iter()
-                .map(|(k, _)| k)
-                .collect(),
-        };
-        keys.retain(|k| is_object(k) && start_after.is_none_or(|a| k.as_str() > a));
-        keys.sort();
-        Ok(keys)
+        let listed = self
+            .rt
+            .block_on(self.store.list(prefix, start_after))
+            .with_context(|| format!("listing {prefix} in the {}", self.store.describe()))?;
+        Ok(listed.into_iter().map(|l| l.key).filter(|k| is_object(k)).collect())
     }
 
     /// An object's bytes as a blocking stream; called from a reader thread, never from the
     /// runtime's own threads.
-    pub fn open(&self, key: &str) -> Result<Box<dyn Read + Send>, String> {
-        match self {
-            Bucket::Dir(root) => std::fs::File::open(root.join(key))
-                .map(|f| Box::new(f) as Box<dyn Read + Send>)
-                .map_err(|e| e.to_string()),
-            Bucket::S3 { store, rt } => {
-                let body = rt.block_on(store.get(key))?;
-                Ok(Box::new(tokio_util::io::SyncIoBridge::new_with_handle(
-                    body,
-                    rt.clone(),
-                )))
+    pub fn open(self: &std::sync::Arc<Self>, key: &str) -> Result<Box<dyn Read + Send>, String> {
+        Ok(Box::new(Ranges {
+            bucket: self.clone(),
+            key: key.to_owned(),
+            at: 0,
+            chunk: Vec::new(),
+            used: 0,
+            done: false,
+        }))
+    }
+}
+
+/// An object read `CHUNK` bytes at a time.
+struct Ranges {
+    bucket: std::sync::Arc<Bucket>,
+    key: String,
+    at: u64,
+    chunk: Vec<u8>,
+    used: usize,
+    done: bool,
+}
+
+impl Read for Ranges {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.used == self.chunk.len() {
+            if self.done {
+                return Ok(0);
+            }
+            let b = &self.bucket;
+            self.chunk =
+                b.rt.block_on(b.store.get_range(&self.key, self.at, CHUNK))
+                    .map_err(std::io::Error::other)?
+                    .ok_or_else(|| std::io::Error::other("the object is gone (compacted or deleted while read)"))?;
+            self.used = 0;
+            self.at += self.chunk.len() as u64;
+            self.done = (self.chunk.len() as u64) < CHUNK;
+            if self.chunk.is_empty() {
+                return Ok(0);
             }
         }
+        let n = out.len().min(self.chunk.len() - self.used);
+        out[..n].copy_from_slice(&self.chunk[self.used..self.used + n]);
+        self.used += n;
+        Ok(n)
     }
 }

@@ -293,20 +293,15 @@ pub fn run(args: LogsArgs) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let bucket = Arc::new(match &args.s3_bucket {
-        Some(b) => Bucket::S3 {
-            store: runtime.block_on(drain_s3::S3Store::from_env(b.clone())),
-            rt: runtime.handle().clone(),
-        },
-        None => {
-            if !args.data.is_dir() {
-                bail!(
-                    "{} is not a folder (--data; or --s3-bucket to read a bucket)",
-                    args.data.display()
-                );
-            }
-            Bucket::Dir(args.data.clone())
-        }
+    if args.s3_bucket.is_none() && !args.data.is_dir() {
+        bail!(
+            "{} is not a folder (--data; or --s3-bucket to read a bucket)",
+            args.data.display()
+        );
+    }
+    let bucket = Arc::new(Bucket {
+        store: runtime.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone())),
+        rt: runtime.handle().clone(),
     });
     let mut reader = Reader::new(
         bucket.clone(),

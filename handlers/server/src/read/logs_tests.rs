@@ -242,7 +242,7 @@ fn long_ranges_list_only_the_day_and_hour_folders_that_exist() {
     ] {
         std::fs::create_dir_all(dir.path().join(p)).unwrap();
     }
-    let b = Bucket::Dir(dir.path().to_owned());
+    let (_rt, b) = folder(dir.path());
     let first = parse_time("2026-11-02T00:00:00Z").unwrap().div_euclid(HOUR);
     let last = parse_time("2026-11-22T09:00:00Z").unwrap().div_euclid(HOUR);
     let plan = partitions(&b, "logs/", &["a".to_owned()], first, last).unwrap();
@@ -296,7 +296,7 @@ fn an_object_deleted_after_the_listing_is_reported_and_the_rest_is_read() {
     let listed: Vec<Obj> = keys.iter().map(|k| Obj::new(k.clone(), 0)).collect();
     // Compaction deletes one input between the listing and the read.
     std::fs::remove_file(dir.path().join(&keys[1])).unwrap();
-    let bucket = Arc::new(Bucket::Dir(dir.path().to_path_buf()));
+    let (_rt, bucket) = folder(dir.path());
     let mut reader = Reader::new(bucket, Arc::new(filter(crate::read::Signal::Logs)), 4, 1 << 20);
     let mut printed = Vec::new();
     reader.run(
@@ -315,4 +315,18 @@ fn an_object_deleted_after_the_listing_is_reported_and_the_rest_is_read() {
         ]
     );
     assert_eq!(reader.tally.bad, 1);
+}
+
+/// The folder store as `drain logs` reads it, and the runtime its calls run on.
+fn folder(dir: &std::path::Path) -> (tokio::runtime::Runtime, Arc<Bucket>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let bucket = Arc::new(Bucket {
+        store: crate::store::Store::Left(drain_store::Folder::new(dir)),
+        rt: rt.handle().clone(),
+    });
+    (rt, bucket)
 }

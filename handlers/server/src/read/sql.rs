@@ -57,6 +57,15 @@ enum Place {
     Bucket { name: String, endpoint: Option<String> },
 }
 
+impl Place {
+    fn describe(&self) -> String {
+        match self {
+            Place::Dir(d) => format!("the folder {d}"),
+            Place::Bucket { name, .. } => format!("s3://{name}"),
+        }
+    }
+}
+
 /// A string literal for DuckDB (standard SQL: a quote is doubled, a backslash is itself).
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -302,60 +311,50 @@ fn statements(args: &SqlArgs) -> Result<String> {
 /// For each of [`Signal::ALL`], whether the store holds an object of it; `None` when the store
 /// can't be looked at (see the caller).
 fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &str) -> Option<[bool; 3]> {
-    match place {
-        Place::Dir(d) => {
-            let root = std::path::Path::new(d);
-            root.is_dir()
-                .then(|| Signal::ALL.map(|s| holds_objects(&root.join(prefix_of(s)))))
-        }
-        Place::Bucket { name, endpoint } => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            let looked = rt.block_on(async {
-                let probe = async {
-                    let store = drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await;
-                    let mut held = [false; 3];
-                    for (i, s) in Signal::ALL.into_iter().enumerate() {
-                        held[i] = store.holds_any(&prefix_of(s)).await?;
-                    }
-                    Ok::<_, String>(held)
-                };
-                tokio::time::timeout(std::time::Duration::from_secs(5), probe).await
-            });
-            match looked {
-                Ok(Ok(held)) => Some(held),
-                Ok(Err(e)) => {
-                    let brief: String = e.chars().take(160).collect();
-                    eprintln!("drain sql: could not list s3://{name} ({brief}…); every view is printed");
-                    None
-                }
-                Err(_) => {
-                    eprintln!("drain sql: s3://{name} did not answer a listing within 5 s; every view is printed");
-                    None
-                }
-            }
+    use drain_store::Store as _;
+    if let Place::Dir(d) = place {
+        if !std::path::Path::new(d).is_dir() {
+            return None;
         }
     }
-}
-
-/// Whether `folder` holds a stored object anywhere below it (the walk stops at the first).
-fn holds_objects(folder: &std::path::Path) -> bool {
-    let mut stack = vec![folder.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(_) if name.ends_with(".ndjson.gz") && !name.starts_with('.') => return true,
-                _ => {}
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let looked = rt.block_on(async {
+        let probe = async {
+            let store = match place {
+                Place::Dir(d) => crate::store::Store::Left(drain_store::Folder::new(d)),
+                Place::Bucket { name, endpoint } => crate::store::Store::Right(
+                    drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await,
+                ),
+            };
+            let mut held = [false; 3];
+            for (i, s) in Signal::ALL.into_iter().enumerate() {
+                held[i] = store.holds_any(&prefix_of(s)).await?;
             }
+            Ok::<_, drain_store::Error>(held)
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), probe).await
+    });
+    match looked {
+        Ok(Ok(held)) => Some(held),
+        Ok(Err(e)) => {
+            let brief: String = e.message.chars().take(160).collect();
+            eprintln!(
+                "drain sql: could not list {} ({brief}…); every view is printed",
+                place.describe()
+            );
+            None
+        }
+        Err(_) => {
+            eprintln!(
+                "drain sql: {} did not answer a listing within 5 s; every view is printed",
+                place.describe()
+            );
+            None
         }
     }
-    false
 }
 
 /// The columns of a signal's view when nothing is stored yet: the partitions, `dt`, and the
