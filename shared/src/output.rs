@@ -313,13 +313,9 @@ impl<'c, 's> Batch<'c, 's> {
                     h.update(self.request_id.as_bytes());
                     b.earliest
                 };
-                let (day, hour, stamp) = stamp_at.key_parts();
-                let key = format!(
-                    "{}drain={}/day={day}/hour={hour}/{stamp}-{:032x}.ndjson.gz",
-                    self.prefix,
-                    self.source,
-                    h.digest128()
-                );
+                let secs = stamp_at.unix_nanos().div_euclid(1_000_000_000) as i64;
+                let key = drain_layout::delivery_key(self.prefix, self.source, secs, h.digest128())
+                    .expect("a timestamp is within years 0000-9999");
                 Object {
                     key,
                     body,

@@ -198,30 +198,6 @@ impl Timestamp {
         self.write_rfc3339(&mut v);
         String::from_utf8(v).expect("ASCII")
     }
-
-    /// `YYYY-MM-DD`, `HH` and `YYYYMMDDTHHMMSSZ`: the parts of an object key.
-    pub fn key_parts(self) -> (String, String, String) {
-        let c = self.civil();
-        let mut day = Vec::with_capacity(10);
-        push_num(&mut day, c.year, 4);
-        day.push(b'-');
-        push_num(&mut day, c.month, 2);
-        day.push(b'-');
-        push_num(&mut day, c.day, 2);
-        let mut hour = Vec::with_capacity(2);
-        push_num(&mut hour, c.hour, 2);
-        let mut stamp = Vec::with_capacity(16);
-        push_num(&mut stamp, c.year, 4);
-        push_num(&mut stamp, c.month, 2);
-        push_num(&mut stamp, c.day, 2);
-        stamp.push(b'T');
-        push_num(&mut stamp, c.hour, 2);
-        push_num(&mut stamp, c.minute, 2);
-        push_num(&mut stamp, c.second, 2);
-        stamp.push(b'Z');
-        let s = |v: Vec<u8>| String::from_utf8(v).expect("ASCII");
-        (s(day), s(hour), s(stamp))
-    }
 }
 
 /// The text an hour's instants share in RFC 3339 (`YYYY-MM-DDTHH:`).
@@ -234,8 +210,6 @@ struct Civil {
     month: u32,
     day: u32,
     hour: u32,
-    minute: u32,
-    second: u32,
 }
 
 impl Timestamp {
@@ -252,8 +226,6 @@ impl Timestamp {
             month: u8::from(date.month()).into(),
             day: date.day().into(),
             hour: of_day / 3600,
-            minute: of_day / 60 % 60,
-            second: of_day % 60,
         }
     }
 }
@@ -264,12 +236,6 @@ fn put_num(digits: &mut [u8], mut v: u32) {
         *d = b'0' + (v % 10) as u8;
         v /= 10;
     }
-}
-
-fn push_num(out: &mut Vec<u8>, v: u32, width: usize) {
-    let mut buf = [b'0'; 10];
-    put_num(&mut buf[..width], v);
-    out.extend_from_slice(&buf[..width]);
 }
 
 #[cfg(test)]
@@ -377,30 +343,9 @@ mod tests {
             let ours = Timestamp::from_unix_nanos(nanos).unwrap();
             let theirs = OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
             assert_eq!(Timestamp::parse_rfc3339(&ours.to_rfc3339()), Some(ours), "{theirs}");
-            let (day, hour, _) = ours.key_parts();
-            assert_eq!(
-                day,
-                format!(
-                    "{:04}-{:02}-{:02}",
-                    theirs.year(),
-                    u8::from(theirs.month()),
-                    theirs.day()
-                )
-            );
-            assert_eq!(hour, format!("{:02}", theirs.hour()));
             assert_eq!(ours.hour(), theirs.unix_timestamp().div_euclid(3600));
             sec += 1_000_003;
             i += 1;
         }
-    }
-
-    #[test]
-    fn key_parts_are_utc() {
-        let t = Timestamp::parse_rfc3339("2022-12-31 23:45:59.1-02:00").unwrap();
-        let (day, hour, stamp) = t.key_parts();
-        assert_eq!(
-            (day.as_str(), hour.as_str(), stamp.as_str()),
-            ("2023-01-01", "01", "20230101T014559Z")
-        );
     }
 }

@@ -2,9 +2,9 @@
 //! checked to be one JSON object, then copied byte for byte into one gzip member. An input with
 //! any unreadable part is left out whole (and left in place by the caller).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 
-use flate2::read::MultiGzDecoder;
+use drain_layout::Lines;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::de::IgnoredAny;
@@ -20,29 +20,12 @@ pub struct Digest {
 /// Calls `f` with each non-empty line of a gzip NDJSON object (without its `\n`), checking that
 /// it is one JSON object no longer than `max_line`.
 fn each_line(gz: &[u8], max_line: usize, mut f: impl FnMut(&[u8])) -> Result<(), String> {
-    let mut reader = BufReader::with_capacity(64 << 10, MultiGzDecoder::new(gz));
-    let mut line = Vec::new();
-    for n in 1u64.. {
-        line.clear();
-        let got = (&mut reader)
-            .take(max_line as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("not gzip: {e}"))?;
-        if got == 0 {
-            return Ok(());
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        } else if line.len() > max_line {
-            return Err(format!("line {n} is longer than {max_line} bytes"));
-        }
-        if line.is_empty() {
-            continue;
-        }
-        if line.first() != Some(&b'{') || serde_json::from_slice::<IgnoredAny>(&line).is_err() {
+    let mut lines = Lines::new(gz, max_line);
+    while let Some((n, line)) = lines.next_line().map_err(|e| e.to_string())? {
+        if line.first() != Some(&b'{') || serde_json::from_slice::<IgnoredAny>(line).is_err() {
             return Err(format!("line {n} is not a JSON object"));
         }
-        f(&line);
+        f(line);
     }
     Ok(())
 }

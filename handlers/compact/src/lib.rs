@@ -170,35 +170,7 @@ pub fn due_hours(settings: &Settings, now: i64) -> std::ops::RangeInclusive<i64>
     first..=last
 }
 
-/// The partition folder of `hour` under `prefix` for `source`: `{prefix}drain={source}/day=…/hour=…/`.
-pub fn partition_of(prefix: &str, source: &str, hour: i64) -> Option<String> {
-    let t = time::OffsetDateTime::from_unix_timestamp(hour.checked_mul(3600)?).ok()?;
-    Some(format!(
-        "{prefix}drain={source}/day={:04}-{:02}-{:02}/hour={:02}/",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour()
-    ))
-}
-
-/// Where a partition's manifests live: outside every data prefix, so no table reads them.
-pub const MANIFESTS: &str = "_drain/manifests/";
-
-/// A delivery object's file name (SPEC section 4: `{YYYYMMDDTHHMMSSZ}-{id}.ndjson.gz`). An
-/// output's name (`c{generation}-{hash}.ndjson.gz`) never is one, so compaction never takes its
-/// own output as input.
-pub fn is_delivery(key: &str) -> bool {
-    let name = key.rsplit('/').next().unwrap_or(key).as_bytes();
-    let digits = |r: std::ops::Range<usize>| name.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    name.len() > 17
-        && digits(0..8)
-        && name[8] == b'T'
-        && digits(9..15)
-        && name[15] == b'Z'
-        && name[16] == b'-'
-        && name.ends_with(b".ndjson.gz")
-}
+pub use drain_layout::{is_delivery, MANIFESTS};
 
 /// One compaction run over every due partition of every source under `settings.prefixes`.
 /// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
@@ -209,11 +181,6 @@ pub fn is_delivery(key: &str) -> bool {
 pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, hook: &dyn Fn(&str, Step)) -> Report {
     let mut report = Report::default();
     let due = due_hours(settings, now);
-    let (Some(first), Some(last)) = (partition_of("", "", *due.start()), partition_of("", "", *due.end())) else {
-        return report;
-    };
-    let day_of = |p: &str| p.split('/').nth(1).unwrap_or_default().to_owned();
-    let (first_day, last_day) = (day_of(&first), day_of(&last));
     let mut parts = Vec::new();
     for prefix in &settings.prefixes {
         let sources = match bucket.folders(prefix).await {
@@ -223,31 +190,33 @@ pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, h
                 continue;
             }
         };
-        for source in sources.iter().filter(|f| f.starts_with("drain=")) {
-            let days = match bucket.folders(&format!("{prefix}{source}/")).await {
+        for source in sources.iter().filter_map(|f| drain_layout::source_of_folder(f)) {
+            let source_dir = drain_layout::source_folder(prefix, source);
+            let days = match bucket.folders(&source_dir).await {
                 Ok(d) => d,
                 Err(e) => {
-                    report.errors.push(format!("{prefix}{source}/: {e}"));
+                    report.errors.push(format!("{source_dir}: {e}"));
                     continue;
                 }
             };
-            // `day=YYYY-MM-DD` and `hour=HH` compare as text in time order.
-            for day in days.iter().filter(|d| **d >= first_day && **d <= last_day) {
-                let hours = match bucket.folders(&format!("{prefix}{source}/{day}/")).await {
+            for day in days {
+                let Some(first) = drain_layout::day_of_folder(&day) else {
+                    continue;
+                };
+                if first + 23 < *due.start() || first > *due.end() {
+                    continue;
+                }
+                let hours = match bucket.folders(&format!("{source_dir}{day}/")).await {
                     Ok(h) => h,
                     Err(e) => {
-                        report.errors.push(format!("{prefix}{source}/{day}/: {e}"));
+                        report.errors.push(format!("{source_dir}{day}/: {e}"));
                         continue;
                     }
                 };
-                for hour in hours {
-                    let part = format!("{prefix}{source}/{day}/{hour}/");
-                    let rel = &part[prefix.len() + source.len() + 1..];
-                    let within = format!("drain=/{rel}");
-                    if within.as_str() < first.as_str() || within.as_str() > last.as_str() {
-                        continue;
+                for hour in hours.iter().filter_map(|h| drain_layout::hour_of_folder(h)) {
+                    if due.contains(&(first + hour)) {
+                        parts.extend(drain_layout::partition(prefix, source, first + hour));
                     }
-                    parts.push(part);
                 }
             }
         }

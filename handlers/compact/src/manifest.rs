@@ -57,7 +57,7 @@ pub struct Unreadable {
 pub struct Manifest {
     pub version: u32,
     pub state: State,
-    /// The partition folder, `{prefix}drain=…/day=…/hour=…/`.
+    /// The partition folder (`drain_layout::partition`).
     pub partition: String,
     pub generation: u32,
     pub inputs: Vec<Input>,
@@ -72,7 +72,7 @@ pub struct Manifest {
 impl Manifest {
     /// The manifest key of `generation` of `partition`.
     pub fn key(partition: &str, generation: u32) -> String {
-        format!("{}{partition}g{generation:06}.json", crate::MANIFESTS)
+        drain_layout::manifest_key(partition, generation)
     }
 
     /// A pending claim of `inputs` (in key order) as `generation`.
@@ -92,7 +92,7 @@ impl Manifest {
             state: State::Pending,
             partition: partition.to_owned(),
             generation,
-            output: format!("{partition}c{generation:06}-{tag}.ndjson.gz"),
+            output: drain_layout::output_key(partition, generation, &tag),
             inputs,
             written: None,
             why: None,
@@ -108,12 +108,4 @@ impl Manifest {
     }
 }
 
-/// The generation number in a manifest key's file name (`g000012.json`).
-pub fn generation_of(key: &str) -> Option<u32> {
-    key.rsplit('/')
-        .next()?
-        .strip_prefix('g')?
-        .strip_suffix(".json")?
-        .parse()
-        .ok()
-}
+pub use drain_layout::generation_of;

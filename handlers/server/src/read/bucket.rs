@@ -20,11 +20,6 @@ pub struct Bucket {
     pub rt: tokio::runtime::Handle,
 }
 
-/// Only drain's objects: gzip NDJSON.
-fn is_object(key: &str) -> bool {
-    key.ends_with(".ndjson.gz")
-}
-
 impl Bucket {
     /// The names one level below `prefix` (which ends in `/`), without the trailing `/`.
     pub fn folders(&self, prefix: &str) -> Result<Vec<String>> {
@@ -40,7 +35,11 @@ impl Bucket {
             .rt
             .block_on(self.store.list(prefix, start_after))
             .with_context(|| format!("listing {prefix} in the {}", self.store.describe()))?;
-        Ok(listed.into_iter().map(|l| l.key).filter(|k| is_object(k)).collect())
+        Ok(listed
+            .into_iter()
+            .map(|l| l.key)
+            .filter(|k| drain_layout::is_object(k))
+            .collect())
     }
 
     /// An object's bytes as a blocking stream; called from a reader thread, never from the

@@ -137,16 +137,10 @@ pub fn parse_when(s: &str, now: i128) -> Result<i128> {
         .with_context(|| format!("'{s}' is neither a duration (90s, 15m, 2h, 7d) nor a time (2026-11-22T10:00Z)"))
 }
 
-/// The partition folder of one source and hour: `{prefix}drain={source}/day=…/hour=…/`.
+/// The partition folder of one source and hour (hours in range: `drain logs` reads years 1970
+/// to 9999).
 fn partition(prefix: &str, source: &str, hour: i128) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp((hour * 3600) as i64).expect("hour in range");
-    format!(
-        "{prefix}drain={source}/day={:04}-{:02}-{:02}/hour={:02}/",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour()
-    )
+    drain_layout::partition(prefix, source, hour as i64).expect("hour in range")
 }
 
 /// Ranges up to this many hours name their partition folders directly; longer ones list the
@@ -169,20 +163,16 @@ fn partitions(
             }
             continue;
         }
-        let source_dir = format!("{prefix}drain={s}/");
+        let source_dir = drain_layout::source_folder(prefix, s);
         for day in b.folders(&source_dir)? {
-            let Some(day_start) = day
-                .strip_prefix("day=")
-                .and_then(|d| parse_time(&format!("{d}T00:00:00Z")))
-            else {
+            let Some(day_hour) = drain_layout::day_of_folder(&day).map(i128::from) else {
                 continue;
             };
-            let day_hour = day_start.div_euclid(HOUR);
             if day_hour + 23 < first || day_hour > last {
                 continue;
             }
             for h in b.folders(&format!("{source_dir}{day}/"))? {
-                let Some(hh) = h.strip_prefix("hour=").and_then(|h| h.parse::<i128>().ok()) else {
+                let Some(hh) = drain_layout::hour_of_folder(&h).map(i128::from) else {
                     continue;
                 };
                 let hour = day_hour + hh;
@@ -197,16 +187,7 @@ fn partitions(
 
 /// The key-name stamp of a time, to list only keys after it.
 fn stamp(at: i128) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp((at / SECOND) as i64).expect("time in range");
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    drain_layout::stamp(at.div_euclid(SECOND) as i64).expect("time in range")
 }
 
 struct Out {
@@ -327,7 +308,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
         }
         Ok(b.folders(&prefix)?
             .into_iter()
-            .filter_map(|f| f.strip_prefix("drain=").map(str::to_owned))
+            .filter_map(|f| drain_layout::source_of_folder(&f).map(str::to_owned))
             .collect())
     };
     let objects_of = |b: &Bucket, dirs: &[String], hour: i128, after: Option<&str>| -> Result<Vec<Obj>> {
@@ -423,7 +404,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
                     // has no stamp, so it sorts after every `after`) holds events already printed
                     // from the deliveries it merged, when compaction runs inside the lookback
                     // (`--settle-minutes` under 10).
-                    if drain_compact::is_delivery(&o.key) && !seen.contains(&(o.stamp, o.key.clone())) {
+                    if drain_layout::is_delivery(&o.key) && !seen.contains(&(o.stamp, o.key.clone())) {
                         fresh.push(o);
                     }
                 }

@@ -46,16 +46,6 @@ fn nonsense_and_out_of_range_times_are_refused_not_a_panic() {
 }
 
 #[test]
-fn a_partition_is_named_by_source_day_and_hour() {
-    let hour = parse_time("2026-11-22T09:15:00Z").unwrap().div_euclid(HOUR);
-    assert_eq!(
-        partition("logs/", "vercel", hour),
-        "logs/drain=vercel/day=2026-11-22/hour=09/"
-    );
-    assert_eq!(partition("", "app", hour + 15), "drain=app/day=2026-11-23/hour=00/");
-}
-
-#[test]
 fn stamps_sort_like_the_key_names() {
     assert_eq!(stamp(parse_time("2026-11-22T09:05:07.9Z").unwrap()), "20261122T090507Z");
     let a = stamp(NOW - SECOND);

@@ -7,17 +7,17 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 
-use flate2::read::MultiGzDecoder;
+use drain_layout::Lines;
 
 use super::bucket::Bucket;
 use super::line::{keep, Event, Filter};
 
 /// Longest line read; a longer one (drain never writes one: `max_event_bytes`) makes the object bad.
-const MAX_LINE: u64 = 16 << 20;
+const MAX_LINE: usize = 16 << 20;
 /// A reader thread sends its kept events in batches of about this many bytes ...
 const BATCH: usize = 64 << 10;
 /// ... and may be this many batches ahead of the merge: with the batch it is filling, at most
@@ -35,21 +35,8 @@ impl Obj {
     /// The stamp comes from the key's file name (`YYYYMMDDTHHMMSSZ-…`); `floor` (the partition's
     /// hour) for a name without one.
     pub fn new(key: String, floor: i128) -> Self {
-        let name = key.rsplit('/').next().unwrap_or(&key);
-        let stamp = name
-            .get(..16)
-            .and_then(|s| {
-                let iso = format!(
-                    "{}-{}-{}T{}:{}:{}Z",
-                    s.get(0..4)?,
-                    s.get(4..6)?,
-                    s.get(6..8)?,
-                    s.get(9..11)?,
-                    s.get(11..13)?,
-                    s.get(13..15)?
-                );
-                super::line::parse_time(&iso)
-            })
+        let stamp = drain_layout::stamp_of(&key)
+            .map(|secs| i128::from(secs) * 1_000_000_000)
             .filter(|&t| t >= floor)
             .unwrap_or(floor);
         Obj { stamp, key }
@@ -207,23 +194,11 @@ pub fn read_object(
     stamp: i128,
     mut send: impl FnMut(i128, String) -> bool,
 ) -> Result<(), String> {
-    let mut lines = BufReader::with_capacity(64 << 10, MultiGzDecoder::new(r));
-    let mut buf = String::new();
-    let mut n = 0u64;
-    loop {
-        buf.clear();
-        let read = (&mut lines)
-            .take(MAX_LINE)
-            .read_line(&mut buf)
-            .map_err(|e| format!("line {}: {e}", n + 1))?;
-        if read == 0 {
-            return Ok(());
-        }
-        n += 1;
-        if !buf.ends_with('\n') && read as u64 == MAX_LINE {
-            return Err(format!("line {n} is longer than {MAX_LINE} bytes"));
-        }
-        let line = buf.trim_end_matches(['\n', '\r']);
+    let mut lines = Lines::new(r, MAX_LINE);
+    while let Some((n, line)) = lines.next_line().map_err(|e| e.to_string())? {
+        let line = std::str::from_utf8(line)
+            .map_err(|e| format!("line {n} is not UTF-8: {e}"))?
+            .trim_end_matches('\r');
         if line.is_empty() {
             continue;
         }
@@ -237,4 +212,5 @@ pub fn read_object(
             Err(e) => return Err(format!("line {n} is not a JSON object: {e}")),
         }
     }
+    Ok(())
 }

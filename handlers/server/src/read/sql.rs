@@ -284,6 +284,7 @@ fn statements(args: &SqlArgs) -> Result<String> {
             for s in Signal::ALL {
                 let cols = athena_columns(s);
                 let location = format!("s3://{name}/{}", prefix_of(s));
+                let template = drain_layout::LOCATION_TEMPLATE;
                 let _ = writeln!(
                     out,
                     "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{} ({cols})\n\
@@ -294,7 +295,7 @@ fn statements(args: &SqlArgs) -> Result<String> {
                      'projection.day.type' = 'date', 'projection.day.format' = 'yyyy-MM-dd', 'projection.day.range' = '2024-01-01,NOW', \
                      'projection.day.interval' = '1', 'projection.day.interval.unit' = 'DAYS', \
                      'projection.hour.type' = 'integer', 'projection.hour.range' = '0,23', 'projection.hour.digits' = '2', \
-                     'storage.location.template' = '{location}drain=${{drain}}/day=${{day}}/hour=${{hour}}/');",
+                     'storage.location.template' = '{location}{template}');",
                     s.name()
                 );
             }
