@@ -6,17 +6,9 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
-use thiserror::Error;
 
 use crate::config::{HttpAuth, Secret};
-
-#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
-pub enum AuthError {
-    #[error("no credentials")]
-    Missing,
-    #[error("credentials don't match")]
-    Mismatch,
-}
+pub use crate::error::AuthError;
 
 /// Checks `x-vercel-signature` (hex HMAC-SHA1) against every configured secret, over the bytes
 /// on the wire and, when the body was gzip, over the decompressed bytes.

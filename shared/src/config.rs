@@ -55,6 +55,10 @@ impl Default for Limits {
     }
 }
 
+/// Top-level fields one event may have while it is read, whatever `max_fields` says (the
+/// largest it may be set to): the field vector never holds more (~40 bytes each).
+pub const FIELDS_CAP: usize = 100_000;
+
 /// The largest `max_event_bytes` a config may set: half of what every reader of the stored lines
 /// takes (16 MiB).
 pub const MAX_EVENT_BYTES_CAP: usize = 8 << 20;
@@ -83,12 +87,7 @@ impl Limits {
                 1_024,
                 MAX_EVENT_BYTES_CAP as u64,
             ),
-            (
-                "max_fields",
-                v(self.max_fields),
-                1,
-                crate::format::json::FIELDS_CAP as u64,
-            ),
+            ("max_fields", v(self.max_fields), 1, FIELDS_CAP as u64),
             // serde_json stops at 128 levels whatever this says.
             ("max_depth", v(self.max_depth), 1, 128),
             (

@@ -1,16 +1,16 @@
-//! Why a delivery is refused, and the one place where that becomes an HTTP answer in each
-//! sender's dialect (SPEC section 5).
+//! Why a delivery is refused, as plain types at the bottom of the core: every module below the
+//! answers returns these, and `answer.rs` (above the kinds) makes them HTTP answers.
 
 use thiserror::Error;
 
-use crate::auth::AuthError;
-use crate::body::MediaType;
-use crate::config::{HttpAuth, SourceKind};
-use crate::kinds::Dialect;
-use crate::plan::Response;
-
-/// Seconds a sender is asked to wait before retrying after a storage failure.
-pub const RETRY_AFTER_SECS: u32 = 5;
+/// Why a credential was refused.
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum AuthError {
+    #[error("no credentials")]
+    Missing,
+    #[error("credentials don't match")]
+    Mismatch,
+}
 
 /// Why a body couldn't be decoded, saying where.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -192,143 +192,5 @@ impl Rejection {
             Rejection::UnsupportedEncoding(_) => Refusal::UnsupportedEncoding,
             Rejection::Undecodable(_) => Refusal::Undecodable,
         }
-    }
-}
-
-/// The answer to a rejection, in the dialect of the source's kind (`None`: no source known).
-/// The one place a refusal becomes a status, a body and headers.
-pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType) -> Response {
-    use Rejection::*;
-    let dialect = kind.map(|k| k.row().dialect);
-    let status = match (r.refusal(), dialect) {
-        (Refusal::NotFound, _) => 404,
-        (Refusal::MethodNotAllowed, _) => 405,
-        (Refusal::Unauthorized, Some(Dialect::Plain | Dialect::Otlp)) => 401,
-        (Refusal::Unauthorized, _) => 403,
-        (Refusal::TooDeep | Refusal::UnsupportedType | Refusal::Undecodable, Some(Dialect::BetterStack)) => 406,
-        (Refusal::TooDeep | Refusal::Undecodable, _) => 400,
-        (Refusal::UnsupportedType | Refusal::UnsupportedEncoding, _) => 415,
-        (
-            Refusal::TooLarge
-            | Refusal::TooManyHours
-            | Refusal::TooMuchStored
-            | Refusal::EventTooLarge
-            | Refusal::TooManyFields,
-            _,
-        ) => 413,
-        (Refusal::Unavailable, _) => 503,
-    };
-    let mut resp = match dialect {
-        Some(Dialect::Vercel) => {
-            let (code, error) = match r {
-                Unauthorized(_) => ("invalid_signature", "signature didn't match".to_string()),
-                Undecodable(e) => ("invalid_body", brief(e.to_string())),
-                TooLarge => ("payload_too_large", "payload reached size limit".to_string()),
-                LimitExceeded(l @ Limit::Depth(_)) => ("invalid_body", l.to_string()),
-                LimitExceeded(l) => ("payload_too_large", l.to_string()),
-                UnknownSource | UnknownSignal => ("not_found", r.to_string()),
-                MethodNotAllowed { .. } => ("method_not_allowed", r.to_string()),
-                UnsupportedType(_) | UnsupportedEncoding(_) => ("unsupported_media_type", brief(r.to_string())),
-            };
-            Response::json(status, &serde_json::json!({ "code": code, "error": error }))
-        }
-        Some(Dialect::BetterStack) => Response::text(
-            status,
-            match r {
-                Unauthorized(_) => "Unauthorized".to_string(),
-                Undecodable(DecodeError::Msgpack { .. }) => "Couldn't parse MessagePack content.".to_string(),
-                Undecodable(_) => "Couldn't parse JSON content.".to_string(),
-                TooLarge => "payload reached size limit".to_string(),
-                LimitExceeded(Limit::Depth(_)) => "Couldn't parse JSON content.".to_string(),
-                LimitExceeded(_) => "payload reached size limit".to_string(),
-                other => brief(other.to_string()),
-            },
-        ),
-        Some(Dialect::Otlp) => otlp_status(status, &brief(r.to_string()), media),
-        None if matches!(r, Unauthorized(_)) => Response::text(status, "Unauthorized".to_string()),
-        _ => Response::text(status, brief(r.to_string())),
-    };
-    if let MethodNotAllowed { allow } = r {
-        resp.headers.push(("allow", (*allow).to_string()));
-    }
-    if let Unauthorized(_) = r {
-        let challenge = match kind {
-            Some(SourceKind::Northflank {
-                auth: HttpAuth::Bearer(_),
-            }) => Some("Bearer realm=\"drain\""),
-            Some(SourceKind::Northflank { .. } | SourceKind::Logplex { .. }) => Some("Basic realm=\"drain\""),
-            _ => None,
-        };
-        if let Some(c) = challenge {
-            resp.headers.push(("www-authenticate", c.to_string()));
-        }
-    }
-    resp
-}
-
-/// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every
-/// sender (Logplex drops frames on a 4xx) retries.
-pub(crate) fn storage_failed(kind: Option<&SourceKind>, media: MediaType) -> Response {
-    let mut resp = match kind.map(|k| k.row().dialect) {
-        Some(Dialect::Vercel) => Response::json(
-            503,
-            &serde_json::json!({ "code": "storage_unavailable", "error": "storage failed, retry later" }),
-        ),
-        _ => return unavailable(kind, "storage failed, retry later", media),
-    };
-    resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
-    resp
-}
-
-/// The answer when the platform is too busy or the body didn't arrive in time: 503 with
-/// `Retry-After`, `why` in the source's dialect (OTLP: a `google.rpc.Status` `UNAVAILABLE` in
-/// the request's encoding).
-pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str, media: MediaType) -> Response {
-    let mut resp = match kind.map(|k| k.row().dialect) {
-        Some(Dialect::Vercel) => Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why })),
-        Some(Dialect::Otlp) => otlp_status(503, why, media),
-        _ => Response::text(503, why.to_string()),
-    };
-    resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
-    resp
-}
-
-/// The answer once every object is stored: an OTLP export's is the empty
-/// `Export…ServiceResponse` in the request's encoding.
-pub(crate) fn accepted(kind: &SourceKind, media: MediaType) -> Response {
-    let mut r = Response::empty(kind.row().success);
-    if kind.row().dialect == Dialect::Otlp {
-        let (content_type, body) = match media {
-            MediaType::Protobuf => ("application/x-protobuf", Vec::new()),
-            _ => ("application/json", b"{}".to_vec()),
-        };
-        r.headers.push(("content-type", content_type.to_string()));
-        r.body = body;
-    }
-    r
-}
-
-/// An OTLP refusal: a `google.rpc.Status` (`code`, `message`) in the request's encoding.
-fn otlp_status(status: u16, message: &str, media: MediaType) -> Response {
-    // The gRPC code closest to the HTTP status.
-    let code: i32 = match status {
-        401 => 16, // UNAUTHENTICATED
-        404 => 5,  // NOT_FOUND
-        405 => 12, // UNIMPLEMENTED
-        413 => 8,  // RESOURCE_EXHAUSTED
-        503 => 14, // UNAVAILABLE
-        _ => 3,    // INVALID_ARGUMENT
-    };
-    if media == MediaType::Protobuf {
-        let mut body = Vec::new();
-        prost::encoding::int32::encode(1, &code, &mut body);
-        prost::encoding::string::encode(2, &message.to_string(), &mut body);
-        Response {
-            status,
-            headers: vec![("content-type", "application/x-protobuf".to_string())],
-            body,
-        }
-    } else {
-        Response::json(status, &serde_json::json!({ "code": code, "message": message }))
     }
 }

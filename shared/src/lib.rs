@@ -24,12 +24,15 @@ macro_rules! internal {
 
 internal!(auth, body, event, format, framing, names, output, timestamp);
 
+mod answer;
 pub mod config;
 pub mod error;
 mod kinds;
 mod plan;
+mod route;
 mod scratch;
 
+pub use answer::{not_configured, RETRY_AFTER_SECS};
 pub use config::{Config, ConfigError, Limits, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use output::SMALL_OBJECT;
@@ -39,11 +42,11 @@ pub use timestamp::Timestamp;
 
 use http::HeaderMap;
 
-use crate::config::HttpAuth;
-use crate::error::{accepted, reject, storage_failed};
+use crate::answer::{accepted, Draft};
 use crate::format::otlp::Signal;
-use crate::kinds::{deliver, Delivery};
+use crate::kinds::{deliver, Delivery, Root};
 use crate::plan::Response;
+use crate::route::Route;
 
 /// One request as the handler received it.
 #[derive(Debug, Clone, Copy)]
@@ -73,147 +76,191 @@ pub enum Body<'a> {
     TooLarge,
 }
 
-/// The plan when the platform can't take a request: too busy, or the body not received in time
-/// (SPEC section 5). A 503 with `Retry-After` in the dialect of the source the request names
-/// (by its path, or at a root route by its credential, as [`handle`] finds it; a vercel
-/// source's carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
-pub fn unavailable(config: &Config, method: &str, path: &str, headers: &HeaderMap, why: &'static str) -> Plan {
-    let (source, signal) = named(config, method, path, headers);
-    let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
-    let draft = Draft {
-        refusal: Some(Refusal::Unavailable),
-        reason: Some(why.to_string()),
-        ..Draft::answer(source, error::unavailable(source.map(|s| &s.kind), why, media))
-    };
-    draft.finish(source, signal, headers)
+/// What the head of a request decides (SPEC section 6), before its body is read: the route,
+/// the method, the credentials (all but a body signature), the content coding and type, a
+/// declared length over `max_body`.
+#[must_use = "an admission is an answer to give or a body to read"]
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once per request and consumed at once
+pub enum Admission {
+    /// Give this answer without reading the body (an unsigned upload costs no memory).
+    Answer(Plan),
+    /// Read the body (within `max_body`), then [`Admitted::handle`] it.
+    Read(Admitted),
 }
 
-/// The plan when the platform couldn't read the body it was sent (a broken chunked encoding, a
-/// stream that failed, a Lambda body that isn't base64): the source's "can't be decoded"
-/// answer (SPEC section 5), `what` saying why in a few words.
-pub fn unreadable(config: &Config, method: &str, path: &str, headers: &HeaderMap, what: &str) -> Plan {
-    let (source, signal) = named(config, method, path, headers);
-    let r = Rejection::Undecodable(DecodeError::Unreadable(error::brief(what)));
-    Draft::refuse(source.map(|s| &s.kind), &r, headers).finish(source, signal, headers)
+/// A request whose head was accepted: the source it reaches and what its head said. Every
+/// later answer for it (the decoded delivery, busy, the body not received in time or broken)
+/// comes from here, so each is in that source's dialect. Holds no borrow: it moves to the
+/// thread that decodes. Use it with the config [`admit`] was given.
+#[derive(Debug, Clone, Copy)]
+pub struct Admitted {
+    source: usize,
+    signal: Option<Signal>,
+    head: Option<kinds::Head>,
 }
 
-/// The source (and signal) a request names, if any: what [`handle`] would find.
-fn named<'c>(
-    config: &'c Config,
-    method: &str,
-    path: &str,
-    headers: &HeaderMap,
-) -> (Option<&'c Source>, Option<Signal>) {
-    match resolve(config, method, path, headers) {
-        Resolved::Source(s, signal) => (Some(s), signal),
-        Resolved::Health | Resolved::Answer(_) => (None, None),
+impl Admitted {
+    /// The source the request reaches.
+    pub fn source<'c>(&self, config: &'c Config) -> &'c Source {
+        &config.sources[self.source]
+    }
+
+    /// The secrets of the body signature (Vercel's `x-vercel-signature`) this source checks, for
+    /// a handler that computes [`Request::body_macs`] itself; `None` when it checks none.
+    pub fn signature_secrets<'c>(&self, config: &'c Config) -> Option<&'c [config::Secret]> {
+        self.source(config).kind.signature_secrets()
+    }
+
+    /// The plan when the platform can't take the request: too busy, or the body not received in
+    /// time (SPEC section 5). A 503 with `Retry-After` in the source's dialect (a vercel source's
+    /// carries `x-vercel-verify`), never a 408: a 4xx makes Logplex drop frames.
+    pub fn unavailable(&self, config: &Config, headers: &HeaderMap, why: &'static str) -> Plan {
+        let source = self.source(config);
+        Draft::unavailable(Some(&source.kind), why, headers).finish(Some(source), self.signal, headers)
+    }
+
+    /// The plan when the platform couldn't read the body it was sent (a broken chunked encoding,
+    /// a stream that failed): the source's "can't be decoded" answer, `what` saying why in a few
+    /// words.
+    pub fn unreadable(&self, config: &Config, headers: &HeaderMap, what: &str) -> Plan {
+        let source = self.source(config);
+        let r = Rejection::Undecodable(DecodeError::Unreadable(error::brief(what)));
+        Draft::refuse(Some(&source.kind), &r, headers).finish(Some(source), self.signal, headers)
+    }
+
+    /// Decides what to do with the body: the objects to store and the answer. `req`'s method,
+    /// path and headers are the ones [`admit`] was given; `scratch` holds reused compressors and
+    /// buffers (the same plan, byte for byte, as a fresh one).
+    pub fn handle(&self, config: &Config, req: &Request<'_>, received_at: Timestamp, scratch: &mut Scratch) -> Plan {
+        let source = self.source(config);
+        let refuse = |r: &Rejection| Draft::refuse(Some(&source.kind), r, req.headers);
+        let draft = match req.body {
+            Body::TooLarge => refuse(&Rejection::TooLarge),
+            Body::Complete(body) if body.len() > config.limits.max_body => refuse(&Rejection::TooLarge),
+            Body::Complete(body) => {
+                let delivery = Delivery {
+                    config,
+                    source,
+                    headers: req.headers,
+                    body,
+                    received_at,
+                    request_id: req.request_id,
+                    body_macs: req.body_macs,
+                    signal: self.signal,
+                    head: self.head,
+                };
+                match deliver(&delivery, scratch) {
+                    Ok(decoded) => Draft {
+                        objects: decoded.objects,
+                        events: decoded.events,
+                        ..Draft::answer(accepted(&source.kind, decoded.media))
+                    },
+                    Err(r) => refuse(&r),
+                }
+            }
+        };
+        draft.finish(Some(source), self.signal, req.headers)
     }
 }
 
-/// The secrets of the body signature (Vercel's `x-vercel-signature`) that the source `path`
-/// names checks, for a handler that computes [`Request::body_macs`] itself; `None` when that
-/// source checks no body signature.
-pub fn signature_secrets<'c>(config: &'c Config, path: &str) -> Option<&'c [config::Secret]> {
-    let path = path.split('?').next().unwrap_or_default();
-    let name = path.trim_start_matches('/').split('/').next().unwrap_or_default();
-    config.source(name)?.kind.signature_secrets()
-}
-
-/// Decides from the request head alone, before the body is read (SPEC section 6): the route,
-/// the method, the credentials (all but a Vercel signature, which is over the body), the content
-/// coding and type, a declared length over `max_body`. `Some` holds the answer to give without
-/// reading the body; `None` means read it (within `max_body`) and call [`handle`], which decides
-/// the same things again with the same answers.
-#[must_use = "a refusal is an answer to give"]
-pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Option<Plan> {
-    let (source, signal) = match resolve(config, method, path, headers) {
-        Resolved::Answer(draft) => return Some(draft.finish(None, None, headers)),
-        Resolved::Health => return None,
-        Resolved::Source(s, signal) => (s, signal),
+/// Decides from the request head alone (see [`Admission`]). Health checks, endpoint
+/// verification and every refusal the head can decide are answered here; the rest is read.
+pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Admission {
+    let answer =
+        |draft: Draft, source: Option<&Source>, signal| Admission::Answer(draft.finish(source, signal, headers));
+    let (index, signal) = match resolve(config, method, path, headers) {
+        Resolved::Answer(draft) => return answer(draft, None, None),
+        Resolved::Health => return answer(Draft::answer(Response::text(200, "ok\n".into())), None, None),
+        Resolved::Source(i, signal) => (i, signal),
     };
-    if method != "POST" {
-        return None;
+    let source = &config.sources[index];
+    let row = source.kind.row();
+    let refuse = |r: &Rejection| answer(Draft::refuse(Some(&source.kind), r, headers), Some(source), signal);
+    match method {
+        "POST" => {}
+        "GET" | "HEAD" if row.verification => return answer(Draft::answer(Response::empty(200)), Some(source), signal),
+        _ => {
+            let allow = if row.verification { "GET, HEAD, POST" } else { "POST" };
+            return refuse(&Rejection::MethodNotAllowed { allow });
+        }
     }
     let declared = headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    let refusal = if declared.is_some_and(|n| n > config.limits.max_body as u64) {
-        Some(Rejection::TooLarge)
-    } else if source.kind.auth_at() == kinds::AuthAt::BodySignature {
+    if declared.is_some_and(|n| n > config.limits.max_body as u64) {
+        return refuse(&Rejection::TooLarge);
+    }
+    let head = match source.kind.auth_at() {
         // The signature comes first in the order of answers, and it is over the body.
-        None
-    } else {
-        kinds::head(source, headers).err()
+        kinds::AuthAt::BodySignature => None,
+        kinds::AuthAt::Head => match kinds::head(source, headers) {
+            Ok(h) => Some(h),
+            Err(r) => return refuse(&r),
+        },
     };
-    refusal.map(|r| Draft::refuse(Some(&source.kind), &r, headers).finish(Some(source), signal, headers))
+    Admission::Read(Admitted {
+        source: index,
+        signal,
+        head,
+    })
 }
 
 /// Where a request goes.
-enum Resolved<'c> {
+enum Resolved {
     Health,
-    /// A source, and the OTLP signal its path named.
-    Source(&'c Source, Option<Signal>),
-    /// Answered without a source: unknown, or the root with no matching token.
+    /// A source (its index), and the OTLP signal its path named.
+    Source(usize, Option<Signal>),
+    /// Answered without a source: unknown, or a root route with no matching token.
     Answer(Draft),
 }
 
-fn resolve<'c>(config: &'c Config, method: &str, path: &str, headers: &HeaderMap) -> Resolved<'c> {
-    let path = path.split('?').next().unwrap_or_default();
-    let name = path.trim_start_matches('/').trim_end_matches('/');
+fn resolve(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Resolved {
     let not_found = || Resolved::Answer(Draft::refuse(None, &Rejection::UnknownSource, headers));
-    if name == "healthz" {
-        return match method {
+    match route::parse(path) {
+        Route::Health => match method {
             "GET" | "HEAD" => Resolved::Health,
             _ => Resolved::Answer(Draft::refuse(
                 None,
                 &Rejection::MethodNotAllowed { allow: "GET, HEAD" },
                 headers,
             )),
-        };
+        },
+        Route::Root { signal: None } => by_token(config, method, headers, Root::Bare, None),
+        Route::Root {
+            signal: Some(Some(signal)),
+        } => by_token(config, method, headers, Root::Signals, Some(signal)),
+        Route::Root { signal: Some(None) } => not_found(),
+        Route::Named { name, rest } => {
+            let Some(index) = config.sources.iter().position(|s| s.name == name) else {
+                return not_found();
+            };
+            let kind = &config.sources[index].kind;
+            match (kind.row().signals, rest) {
+                (false, None) => Resolved::Source(index, None),
+                (true, Some(Some(signal))) => Resolved::Source(index, Some(signal)),
+                (true, _) => Resolved::Answer(Draft::refuse(Some(kind), &Rejection::UnknownSignal, headers)),
+                (false, Some(_)) => not_found(),
+            }
+        }
     }
-    let (first, rest) = name.split_once('/').unwrap_or((name, ""));
-    // OTLP at the host root: `/v1/{signal}`, the Bearer token picks the source.
-    if first == "v1" {
-        let Some(signal) = Signal::from_path(rest) else {
-            return not_found();
-        };
-        return by_token(config, method, headers, Some(signal), |k| match k {
-            SourceKind::Otlp {
-                auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
-            } => Some(std::slice::from_ref(t)),
-            _ => None,
-        });
-    }
-    if !name.is_empty() {
-        let Some(source) = config.source(first) else {
-            return not_found();
-        };
-        let otlp = matches!(source.kind, SourceKind::Otlp { .. });
-        return match (otlp, rest.strip_prefix("v1/").and_then(Signal::from_path)) {
-            (false, _) if rest.is_empty() => Resolved::Source(source, None),
-            (true, Some(signal)) => Resolved::Source(source, Some(signal)),
-            (true, None) => Resolved::Answer(Draft::refuse(Some(&source.kind), &Rejection::UnknownSignal, headers)),
-            _ => not_found(),
-        };
-    }
-    // Better Stack clients post to the root: the token picks the source.
-    by_token(config, method, headers, None, |k| match k {
-        SourceKind::BetterStack { tokens } => Some(tokens),
-        _ => None,
-    })
 }
 
-/// The source whose token the `Authorization: Bearer` header holds, among those `tokens_of`
-/// gives tokens for.
-fn by_token<'c>(
-    config: &'c Config,
-    method: &str,
-    headers: &HeaderMap,
-    signal: Option<Signal>,
-    tokens_of: impl Fn(&SourceKind) -> Option<&[config::Secret]>,
-) -> Resolved<'c> {
-    let mut sources = config.sources.iter().filter(|s| tokens_of(&s.kind).is_some());
-    let Some(first) = sources.clone().next() else {
+/// The source whose token the `Authorization: Bearer` header holds, among those of the kinds
+/// with the root route `root`.
+fn by_token(config: &Config, method: &str, headers: &HeaderMap, root: Root, signal: Option<Signal>) -> Resolved {
+    fn tokens_of(kind: &SourceKind, root: Root) -> Option<&[config::Secret]> {
+        match kind.row().root {
+            Some((r, tokens)) if r == root => tokens(kind),
+            _ => None,
+        }
+    }
+    let mut sources = config
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| tokens_of(&s.kind, root).is_some());
+    let Some((_, first)) = sources.clone().next() else {
         return Resolved::Answer(Draft::refuse(None, &Rejection::UnknownSource, headers));
     };
     if method != "POST" {
@@ -224,11 +271,11 @@ fn by_token<'c>(
         ));
     }
     let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
-    let found = token
-        .ok()
-        .and_then(|t| sources.find(|s| tokens_of(&s.kind).is_some_and(|tokens| auth::token_matches(tokens, t))));
+    let found = token.ok().and_then(|t| {
+        sources.find(|(_, s)| tokens_of(&s.kind, root).is_some_and(|tokens| auth::token_matches(tokens, t)))
+    });
     match found {
-        Some(s) => Resolved::Source(s, signal),
+        Some((i, _)) => Resolved::Source(i, signal),
         None => {
             let e = token.err().unwrap_or(auth::AuthError::Mismatch);
             Resolved::Answer(Draft::refuse(Some(&first.kind), &Rejection::Unauthorized(e), headers))
@@ -236,68 +283,8 @@ fn by_token<'c>(
     }
 }
 
-/// A plan being made: the core's own response type until [`Draft::finish`] makes it a [`Plan`].
-struct Draft {
-    objects: Vec<Object>,
-    response: Response,
-    events: usize,
-    refusal: Option<Refusal>,
-    reason: Option<String>,
-}
-
-impl Draft {
-    /// Stores nothing and gives `response`.
-    fn answer(_source: Option<&Source>, response: Response) -> Self {
-        Draft {
-            objects: Vec::new(),
-            response,
-            events: 0,
-            refusal: None,
-            reason: None,
-        }
-    }
-
-    /// Refused, in the dialect of `kind` (`None`: no source known), in the request's encoding
-    /// where the dialect has several (OTLP).
-    fn refuse(kind: Option<&SourceKind>, r: &Rejection, headers: &HeaderMap) -> Self {
-        let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
-        Draft {
-            refusal: Some(r.refusal()),
-            reason: Some(error::brief(r.to_string())),
-            ..Self::answer(None, reject(kind, r, media))
-        }
-    }
-
-    /// The plan, every answer to a vercel source carrying its `x-vercel-verify` when it has one,
-    /// a storage failure answered in the source's dialect and the request's encoding.
-    fn finish(self, source: Option<&Source>, signal: Option<Signal>, headers: &HeaderMap) -> Plan {
-        let mut response = self.response;
-        let media = body::MediaType::parse(headers.get(http::header::CONTENT_TYPE).map(|v| v.as_bytes()));
-        let mut on_storage_failure = storage_failed(source.map(|s| &s.kind), media);
-        if let Some(Source {
-            kind: SourceKind::Vercel { verify: Some(v), .. },
-            ..
-        }) = source
-        {
-            response.headers.push(("x-vercel-verify", v.clone()));
-            on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
-        }
-        Plan {
-            source: source.map(|s| s.name.clone()),
-            kind: source.map(|s| s.kind.row().name),
-            signal: source.map(|_| signal.map_or("logs", Signal::name)),
-            objects: self.objects,
-            response: response.into_http(),
-            on_storage_failure: on_storage_failure.into_http(),
-            events: self.events,
-            refusal: self.refusal,
-            reason: self.reason,
-        }
-    }
-}
-
-/// Decides what to do with one request. A handler serving many keeps a [`Scratch`] and calls
-/// [`handle_with`]; this makes a new one for the call.
+/// Decides what to do with one whole request: [`admit`], then [`Admitted::handle`]. A handler
+/// serving many keeps a [`Scratch`] and calls [`handle_with`]; this makes a new one for the call.
 pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Plan {
     handle_with(config, req, received_at, &mut Scratch::default())
 }
@@ -305,44 +292,23 @@ pub fn handle(config: &Config, req: &Request<'_>, received_at: Timestamp) -> Pla
 /// [`handle`], writing through `scratch` (reused compressors and buffers): the same plan, byte
 /// for byte, without allocating them again.
 pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, scratch: &mut Scratch) -> Plan {
-    let method = req.method;
-    let (source, signal) = match resolve(config, method, req.path, req.headers) {
-        Resolved::Answer(draft) => return draft.finish(None, None, req.headers),
-        Resolved::Health => {
-            return Draft::answer(None, Response::text(200, "ok\n".into())).finish(None, None, req.headers)
-        }
-        Resolved::Source(s, signal) => (s, signal),
-    };
-    let kind = source.kind.row();
-    let refuse = |r: &Rejection| Draft::refuse(Some(&source.kind), r, req.headers);
-    let draft = match (method, req.body) {
-        ("GET" | "HEAD", _) if kind.verification => Draft::answer(Some(source), Response::empty(200)),
-        ("POST", Body::TooLarge) => refuse(&Rejection::TooLarge),
-        ("POST", Body::Complete(body)) if body.len() > config.limits.max_body => refuse(&Rejection::TooLarge),
-        ("POST", Body::Complete(body)) => {
-            let delivery = Delivery {
-                config,
-                source,
-                headers: req.headers,
-                body,
-                received_at,
-                request_id: req.request_id,
-                body_macs: req.body_macs,
-                signal,
-            };
-            match deliver(&delivery, scratch) {
-                Ok(decoded) => Draft {
-                    objects: decoded.objects,
-                    events: decoded.events,
-                    ..Draft::answer(Some(source), accepted(&source.kind, decoded.media))
-                },
-                Err(r) => refuse(&r),
-            }
-        }
-        _ => {
-            let allow = if kind.verification { "GET, HEAD, POST" } else { "POST" };
-            refuse(&Rejection::MethodNotAllowed { allow })
-        }
-    };
-    draft.finish(Some(source), signal, req.headers)
+    match admit(config, req.method, req.path, req.headers) {
+        Admission::Answer(plan) => plan,
+        Admission::Read(admitted) => admitted.handle(config, req, received_at, scratch),
+    }
 }
+
+/// What `drain check-config` says of a source: its routes and its credentials, from its row.
+pub fn describe(source: &Source) -> String {
+    let row = source.kind.row();
+    let route = if row.signals {
+        format!("POST /{}/v1/{{logs,traces,metrics}}", source.name)
+    } else {
+        format!("POST /{}", source.name)
+    };
+    format!("{route}  ({})", (row.describe)(&source.kind))
+}
+
+#[cfg(test)]
+#[path = "answer_tests.rs"]
+mod answer_tests;

@@ -1,7 +1,7 @@
 //! MACs of a Vercel body computed by the handler (the Worker's `crypto.subtle`) and handed in:
 //! the same answers and objects as when the core computes them, and no way around the signature.
 
-use drain_core::{handle, signature_secrets, Body, Config, Plan, Request, Timestamp};
+use drain_core::{admit, handle, Admission, Body, Config, Plan, Request, Timestamp};
 use hmac::{Hmac, Mac};
 
 const CONFIG: &str = r#"
@@ -39,14 +39,21 @@ fn deliver(config: &Config, body: &[u8], signature: &str, macs: Option<&[[u8; 20
 #[test]
 fn handed_in_macs_give_the_plan_the_core_would_make() {
     let config = Config::parse(CONFIG, &|_| None).unwrap();
-    let secrets: Vec<&str> = signature_secrets(&config, "/vercel?x=1")
-        .expect("a vercel source checks a body signature")
-        .iter()
-        .map(|s| s.expose())
-        .collect();
+    let mut headers = http::HeaderMap::new();
+    headers.insert("authorization", "Bearer t".parse().unwrap());
+    let secrets_of = |path| match admit(&config, "POST", path, &headers) {
+        Admission::Read(a) => Some(
+            a.signature_secrets(&config)
+                .map(|s| s.iter().map(|s| s.expose()).collect::<Vec<_>>()),
+        ),
+        Admission::Answer(_) => None,
+    };
+    let secrets = secrets_of("/vercel?x=1")
+        .flatten()
+        .expect("a vercel source checks a body signature");
     assert_eq!(secrets, ["old-secret", "new-secret"]);
-    assert!(signature_secrets(&config, "/app").is_none());
-    assert!(signature_secrets(&config, "/nowhere").is_none());
+    assert_eq!(secrets_of("/app"), Some(None), "admitted, and signed by no secret");
+    assert_eq!(secrets_of("/nowhere"), None, "answered from the head");
 
     let body = b"{\"id\":\"1\",\"timestamp\":1795348800000,\"message\":\"hi\"}\n";
     let signed_new = hex::encode(mac("new-secret", body));

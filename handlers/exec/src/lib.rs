@@ -13,7 +13,7 @@ mod record;
 use std::future::Future;
 use std::pin::pin;
 
-use drain_core::{Config, Plan, Request, Scratch, Timestamp};
+use drain_core::{Admitted, Config, Plan, Request, Scratch, Timestamp};
 use drain_store::{Cond, Store, Wrote};
 use futures_util::future::{select, Either};
 
@@ -43,13 +43,13 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
-/// [`drain_core::handle`] through this thread's [`Scratch`]: the same plan, without allocating
+/// [`Admitted::handle`] through this thread's [`Scratch`]: the same plan, without allocating
 /// compressor state and buffers per delivery.
-pub fn decide(config: &Config, request: &Request<'_>, received_at: Timestamp) -> Plan {
+pub fn decide(config: &Config, admitted: Admitted, request: &Request<'_>, received_at: Timestamp) -> Plan {
     SCRATCH.with(|s| match s.try_borrow_mut() {
-        Ok(mut scratch) => drain_core::handle_with(config, request, received_at, &mut scratch),
+        Ok(mut scratch) => admitted.handle(config, request, received_at, &mut scratch),
         // Only if a call were ever nested on one thread: a fresh scratch, the same plan.
-        Err(_) => drain_core::handle(config, request, received_at),
+        Err(_) => admitted.handle(config, request, received_at, &mut Scratch::default()),
     })
 }
 

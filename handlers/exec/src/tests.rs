@@ -139,7 +139,9 @@ fn a_put_past_the_deadline_answers_503() {
 fn a_refusal_is_answered_without_storing_and_labelled() {
     let config = Config::parse(CONFIG, &|_| None).unwrap();
     let headers = http::HeaderMap::new();
-    let plan = drain_core::admit(&config, "POST", "/bs", &headers).expect("refused from the head");
+    let drain_core::Admission::Answer(plan) = drain_core::admit(&config, "POST", "/bs", &headers) else {
+        panic!("refused from the head")
+    };
     let store = Memory::default();
     let (response, record) = block_on(carry_out(&store, plan, context(), std::future::pending(), || 0.0));
     assert_eq!(response.status(), 403);

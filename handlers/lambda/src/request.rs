@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use drain_core::Body;
+use drain_core::{Admission, Body};
 use drain_exec::{carry_out, wall_clock, Context};
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use lambda_http::aws_lambda_events::encodings::Body as LambdaBody;
@@ -28,8 +28,9 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
         (Some(b), false) => Ok(b.as_bytes().to_vec()),
         (Some(b), true) => STANDARD.decode(b),
     };
-    let plan = match &body {
-        Ok(body) => {
+    let plan = match (drain_core::admit(&state.config, method, path, &event.headers), &body) {
+        (Admission::Answer(plan), _) => plan,
+        (Admission::Read(admitted), Ok(body)) => {
             let request = drain_core::Request {
                 method,
                 path,
@@ -38,17 +39,13 @@ pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGateway
                 body: Body::Complete(body),
                 body_macs: None,
             };
-            drain_exec::decide(&state.config, &request, received_at)
+            drain_exec::decide(&state.config, admitted, &request, received_at)
         }
         // The platform handed over a body it had encoded itself, wrongly: not the sender's fault,
         // so the source's 503 (a 4xx makes Logplex drop the frames).
-        Err(_) => drain_core::unavailable(
-            &state.config,
-            method,
-            path,
-            &event.headers,
-            "the body could not be read, retry later",
-        ),
+        (Admission::Read(admitted), Err(_)) => {
+            admitted.unavailable(&state.config, &event.headers, "the body could not be read, retry later")
+        }
     };
     let context = Context {
         request_id,

@@ -17,7 +17,7 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
-use drain_core::{Body, Config, Plan};
+use drain_core::{Admission, Body, Config, Plan};
 use drain_exec::{carry_out, Context};
 use tokio::sync::Semaphore;
 
@@ -137,11 +137,8 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             .expect("static response");
     }
     let (parts, body) = req.into_parts();
-    let head = Head {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        headers: &parts.headers,
-    };
+    // Shared with the thread that decodes, without copying the headers.
+    let parts = Arc::new(parts);
     let compressed = parts.headers.contains_key(http::header::CONTENT_ENCODING);
     let max = state.config.limits.max_body;
     let declared = parts
@@ -151,50 +148,42 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     // What the head decides (route, method, credentials, content coding and type, a declared
     // length over max_body) is decided before a byte of the body is read or reserved and before
     // a delivery slot is taken, so an unauthenticated upload holds no body memory and no slot.
-    if let Some(plan) = drain_core::admit(&state.config, head.method, head.path, head.headers) {
-        let over = declared.is_some_and(|n| n > max as u64);
-        if over && declared.is_some_and(|n| n <= (max + DISCARD_LIMIT) as u64) {
-            // A sender that writes its whole body before it reads an answer sees the 413 rather
-            // than a reset connection: the body is read and thrown away (no byte kept, nothing
-            // reserved, no slot held), within the read timeout.
-            let _ = tokio::time::timeout(state.settings.read_timeout, discard(body, max + DISCARD_LIMIT)).await;
+    let admitted = match drain_core::admit(&state.config, parts.method.as_str(), parts.uri.path(), &parts.headers) {
+        Admission::Read(admitted) => admitted,
+        Admission::Answer(plan) => {
+            let over = declared.is_some_and(|n| n > max as u64);
+            if over && declared.is_some_and(|n| n <= (max + DISCARD_LIMIT) as u64) {
+                // A sender that writes its whole body before it reads an answer sees the 413
+                // rather than a reset connection: the body is read and thrown away (no byte
+                // kept, nothing reserved, no slot held), within the read timeout.
+                let _ = tokio::time::timeout(state.settings.read_timeout, discard(body, max + DISCARD_LIMIT)).await;
+            }
+            let mut response = finish(&state, plan, &request_id, 0, started).await;
+            if over {
+                // The connection can't carry another request after a body it did not take.
+                response
+                    .headers_mut()
+                    .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
+            return response;
         }
-        let mut response = finish(&state, plan, &request_id, 0, started).await;
-        if over {
-            // The connection can't carry another request after a body it did not take.
-            response
-                .headers_mut()
-                .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
-        }
-        return response;
-    }
+    };
+    // Every answer from here on is the admitted source's, in its dialect.
+    let busy = |why: &'static str| {
+        let plan = admitted.unavailable(&state.config, &parts.headers, why);
+        finish(&state, plan, &request_id, 0, started)
+    };
     let Ok(_slot) = state.slots.try_acquire() else {
-        return busy(
-            &state,
-            &head,
-            "too many deliveries at once, retry later",
-            &request_id,
-            started,
-        )
-        .await;
+        return busy("too many deliveries at once, retry later").await;
     };
     // A body signature (vercel, otlp with secrets) is checked over the body, so until then the
     // sender is unknown: such reads are capped below max_concurrent, and reserve the budget as
     // bytes arrive rather than the length they declare.
-    let signed = drain_core::signature_secrets(&state.config, head.path).is_some();
+    let signed = admitted.signature_secrets(&state.config).is_some();
     let _unauthenticated = if signed {
         match state.unauthenticated.try_acquire() {
             Ok(permit) => Some(permit),
-            Err(_) => {
-                return busy(
-                    &state,
-                    &head,
-                    "too many unsigned uploads at once, retry later",
-                    &request_id,
-                    started,
-                )
-                .await
-            }
+            Err(_) => return busy("too many unsigned uploads at once, retry later").await,
         }
     } else {
         None
@@ -210,39 +199,19 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         .await
         {
             // Never a 408: a 4xx makes Logplex drop the frames.
-            Err(_) => {
-                return busy(
-                    &state,
-                    &head,
-                    "the body did not arrive in time, retry later",
-                    &request_id,
-                    started,
-                )
-                .await
-            }
+            Err(_) => return busy("the body did not arrive in time, retry later").await,
             Ok(read) => read,
         }
     };
     let (bytes, _held) = match read {
         Ok(Read::Complete(bytes, held)) => (Some(bytes), Some(held)),
         Ok(Read::TooLarge) => (None, None),
-        Ok(Read::OverBudget) => {
-            return busy(
-                &state,
-                &head,
-                "too many bytes in flight, retry later",
-                &request_id,
-                started,
-            )
-            .await;
-        }
+        Ok(Read::OverBudget) => return busy("too many bytes in flight, retry later").await,
         Err(e) => {
             tracing::info!(error = %e, "body read failed");
-            let plan = drain_core::unreadable(
+            let plan = admitted.unreadable(
                 &state.config,
-                head.method,
-                head.path,
-                head.headers,
+                &parts.headers,
                 "the request body broke off or was malformed",
             );
             return finish(&state, plan, &request_id, 0, started).await;
@@ -259,21 +228,13 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     let inline = wire <= INLINE_DECODE && !compressed;
     let _decoding = match tokio::time::timeout(state.settings.decode_wait, state.decoding.acquire()).await {
         Ok(Ok(permit)) => permit,
-        Ok(Err(_)) => return busy(&state, &head, "shutting down", &request_id, started).await,
-        Err(_) => {
-            return busy(
-                &state,
-                &head,
-                "every decoder is busy, retry later",
-                &request_id,
-                started,
-            )
-            .await
-        }
+        Ok(Err(_)) => return busy("shutting down").await,
+        Err(_) => return busy("every decoder is busy, retry later").await,
     };
     let decide = {
         let state = Arc::clone(&state);
         let request_id = request_id.clone();
+        let parts = Arc::clone(&parts);
         move || {
             let request = drain_core::Request {
                 method: parts.method.as_str(),
@@ -283,7 +244,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
                 request_id: &request_id,
                 body_macs: None,
             };
-            drain_exec::decide(&state.config, &request, received_at)
+            drain_exec::decide(&state.config, admitted, &request, received_at)
         }
     };
     let plan = if inline {
@@ -293,7 +254,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
             Ok(plan) => plan,
             Err(e) => {
                 tracing::error!(error = %e, "decoding failed");
-                return text(500, "internal error");
+                admitted.unavailable(&state.config, &parts.headers, "decoding failed, retry later")
             }
         }
     };
@@ -329,14 +290,6 @@ async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize,
     response.map(AxumBody::from)
 }
 
-fn text(status: u16, body: &'static str) -> Response {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "text/plain; charset=utf-8")
-        .body(AxumBody::from(body))
-        .expect("static response")
-}
-
 /// Reads a body and keeps none of it, up to `limit` bytes.
 async fn discard(mut body: AxumBody, limit: usize) {
     use http_body_util::BodyExt;
@@ -347,17 +300,4 @@ async fn discard(mut body: AxumBody, limit: usize) {
             break;
         }
     }
-}
-
-/// What the core needs of a request to find its source: the head.
-struct Head<'a> {
-    method: &'a str,
-    path: &'a str,
-    headers: &'a http::HeaderMap,
-}
-
-/// The core's 503 for the source the request names (its dialect, `x-vercel-verify` included).
-async fn busy(state: &AppState, head: &Head<'_>, why: &'static str, request_id: &str, started: Instant) -> Response {
-    let plan = drain_core::unavailable(&state.config, head.method, head.path, head.headers, why);
-    finish(state, plan, request_id, 0, started).await
 }

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use drain_core::config::HttpAuth;
-use drain_core::{Config, OtlpAuth, SourceKind};
+use drain_core::Config;
 use drain_server::{AppState, Settings, Store};
 use drain_store::Store as _;
 
@@ -119,32 +118,12 @@ fn main() -> Result<()> {
             );
             println!("storage: gzip level {}", config.storage.gzip_level);
             for s in &config.sources {
-                let auth = match &s.kind {
-                    SourceKind::Vercel { secrets, verify } => format!(
-                        "{} secret(s), x-vercel-verify {}",
-                        secrets.len(),
-                        if verify.is_some() { "set" } else { "not set" }
-                    ),
-                    SourceKind::BetterStack { tokens } => {
-                        format!("{} token(s), also reachable at POST /", tokens.len())
-                    }
-                    SourceKind::Northflank { auth }
-                    | SourceKind::Logplex { auth }
-                    | SourceKind::Otlp {
-                        auth: OtlpAuth::Http(auth),
-                    } => describe_auth(auth),
-                    SourceKind::Otlp {
-                        auth: OtlpAuth::Header { name, .. },
-                    } => format!("header {name}"),
-                    SourceKind::Otlp {
-                        auth: OtlpAuth::Signature(secrets),
-                    } => format!("x-vercel-signature, {} secret(s)", secrets.len()),
-                };
-                let route = match s.kind {
-                    SourceKind::Otlp { .. } => format!("POST /{}/v1/{{logs,traces,metrics}}", s.name),
-                    _ => format!("POST /{}", s.name),
-                };
-                println!("source {:<20} kind {:<12} {route}  ({auth})", s.name, s.kind.name());
+                println!(
+                    "source {:<20} kind {:<12} {}",
+                    s.name,
+                    s.kind.name(),
+                    drain_core::describe(s)
+                );
             }
             Ok(())
         }
@@ -212,15 +191,6 @@ fn main() -> Result<()> {
                 serve(config, store, settings, listen).await
             })
         }
-    }
-}
-
-fn describe_auth(auth: &HttpAuth) -> String {
-    match auth {
-        HttpAuth::Basic { username: Some(_), .. } => "Basic (username and password)".into(),
-        HttpAuth::Basic { username: None, .. } => "Basic (password only)".into(),
-        HttpAuth::Bearer(_) => "Bearer token".into(),
-        HttpAuth::None => "no auth".into(),
     }
 }
 

@@ -11,7 +11,7 @@ mod subtle;
 
 use std::sync::OnceLock;
 
-use drain_core::{Body, Config, Timestamp};
+use drain_core::{Admission, Body, Config, Timestamp};
 use drain_exec::{carry_out, Context as Delivery, Record};
 use futures_util::StreamExt;
 use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
@@ -42,12 +42,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             // inlined secret) goes to the Worker's log only; the sender gets a fixed 503 and
             // retries, so nothing is lost while the config is fixed.
             worker::console_error!("drain config can't be used: {e}");
-            let headers = Headers::new();
-            headers.set("retry-after", &drain_core::error::RETRY_AFTER_SECS.to_string())?;
-            headers.set("content-type", "text/plain; charset=utf-8")?;
-            return Ok(Response::ok("drain is not configured, retry later")?
-                .with_status(503)
-                .with_headers(headers));
+            return respond(drain_core::not_configured());
         }
     };
     let started = clock();
@@ -73,16 +68,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // What the head decides (route, method, credentials, content type) is answered before the
     // body is read: an unauthenticated upload costs the isolate no memory.
     let (plan, bytes_in) = match drain_core::admit(config, &method, &path, &headers) {
-        Some(plan) => (plan, 0),
-        None => match read_body(&mut req, &headers, config.limits.max_body).await {
+        Admission::Answer(plan) => (plan, 0),
+        Admission::Read(admitted) => match read_body(&mut req, &headers, config.limits.max_body).await {
             // A stream that broke off or failed: the source's "can't be decoded" answer.
-            Err(e) => (
-                drain_core::unreadable(config, &method, &path, &headers, &e.to_string()),
-                0,
-            ),
+            Err(e) => (admitted.unreadable(config, &headers, &e.to_string()), 0),
             Ok(body) => {
                 // A large signed body: its MACs by the platform's native HMAC, not in wasm.
-                let macs = match (drain_core::signature_secrets(config, &path), &body) {
+                let macs = match (admitted.signature_secrets(config), &body) {
                     (Some(secrets), Some(b)) if b.len() >= subtle::FROM => subtle::body_macs(secrets, b).await,
                     _ => None,
                 };
@@ -95,7 +87,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
                     body_macs: macs.as_deref(),
                 };
                 (
-                    drain_exec::decide(config, &request, received_at),
+                    drain_exec::decide(config, admitted, &request, received_at),
                     body.map_or(0, |b| b.len()),
                 )
             }
@@ -114,6 +106,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
             count(&dataset, &record);
         }
     }
+    respond(response)
+}
+
+/// The core's answer as the Workers runtime's.
+fn respond(response: http::Response<Vec<u8>>) -> Result<Response> {
     let (parts, body) = response.into_parts();
     let out = Headers::new();
     for (name, value) in &parts.headers {

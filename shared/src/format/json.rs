@@ -84,9 +84,7 @@ impl FieldValue for &RawValue {
     }
 }
 
-/// Top-level fields one event may have while it is read, whatever `max_fields` says (the
-/// largest it may be set to): the field vector never holds more (~40 bytes each).
-pub const FIELDS_CAP: usize = 100_000;
+pub use crate::config::FIELDS_CAP;
 const FIELDS_CAP_TEXT: &str = "drain: more top-level fields than the cap";
 
 /// A reading error, or the field cap reached (a limit, not a decoding error).

@@ -11,7 +11,7 @@ use rmp::Marker;
 use crate::config::Limits;
 use crate::error::{DecodeError, Limit};
 use crate::event::{Budget, FieldValue};
-use crate::format::json::FIELDS_CAP;
+use crate::config::FIELDS_CAP;
 use crate::names::{renamed, Names};
 use crate::output::write_json_bytes;
 use crate::timestamp::Timestamp;

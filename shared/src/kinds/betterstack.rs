@@ -1,12 +1,53 @@
 //! `betterstack`: the Logtail ingest API's JSON (object, array, NDJSON) or MessagePack (map or
 //! array of maps).
 
-use super::Input;
+use http::HeaderMap;
+
+use super::{header, no_challenge, Dialect, Input, Kind, Root};
+use crate::auth;
 use crate::body::MediaType;
+use crate::body::MediaType::{Generic, Json, Msgpack, Ndjson};
+use crate::config::{Secret, SourceKind};
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::{json, msgpack};
 use crate::output::Batch;
+
+pub(super) const ROW: Kind = Kind {
+    name: "betterstack",
+    signals: false,
+    root: Some((Root::Bare, tokens)),
+    authorize,
+    challenge: no_challenge,
+    accepts: &[Json, Ndjson, Generic, Msgpack],
+    verification: false,
+    decode,
+    delivery_id: None,
+    dialect: Dialect::BetterStack,
+    success: 202,
+    describe,
+};
+
+fn tokens(kind: &SourceKind) -> Option<&[Secret]> {
+    match kind {
+        SourceKind::BetterStack { tokens } => Some(tokens),
+        _ => None,
+    }
+}
+
+/// `Authorization: Bearer <source token>`, one of the source's.
+fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+    let token = auth::bearer_token(header(headers, "authorization")).map_err(Rejection::Unauthorized)?;
+    if !auth::token_matches(tokens(kind).unwrap_or_default(), token) {
+        return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
+    }
+    Ok(())
+}
+
+fn describe(kind: &SourceKind) -> String {
+    let n = tokens(kind).map_or(0, <[Secret]>::len);
+    format!("{n} token(s), also reachable at POST /")
+}
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let media = input.media;

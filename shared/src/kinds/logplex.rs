@@ -1,12 +1,46 @@
 //! `logplex`: Heroku's `application/logplex-1`, RFC 6587 octet-counted frames (the framing) of
 //! RFC 5424 syslog messages (the format), STRUCTURED-DATA with repeated names kept apart.
 
-use super::Input;
+use http::HeaderMap;
+
+use super::{describe_http, http_auth, Dialect, Input, Kind};
+use crate::body::MediaType::{Generic, Logplex, Text};
+use crate::config::{HttpAuth, SourceKind};
 use crate::error::{DecodeError, Rejection};
 use crate::format::syslog;
 use crate::framing::octet_counting;
 use crate::names::{renamed, Names};
 use crate::output::{Batch, Line};
+
+pub(super) const ROW: Kind = Kind {
+    name: "logplex",
+    signals: false,
+    root: None,
+    authorize,
+    challenge: |_| Some("Basic realm=\"drain\""),
+    accepts: &[Logplex, Generic, Text],
+    verification: false,
+    decode,
+    delivery_id: Some("logplex-frame-id"),
+    dialect: Dialect::Plain,
+    success: 200,
+    describe,
+};
+
+fn auth_of(kind: &SourceKind) -> &HttpAuth {
+    match kind {
+        SourceKind::Logplex { auth } => auth,
+        _ => unreachable!("the logplex row serves logplex sources"),
+    }
+}
+
+fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+    http_auth(auth_of(kind), headers)
+}
+
+fn describe(kind: &SourceKind) -> String {
+    describe_http(auth_of(kind))
+}
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let decoded = input.body;

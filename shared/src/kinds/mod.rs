@@ -1,10 +1,11 @@
 //! Every kind of source as one row of a table (SPEC section 2), and the one pipeline that runs a
 //! delivery through its row: auth, content coding, media type, body, events, objects.
 //!
-//! A kind is its [`Kind`] descriptor: where its sender proves who it is, the media types it
+//! A kind is its [`Kind`] row, in its own file here with its decoder: the routes that reach it,
+//! how its sender proves who it is and the challenge a refusal carries, the media types it
 //! accepts, whether it answers endpoint verification, how its body becomes events (framing and
-//! format, in its own file here), what identifies a delivery across retries, and the dialect its
-//! refusals are answered in. A new kind is a new row, not a new copy of the sequence.
+//! format), what identifies a delivery across retries, the dialect its answers are in, and what
+//! `drain check-config` says of it. A new kind is a new row, not a new copy of the sequence.
 
 mod betterstack;
 mod logplex;
@@ -16,7 +17,7 @@ use http::HeaderMap;
 
 use crate::auth;
 use crate::body::{self, MediaType};
-use crate::config::{Config, OtlpAuth, Secret, Source, SourceKind};
+use crate::config::{Config, HttpAuth, OtlpAuth, Secret, Source, SourceKind};
 use crate::error::Rejection;
 use crate::format::otlp::Signal;
 use crate::output::{Batch, Identity};
@@ -58,9 +59,32 @@ pub(crate) struct Input<'a> {
 /// Turns the body into events in the batch.
 type Decoder = fn(&Input<'_>, &mut Batch<'_, '_>) -> Result<(), Rejection>;
 
+/// Checks a header credential (nothing for a kind signed over its body).
+type Authorize = fn(&SourceKind, &HeaderMap) -> Result<(), Rejection>;
+
+/// The tokens of a source that a root route may pick.
+type Tokens = fn(&SourceKind) -> Option<&[Secret]>;
+
+/// Where a request reaches a source besides `/{name}`: at the host root, the token in
+/// `Authorization: Bearer` choosing among the sources of the kinds with this route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Root {
+    /// `POST /` (Better Stack's clients).
+    Bare,
+    /// `POST /v1/{logs,traces,metrics}` (OpenTelemetry exporters given only an endpoint).
+    Signals,
+}
+
 /// One kind of source: a row of SPEC section 2's table.
 pub(crate) struct Kind {
     pub name: &'static str,
+    /// Whether its paths name a signal (`/{name}/v1/{signal}`) rather than being `/{name}`.
+    pub signals: bool,
+    /// Its route at the host root, and the tokens of a source that route may pick.
+    pub root: Option<(Root, Tokens)>,
+    pub authorize: Authorize,
+    /// The `WWW-Authenticate` challenge of a 401.
+    pub challenge: fn(&SourceKind) -> Option<&'static str>,
     /// The media types accepted; anything else is a 415 (406 in Better Stack's dialect).
     pub accepts: &'static [MediaType],
     /// Answers `GET`/`HEAD` with 200, and an unsigned empty, `{}` or `[]` POST as a probe that
@@ -73,69 +97,54 @@ pub(crate) struct Kind {
     pub dialect: Dialect,
     /// The status of a stored delivery.
     pub success: u16,
+    /// What `drain check-config` says of a source's credentials.
+    pub describe: fn(&SourceKind) -> String,
 }
 
-use MediaType::{Generic, Json, Logplex, Msgpack, Ndjson, Protobuf, Text};
+/// Every kind, in SPEC section 2's order.
+#[cfg(test)]
+pub(crate) const ALL: [&Kind; 5] = [
+    &vercel::ROW,
+    &northflank::ROW,
+    &betterstack::ROW,
+    &logplex::ROW,
+    &otlp::ROW,
+];
 
-const VERCEL: Kind = Kind {
-    name: "vercel",
-    accepts: &[Json, Ndjson, Generic],
-    verification: true,
-    decode: vercel::decode,
-    delivery_id: None,
-    dialect: Dialect::Vercel,
-    success: 200,
-};
+/// No credential in the head (a kind signed over its body).
+fn no_header_auth(_: &SourceKind, _: &HeaderMap) -> Result<(), Rejection> {
+    Ok(())
+}
 
-const NORTHFLANK: Kind = Kind {
-    name: "northflank",
-    accepts: &[Json, Ndjson, Text, Generic],
-    verification: false,
-    decode: northflank::decode,
-    delivery_id: None,
-    dialect: Dialect::Plain,
-    success: 200,
-};
+/// No challenge.
+fn no_challenge(_: &SourceKind) -> Option<&'static str> {
+    None
+}
 
-const BETTERSTACK: Kind = Kind {
-    name: "betterstack",
-    accepts: &[Json, Ndjson, Generic, Msgpack],
-    verification: false,
-    decode: betterstack::decode,
-    delivery_id: None,
-    dialect: Dialect::BetterStack,
-    success: 202,
-};
+/// Basic or Bearer, as configured.
+fn http_auth(auth: &HttpAuth, headers: &HeaderMap) -> Result<(), Rejection> {
+    auth::http(auth, header(headers, "authorization")).map_err(Rejection::Unauthorized)
+}
 
-const LOGPLEX: Kind = Kind {
-    name: "logplex",
-    accepts: &[Logplex, Generic, Text],
-    verification: false,
-    decode: logplex::decode,
-    delivery_id: Some("logplex-frame-id"),
-    dialect: Dialect::Plain,
-    success: 200,
-};
-
-const OTLP: Kind = Kind {
-    name: "otlp",
-    accepts: &[Protobuf, Json],
-    verification: false,
-    decode: otlp::decode,
-    delivery_id: None,
-    dialect: Dialect::Otlp,
-    success: 200,
-};
+/// How an HTTP credential reads in `drain check-config`.
+fn describe_http(auth: &HttpAuth) -> String {
+    match auth {
+        HttpAuth::Basic { username: Some(_), .. } => "Basic (username and password)".into(),
+        HttpAuth::Basic { username: None, .. } => "Basic (password only)".into(),
+        HttpAuth::Bearer(_) => "Bearer token".into(),
+        HttpAuth::None => "no auth".into(),
+    }
+}
 
 impl SourceKind {
     /// This kind's row.
     pub(crate) fn row(&self) -> &'static Kind {
         match self {
-            SourceKind::Vercel { .. } => &VERCEL,
-            SourceKind::Northflank { .. } => &NORTHFLANK,
-            SourceKind::BetterStack { .. } => &BETTERSTACK,
-            SourceKind::Logplex { .. } => &LOGPLEX,
-            SourceKind::Otlp { .. } => &OTLP,
+            SourceKind::Vercel { .. } => &vercel::ROW,
+            SourceKind::Northflank { .. } => &northflank::ROW,
+            SourceKind::BetterStack { .. } => &betterstack::ROW,
+            SourceKind::Logplex { .. } => &logplex::ROW,
+            SourceKind::Otlp { .. } => &otlp::ROW,
         }
     }
 
@@ -171,6 +180,9 @@ pub(crate) struct Delivery<'a> {
     pub body_macs: Option<&'a [[u8; 20]]>,
     /// The OTLP signal the path named.
     pub signal: Option<Signal>,
+    /// What `admit` decided from the head of a header-authenticated kind (`None` for a kind
+    /// signed over its body: decided here, after the signature).
+    pub head: Option<Head>,
 }
 
 /// What a delivery became: its objects, how many events they hold, and its media type (an OTLP
@@ -195,30 +207,9 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h [u8]> {
 /// The checks of a header-authenticated kind that need no body, in the order the answers are
 /// given: the credentials, the content coding, the media type.
 pub(crate) fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejection> {
-    let authorization = header(headers, "authorization");
-    match &source.kind {
-        SourceKind::Vercel { .. } => {}
-        SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
-            auth::http(auth, authorization).map_err(Rejection::Unauthorized)?;
-        }
-        SourceKind::BetterStack { tokens } => {
-            let token = auth::bearer_token(authorization).map_err(Rejection::Unauthorized)?;
-            if !auth::token_matches(tokens, token) {
-                return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
-            }
-        }
-        SourceKind::Otlp { auth } => match auth {
-            OtlpAuth::Http(a) => auth::http(a, authorization).map_err(Rejection::Unauthorized)?,
-            OtlpAuth::Header { name, value } => {
-                let given = header(headers, name.as_str()).ok_or(Rejection::Unauthorized(auth::AuthError::Missing))?;
-                if !auth::ct_eq(value.expose().as_bytes(), given.trim_ascii()) {
-                    return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
-                }
-            }
-            OtlpAuth::Signature(_) => {}
-        },
-    }
-    coding_and_type(source.kind.row(), headers)
+    let row = source.kind.row();
+    (row.authorize)(&source.kind, headers)?;
+    coding_and_type(row, headers)
 }
 
 fn coding_and_type(kind: &Kind, headers: &HeaderMap) -> Result<Head, Rejection> {
@@ -278,9 +269,10 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
             media: MediaType::Generic,
         });
     }
-    let h = match d.source.kind.auth_at() {
-        AuthAt::Head => head(d.source, d.headers)?,
-        AuthAt::BodySignature => {
+    let h = match (d.head, d.source.kind.auth_at()) {
+        (Some(h), _) => h,
+        (None, AuthAt::Head) => head(d.source, d.headers)?,
+        (None, AuthAt::BodySignature) => {
             check_signature(d)?;
             coding_and_type(kind, d.headers)?
         }

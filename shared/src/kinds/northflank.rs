@@ -1,12 +1,53 @@
 //! `northflank`: a JSON array of events (or the validation object), or `text/plain` lines
 //! `<RFC 3339 ts> <stdout|stderr> [F|P ]<line>`; a generic type is told apart by its first byte.
 
-use super::Input;
+use http::HeaderMap;
+
+use super::{describe_http, http_auth, Dialect, Input, Kind};
 use crate::body::MediaType;
+use crate::body::MediaType::{Generic, Json, Ndjson, Text};
+use crate::config::{HttpAuth, SourceKind};
 use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event, Rules};
 use crate::format::{json, northflank_text};
 use crate::output::{Batch, Line};
+
+pub(super) const ROW: Kind = Kind {
+    name: "northflank",
+    signals: false,
+    root: None,
+    authorize,
+    challenge,
+    accepts: &[Json, Ndjson, Text, Generic],
+    verification: false,
+    decode,
+    delivery_id: None,
+    dialect: Dialect::Plain,
+    success: 200,
+    describe,
+};
+
+fn auth_of(kind: &SourceKind) -> &HttpAuth {
+    match kind {
+        SourceKind::Northflank { auth } => auth,
+        _ => unreachable!("the northflank row serves northflank sources"),
+    }
+}
+
+fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+    http_auth(auth_of(kind), headers)
+}
+
+fn challenge(kind: &SourceKind) -> Option<&'static str> {
+    match auth_of(kind) {
+        HttpAuth::Bearer(_) => Some("Bearer realm=\"drain\""),
+        _ => Some("Basic realm=\"drain\""),
+    }
+}
+
+fn describe(kind: &SourceKind) -> String {
+    describe_http(auth_of(kind))
+}
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let media = input.media;

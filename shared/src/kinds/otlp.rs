@@ -6,7 +6,71 @@ use crate::error::Rejection;
 use crate::format::otlp;
 use crate::output::Batch;
 
-use super::Input;
+use http::HeaderMap;
+
+use super::{describe_http, header, http_auth, no_challenge, Dialect, Input, Kind, Root};
+use crate::auth;
+use crate::body::MediaType::{Json, Protobuf};
+use crate::config::{HttpAuth, OtlpAuth, Secret, SourceKind};
+
+pub(super) const ROW: Kind = Kind {
+    name: "otlp",
+    signals: true,
+    root: Some((Root::Signals, bearer_token)),
+    authorize,
+    challenge: no_challenge,
+    accepts: &[Protobuf, Json],
+    verification: false,
+    decode,
+    delivery_id: None,
+    dialect: Dialect::Otlp,
+    success: 200,
+    describe,
+};
+
+fn auth_of(kind: &SourceKind) -> &OtlpAuth {
+    match kind {
+        SourceKind::Otlp { auth } => auth,
+        _ => unreachable!("the otlp row serves otlp sources"),
+    }
+}
+
+/// A Bearer token also picks the source at `/v1/{signal}`.
+fn bearer_token(kind: &SourceKind) -> Option<&[Secret]> {
+    match kind {
+        SourceKind::Otlp {
+            auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
+        } => Some(std::slice::from_ref(t)),
+        _ => None,
+    }
+}
+
+fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+    match auth_of(kind) {
+        OtlpAuth::Http(a) => http_auth(a, headers),
+        OtlpAuth::Header { name, value } => {
+            let given = header(headers, name.as_str()).ok_or(Rejection::Unauthorized(auth::AuthError::Missing))?;
+            if !auth::ct_eq(value.expose().as_bytes(), given.trim_ascii()) {
+                return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
+            }
+            Ok(())
+        }
+        // `x-vercel-signature`, over the body (`check_signature`).
+        OtlpAuth::Signature(_) => Ok(()),
+    }
+}
+
+fn describe(kind: &SourceKind) -> String {
+    match auth_of(kind) {
+        OtlpAuth::Http(a @ HttpAuth::Bearer(_)) => format!(
+            "{}, also reachable at POST /v1/{{logs,traces,metrics}}",
+            describe_http(a)
+        ),
+        OtlpAuth::Http(a) => describe_http(a),
+        OtlpAuth::Header { name, .. } => format!("header {name}"),
+        OtlpAuth::Signature(secrets) => format!("x-vercel-signature, {} secret(s)", secrets.len()),
+    }
+}
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
     let signal = input.signal.unwrap_or(otlp::Signal::Logs);
