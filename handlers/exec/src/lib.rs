@@ -8,6 +8,9 @@
 
 #![forbid(unsafe_code)]
 
+mod host;
+#[cfg(feature = "logs")]
+pub mod logs;
 mod record;
 
 use std::future::Future;
@@ -17,7 +20,8 @@ use drain_core::{Admitted, Config, Plan, Request, Scratch, Timestamp};
 use drain_store::{Cond, Store, Wrote};
 use futures_util::future::{select, Either};
 
-pub use record::Record;
+pub use host::{finish, ingest, Body, Host, Incoming};
+pub use record::{Counter, Record, Unit, COUNTERS};
 
 /// The crates whose logs are capped at `debug` on every platform, whatever `RUST_LOG` asks: at
 /// `trace` the AWS SDK and hyper log signed requests and the Lambda runtime each raw event,

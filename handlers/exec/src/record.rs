@@ -92,25 +92,51 @@ impl Record {
         out
     }
 
+    /// What this delivery adds to each of [`COUNTERS`], in their order.
+    pub fn counts(&self) -> [f64; COUNTERS.len()] {
+        let stored = self.status < 300 && !self.storage_failed();
+        let when = |b: bool, v: usize| if b { v as f64 } else { 0.0 };
+        [
+            1.0,
+            when(self.refusal.is_some(), 1),
+            when(self.storage_failed(), 1),
+            when(stored, self.events),
+            self.bytes_in as f64,
+            when(stored, self.bytes_stored),
+            when(stored, self.objects),
+            self.decode_ms,
+            self.store_ms,
+        ]
+    }
+
+    /// The counters by name: `(name, value)` in [`COUNTERS`]' order.
+    pub fn counted(&self) -> impl Iterator<Item = (&'static Counter, f64)> {
+        COUNTERS.iter().zip(self.counts())
+    }
+
     /// The JSON line with CloudWatch Embedded Metric Format added (AWS Lambda): the log line is
-    /// also the metrics, with no call to CloudWatch. Counts overall (`service`) and per source.
+    /// also the metrics ([`COUNTERS`]), with no call to CloudWatch. Counted overall (`service`)
+    /// and per source.
     pub fn emf(&self, timestamp_ms: i64) -> String {
         let mut v = serde_json::to_value(self).expect("a record serializes");
         let obj = v.as_object_mut().expect("a record is an object");
-        let count = |b: bool| u64::from(b);
-        obj.insert("deliveries".into(), 1.into());
-        obj.insert("refused".into(), count(self.refusal.is_some()).into());
-        obj.insert("storage_failures".into(), count(self.storage_failed()).into());
-        obj.insert(
-            "stored_events".into(),
-            if self.status < 300 { self.events } else { 0 }.into(),
-        );
+        for (c, value) in self.counted() {
+            let value = match c.unit {
+                Unit::Milliseconds => value.into(),
+                Unit::Count | Unit::Bytes => (value as u64).into(),
+            };
+            obj.insert(c.name.into(), value);
+        }
         if self.source.is_none() {
             obj.insert("source".into(), "-".into());
         }
         // A constant dimension, so the totals over every source are a metric of their own (the
         // one template.yaml's alarms watch).
         obj.insert("service".into(), "drain".into());
+        let metrics: Vec<serde_json::Value> = COUNTERS
+            .iter()
+            .map(|c| serde_json::json!({"Name": c.name, "Unit": c.unit.cloudwatch()}))
+            .collect();
         obj.insert(
             "_aws".into(),
             serde_json::json!({
@@ -118,19 +144,87 @@ impl Record {
                 "CloudWatchMetrics": [{
                     "Namespace": "drain",
                     "Dimensions": [["service"], ["service", "source"]],
-                    "Metrics": [
-                        {"Name": "deliveries", "Unit": "Count"},
-                        {"Name": "refused", "Unit": "Count"},
-                        {"Name": "storage_failures", "Unit": "Count"},
-                        {"Name": "stored_events", "Unit": "Count"},
-                        {"Name": "bytes_in", "Unit": "Bytes"},
-                        {"Name": "bytes_stored", "Unit": "Bytes"},
-                        {"Name": "decode_ms", "Unit": "Milliseconds"},
-                        {"Name": "store_ms", "Unit": "Milliseconds"}
-                    ]
+                    "Metrics": metrics
                 }]
             }),
         );
         v.to_string()
     }
 }
+
+/// What a counter counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Bytes,
+    Milliseconds,
+}
+
+impl Unit {
+    fn cloudwatch(self) -> &'static str {
+        match self {
+            Unit::Count => "Count",
+            Unit::Bytes => "Bytes",
+            Unit::Milliseconds => "Milliseconds",
+        }
+    }
+}
+
+/// One number every platform counts per delivery.
+#[derive(Debug)]
+pub struct Counter {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub help: &'static str,
+}
+
+/// The one set of counters: the server's Prometheus counters (`drain_{name}_total`; the two
+/// durations as `_seconds` histograms), the Lambda's CloudWatch EMF metrics, the Worker's
+/// Analytics Engine doubles (in this order). A new counter is a new row here.
+pub const COUNTERS: [Counter; 9] = [
+    Counter {
+        name: "deliveries",
+        unit: Unit::Count,
+        help: "Requests answered",
+    },
+    Counter {
+        name: "refused",
+        unit: Unit::Count,
+        help: "Requests refused (4xx, or 503 when busy)",
+    },
+    Counter {
+        name: "storage_failures",
+        unit: Unit::Count,
+        help: "Deliveries answered 503 because storing failed or timed out",
+    },
+    Counter {
+        name: "stored_events",
+        unit: Unit::Count,
+        help: "Events stored",
+    },
+    Counter {
+        name: "bytes_in",
+        unit: Unit::Bytes,
+        help: "Body bytes received",
+    },
+    Counter {
+        name: "stored_bytes",
+        unit: Unit::Bytes,
+        help: "Object bytes stored (gzip)",
+    },
+    Counter {
+        name: "stored_objects",
+        unit: Unit::Count,
+        help: "Objects stored (or found stored by a retry)",
+    },
+    Counter {
+        name: "decode_ms",
+        unit: Unit::Milliseconds,
+        help: "Time to read and decode a delivery",
+    },
+    Counter {
+        name: "store_ms",
+        unit: Unit::Milliseconds,
+        help: "Time to store a delivery's objects",
+    },
+];

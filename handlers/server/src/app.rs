@@ -18,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::Router;
 use drain_core::{Admission, Body, Config, Plan};
-use drain_exec::{carry_out, Context};
+use drain_exec::{Context, Host, Record};
 use tokio::sync::Semaphore;
 
 use crate::body::{kib, read_body, Read, DISCARD_LIMIT};
@@ -77,6 +77,8 @@ pub struct AppState {
     /// When this process started (Unix nanoseconds) and how many requests it has numbered: the
     /// request id that keeps keys of timestamp-less deliveries unique.
     started: u128,
+    /// The same start, for durations.
+    epoch: Instant,
     requests: std::sync::atomic::AtomicU64,
     /// One permit per KiB of body held.
     pub(crate) buffered: Semaphore,
@@ -92,6 +94,7 @@ impl AppState {
             store,
             slots: Semaphore::new(settings.max_concurrent),
             started: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+            epoch: Instant::now(),
             requests: std::sync::atomic::AtomicU64::new(0),
             buffered: Semaphore::new(kib(settings.max_buffered).max(1)),
             decoding: Semaphore::new(settings.max_decoding.max(1)),
@@ -120,7 +123,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 }
 
 async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let started = Instant::now();
+    let started = state.millis();
     // This process's start and a counter: unique per delivery, even within one millisecond.
     let request_id = format!(
         "{}-{}",
@@ -264,30 +267,42 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
 /// Plain bodies up to this size are decoded on the async worker that read them.
 const INLINE_DECODE: usize = 256 << 10;
 
-/// The plan carried out (drain-exec), the delivery line written, the metrics counted.
-async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize, started: Instant) -> Response {
+/// The plan carried out by drain-exec's shell on this host.
+async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize, started: f64) -> Response {
     let context = Context {
         request_id,
         bytes_in,
-        decode_ms: started.elapsed().as_secs_f64() * 1000.0,
+        decode_ms: state.millis() - started,
     };
-    let deadline = tokio::time::sleep(state.settings.store_timeout);
-    let (response, record) = carry_out(&state.store, plan, context, deadline, || {
-        started.elapsed().as_secs_f64() * 1000.0
-    })
-    .await;
-    if record.is_health_check() {
-        return response.map(AxumBody::from);
+    drain_exec::finish(state, plan, context).await.map(AxumBody::from)
+}
+
+impl Host for AppState {
+    type Store = Store;
+
+    fn store(&self) -> &Store {
+        &self.store
     }
-    state.metrics.observe(&record);
-    if state.settings.log_json {
-        eprintln!("{}", record.json());
-    } else if record.storage_failed() {
-        tracing::error!("{}", record.text());
-    } else {
-        tracing::info!("{}", record.text());
+
+    fn millis(&self) -> f64 {
+        self.epoch.elapsed().as_secs_f64() * 1000.0
     }
-    response.map(AxumBody::from)
+
+    fn deadline(&self) -> impl std::future::Future<Output = ()> {
+        tokio::time::sleep(self.settings.store_timeout)
+    }
+
+    /// Counted for `/metrics`; the delivery line to stderr (JSON, or text with `tracing`).
+    fn record(&self, record: &Record) {
+        self.metrics.observe(record);
+        if self.settings.log_json {
+            eprintln!("{}", record.json());
+        } else if record.storage_failed() {
+            tracing::error!("{}", record.text());
+        } else {
+            tracing::info!("{}", record.text());
+        }
+    }
 }
 
 /// Reads a body and keeps none of it, up to `limit` bytes.

@@ -200,22 +200,10 @@ fn load(file: &PathBuf) -> Result<Config> {
 }
 
 fn init_logs(format: LogFormat) {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    // drain_exec::QUIET_TARGETS capped at `debug` by a filter of its own after the user's: an
-    // event is logged only when both allow it, so no RUST_LOG directive, however specific
-    // (`lambda_runtime::layers::api_response=trace`), lifts the cap.
-    let cap = drain_exec::QUIET_TARGETS.iter().fold(
-        tracing_subscriber::filter::Targets::new().with_default(tracing::level_filters::LevelFilter::TRACE),
-        |t, target| t.with_target(*target, tracing::level_filters::LevelFilter::DEBUG),
-    );
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
-    let registry = tracing_subscriber::registry().with(filter).with(cap);
-    match format {
-        LogFormat::Text => registry.with(fmt).init(),
-        LogFormat::Json => registry.with(fmt.json()).init(),
-    }
+    drain_exec::logs::init(match format {
+        LogFormat::Text => drain_exec::logs::Format::Text,
+        LogFormat::Json => drain_exec::logs::Format::Json,
+    });
 }
 
 async fn serve(config: Config, store: Store, settings: Settings, listen: SocketAddr) -> Result<()> {

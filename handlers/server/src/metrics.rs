@@ -1,12 +1,14 @@
-//! The server's numbers, counted from the delivery records and served at `GET /metrics` in the
-//! Prometheus text format. Labels come from the config and the core's enums (source name, kind,
-//! status, refusal), never from what a sender wrote, so their number is bounded.
+//! The server's numbers at `GET /metrics` (Prometheus text format): drain-exec's one set of
+//! counters (`COUNTERS`, the same as the Lambda's EMF metrics and the Worker's Analytics Engine
+//! doubles) as `drain_{name}_total` by source, deliveries also by kind, status and refusal, and
+//! the two durations as `_seconds` histograms. Labels come from the config and the core's enums,
+//! never from what a sender wrote, so their number is bounded.
 //!
 //! `prometheus-client` rather than the `metrics` facade: its registry is a value the server owns
 //! (the tests run several servers in one process; a global recorder would mix their counts), and
 //! label sets are typed structs.
 
-use drain_exec::Record;
+use drain_exec::{Record, Unit, COUNTERS};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -26,90 +28,89 @@ struct SourceLabels {
     source: String,
 }
 
+/// How one of `COUNTERS` is kept.
+#[derive(Debug)]
+enum Kept {
+    /// `deliveries`, with every label.
+    Deliveries(Family<DeliveryLabels, Counter>),
+    BySource(Family<SourceLabels, Counter>),
+    /// A duration, in seconds.
+    Seconds(Histogram),
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
-    deliveries: Family<DeliveryLabels, Counter>,
-    events: Family<SourceLabels, Counter>,
-    bytes_in: Family<SourceLabels, Counter>,
-    bytes_stored: Family<SourceLabels, Counter>,
-    objects: Family<SourceLabels, Counter>,
-    storage_failures: Family<SourceLabels, Counter>,
-    decode: Histogram,
-    store: Histogram,
+    kept: Vec<Kept>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("drain");
-        let deliveries = Family::<DeliveryLabels, Counter>::default();
-        let events = Family::<SourceLabels, Counter>::default();
-        let bytes_in = Family::<SourceLabels, Counter>::default();
-        let bytes_stored = Family::<SourceLabels, Counter>::default();
-        let objects = Family::<SourceLabels, Counter>::default();
-        let storage_failures = Family::<SourceLabels, Counter>::default();
-        // 0.1 ms to ~3 s.
-        let decode = Histogram::new(exponential_buckets(0.0001, 4.0, 9));
-        let store = Histogram::new(exponential_buckets(0.001, 3.0, 10));
-        registry.register(
-            "deliveries",
-            "Requests answered, by source, kind, status and refusal (source \"-\": none named)",
-            deliveries.clone(),
-        );
-        registry.register("events", "Events stored", events.clone());
-        registry.register("received_bytes", "Body bytes received", bytes_in.clone());
-        registry.register("stored_bytes", "Object bytes stored (gzip)", bytes_stored.clone());
-        registry.register(
-            "objects",
-            "Objects stored (or found stored by a retry)",
-            objects.clone(),
-        );
-        registry.register(
-            "storage_failures",
-            "Deliveries answered 503 because storing failed or timed out",
-            storage_failures.clone(),
-        );
-        registry.register("decode_seconds", "Time to read and decode a delivery", decode.clone());
-        registry.register("store_seconds", "Time to store a delivery's objects", store.clone());
-        Metrics {
-            registry,
-            deliveries,
-            events,
-            bytes_in,
-            bytes_stored,
-            objects,
-            storage_failures,
-            decode,
-            store,
-        }
+        let kept = COUNTERS
+            .iter()
+            .map(|c| match (c.name, c.unit) {
+                ("deliveries", _) => {
+                    let f = Family::<DeliveryLabels, Counter>::default();
+                    registry.register(
+                        c.name,
+                        format!(
+                            "{}, by source, kind, status and refusal (source \"-\": none named)",
+                            c.help
+                        ),
+                        f.clone(),
+                    );
+                    Kept::Deliveries(f)
+                }
+                (name, Unit::Milliseconds) => {
+                    // 0.1 ms to 6.6 s.
+                    let h = Histogram::new(exponential_buckets(0.0001, 4.0, 9));
+                    registry.register(format!("{}_seconds", name.trim_end_matches("_ms")), c.help, h.clone());
+                    Kept::Seconds(h)
+                }
+                (name, _) => {
+                    let f = Family::<SourceLabels, Counter>::default();
+                    registry.register(name, c.help, f.clone());
+                    Kept::BySource(f)
+                }
+            })
+            .collect();
+        Metrics { registry, kept }
     }
 }
 
 impl Metrics {
     pub fn observe(&self, r: &Record) {
         let source = r.source.clone().unwrap_or_else(|| "-".into());
-        self.deliveries
-            .get_or_create(&DeliveryLabels {
-                source: source.clone(),
-                kind: r.kind.unwrap_or("-").into(),
-                status: r.status,
-                refusal: r.refusal.unwrap_or("").into(),
-            })
-            .inc();
-        let by = SourceLabels { source };
-        self.bytes_in.get_or_create(&by).inc_by(r.bytes_in as u64);
-        if r.storage_failed() {
-            self.storage_failures.get_or_create(&by).inc();
-        } else if r.objects > 0 {
-            self.events.get_or_create(&by).inc_by(r.events as u64);
-            self.bytes_stored.get_or_create(&by).inc_by(r.bytes_stored as u64);
-            self.objects.get_or_create(&by).inc_by(r.objects as u64);
-        }
-        if r.refusal.is_none() {
-            self.decode.observe(r.decode_ms / 1000.0);
-        }
-        if r.objects > 0 {
-            self.store.observe(r.store_ms / 1000.0);
+        let by = SourceLabels { source: source.clone() };
+        for ((c, value), kept) in r.counted().zip(&self.kept) {
+            match kept {
+                Kept::Deliveries(f) => {
+                    f.get_or_create(&DeliveryLabels {
+                        source: source.clone(),
+                        kind: r.kind.unwrap_or("-").into(),
+                        status: r.status,
+                        refusal: r.refusal.unwrap_or("").into(),
+                    })
+                    .inc();
+                }
+                Kept::BySource(f) => {
+                    if value > 0.0 {
+                        f.get_or_create(&by).inc_by(value as u64);
+                    }
+                }
+                // A refusal is decoded in no time, and nothing is stored without objects: those
+                // would only pull the distributions down.
+                Kept::Seconds(h) => {
+                    let meaningful = match c.name {
+                        "decode_ms" => r.refusal.is_none(),
+                        _ => r.objects > 0,
+                    };
+                    if meaningful {
+                        h.observe(value / 1000.0);
+                    }
+                }
+            }
         }
     }
 

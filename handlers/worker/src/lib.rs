@@ -11,8 +11,8 @@ mod subtle;
 
 use std::sync::OnceLock;
 
-use drain_core::{Admission, Body, Config, Timestamp};
-use drain_exec::{carry_out, Context as Delivery, Record};
+use drain_core::{Config, Timestamp};
+use drain_exec::{ingest, Body, Host, Incoming, Record};
 use futures_util::StreamExt;
 use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
 
@@ -65,47 +65,37 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Some(ray) => ray.to_string(),
         None => format!("local-{}", LOCAL_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
     };
-    // What the head decides (route, method, credentials, content type) is answered before the
-    // body is read: an unauthenticated upload costs the isolate no memory.
-    let (plan, bytes_in) = match drain_core::admit(config, &method, &path, &headers) {
-        Admission::Answer(plan) => (plan, 0),
-        Admission::Read(admitted) => match read_body(&mut req, &headers, config.limits.max_body).await {
+    let host = WorkerHost {
+        store: drain_r2::R2::from_env(&env, u32::MAX),
+        metrics: env.analytics_engine(METRICS_BINDING).ok(),
+    };
+    let incoming = Incoming {
+        method: &method,
+        path: &path,
+        headers: &headers,
+        request_id: &request_id,
+        received_at,
+        started,
+    };
+    // The body is read only once the head is admitted: an unauthenticated upload costs the
+    // isolate no memory.
+    let (req, headers_ref) = (&mut req, &headers);
+    let read = |admitted: drain_core::Admitted| async move {
+        match read_body(req, headers_ref, config.limits.max_body).await {
             // A stream that broke off or failed: the source's "can't be decoded" answer.
-            Err(e) => (admitted.unreadable(config, &headers, &e.to_string()), 0),
-            Ok(body) => {
+            Err(e) => Body::Broken(e.to_string()),
+            Ok(None) => Body::TooLarge,
+            Ok(Some(bytes)) => {
                 // A large signed body: its MACs by the platform's native HMAC, not in wasm.
-                let macs = match (admitted.signature_secrets(config), &body) {
-                    (Some(secrets), Some(b)) if b.len() >= subtle::FROM => subtle::body_macs(secrets, b).await,
+                let macs = match admitted.signature_secrets(config) {
+                    Some(secrets) if bytes.len() >= subtle::FROM => subtle::body_macs(secrets, &bytes).await,
                     _ => None,
                 };
-                let request = drain_core::Request {
-                    method: &method,
-                    path: &path,
-                    headers: &headers,
-                    body: body.as_deref().map_or(Body::TooLarge, Body::Complete),
-                    request_id: &request_id,
-                    body_macs: macs.as_deref(),
-                };
-                (
-                    drain_exec::decide(config, admitted, &request, received_at),
-                    body.map_or(0, |b| b.len()),
-                )
+                Body::Read { bytes, macs }
             }
-        },
-    };
-    let context = Delivery {
-        request_id: &request_id,
-        bytes_in,
-        decode_ms: clock() - started,
-    };
-    let store = drain_r2::R2::from_env(&env, u32::MAX);
-    let (response, record) = carry_out(&store, plan, context, Delay::from(STORE_TIMEOUT), clock).await;
-    if !record.is_health_check() {
-        worker::console_log!("{}", record.json());
-        if let Ok(dataset) = env.analytics_engine(METRICS_BINDING) {
-            count(&dataset, &record);
         }
-    }
+    };
+    let response = ingest(&host, config, incoming, read).await;
     respond(response)
 }
 
@@ -121,31 +111,48 @@ fn respond(response: http::Response<Vec<u8>>) -> Result<Response> {
         .with_headers(out))
 }
 
-/// One Analytics Engine data point per delivery: indexed by source; blobs source, kind, status,
-/// refusal; doubles events, bytes in, bytes stored, objects, storage failed (0/1), decode and
-/// store milliseconds.
-fn count(dataset: &worker::AnalyticsEngineDataset, r: &Record) {
-    let source = r.source.as_deref().unwrap_or("-");
-    let point = AnalyticsEngineDataPointBuilder::new()
-        .indexes([source])
-        .blobs([
-            source,
-            r.kind.unwrap_or("-"),
-            &r.status.to_string(),
-            r.refusal.unwrap_or(""),
-        ])
-        .doubles([
-            r.events as f64,
-            r.bytes_in as f64,
-            r.bytes_stored as f64,
-            r.objects as f64,
-            f64::from(u8::from(r.storage_failed())),
-            r.decode_ms,
-            r.store_ms,
-        ])
-        .build();
-    if let Err(e) = dataset.write_data_point(&point) {
-        worker::console_error!("analytics engine: {e}");
+/// The R2 binding, and the Analytics Engine dataset when bound.
+struct WorkerHost {
+    store: drain_r2::R2,
+    metrics: Option<worker::AnalyticsEngineDataset>,
+}
+
+impl Host for WorkerHost {
+    type Store = drain_r2::R2;
+
+    fn store(&self) -> &drain_r2::R2 {
+        &self.store
+    }
+
+    fn millis(&self) -> f64 {
+        clock()
+    }
+
+    fn deadline(&self) -> impl std::future::Future<Output = ()> {
+        Delay::from(STORE_TIMEOUT)
+    }
+
+    /// The JSON line to Workers Logs; with a `METRICS` binding, one Analytics Engine data point:
+    /// indexed by source; blobs source, kind, status, refusal; doubles `drain_exec::COUNTERS`.
+    fn record(&self, r: &Record) {
+        worker::console_log!("{}", r.json());
+        let Some(dataset) = &self.metrics else {
+            return;
+        };
+        let source = r.source.as_deref().unwrap_or("-");
+        let point = AnalyticsEngineDataPointBuilder::new()
+            .indexes([source])
+            .blobs([
+                source,
+                r.kind.unwrap_or("-"),
+                &r.status.to_string(),
+                r.refusal.unwrap_or(""),
+            ])
+            .doubles(r.counts())
+            .build();
+        if let Err(e) = dataset.write_data_point(&point) {
+            worker::console_error!("analytics engine: {e}");
+        }
     }
 }
 
