@@ -182,7 +182,7 @@ fn main() -> Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let store = drain_server::store::open(data, s3_bucket).await;
+                let store = drain_server::store::open_for_serving(data, s3_bucket).await;
                 if let Store::Right(s3) = &store {
                     if let Err(e) = s3.warm_up().await {
                         tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");

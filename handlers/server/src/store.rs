@@ -9,10 +9,25 @@ pub use drain_store::Folder;
 pub type Store = drain_store::Either<Folder, S3Store>;
 
 /// The bucket when one is named (the standard AWS environment: region, credentials,
-/// `AWS_ENDPOINT_URL_S3`), the folder otherwise. Runs inside a tokio runtime.
+/// `AWS_ENDPOINT_URL_S3`), the folder otherwise, its IO on the calling thread (the CLI's
+/// commands, compaction's thread). Runs inside a tokio runtime.
 pub async fn open(data: PathBuf, s3_bucket: Option<String>) -> Store {
     match s3_bucket {
         Some(bucket) => Store::Right(S3Store::from_env(bucket).await),
         None => Store::Left(Folder::new(data)),
+    }
+}
+
+/// [`open`] for serving: the folder's IO on tokio's blocking pool, never on a thread that reads
+/// requests.
+pub async fn open_for_serving(data: PathBuf, s3_bucket: Option<String>) -> Store {
+    match open(data.clone(), s3_bucket).await {
+        Store::Left(_) => Store::Left(Folder::offloaded(
+            data,
+            std::sync::Arc::new(|job| {
+                tokio::task::spawn_blocking(job);
+            }),
+        )),
+        s3 => s3,
     }
 }

@@ -50,7 +50,14 @@ struct Server {
 impl Server {
     fn start(data: &Path, settings: Settings) -> Self {
         let config = Config::parse(CONFIG, &|_| None).unwrap();
-        let state = AppState::new(config, Store::Left(drain_store::Folder::new(data)), settings);
+        // As `drain serve` opens it: the folder's IO on the blocking pool.
+        let folder = drain_store::Folder::offloaded(
+            data,
+            std::sync::Arc::new(|job| {
+                tokio::task::spawn_blocking(job);
+            }),
+        );
+        let state = AppState::new(config, Store::Left(folder), settings);
         let kept = std::sync::Arc::clone(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();

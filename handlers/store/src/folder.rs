@@ -4,7 +4,8 @@
 //! ever visible and an acknowledged one survives power loss. A version tag is the file's inode,
 //! size and modification time, so a replaced object always gets a new one; compare-and-swap
 //! writes and deletes hold an exclusive lock on `_drain/.lock` (two processes serialize on it).
-//! Every call runs on tokio's blocking pool, never on a thread that serves requests.
+//! Runtime-free: each call's blocking IO runs where the host says (`Folder::offloaded`: the
+//! server's blocking pool, never a thread that serves requests), or on the calling thread.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
@@ -14,17 +15,37 @@ use std::sync::Arc;
 
 use crate::{Cond, Error, ErrorKind, Listed, Store, Wrote};
 
-#[derive(Debug, Clone)]
+/// Runs a job of blocking IO somewhere else (tokio's `spawn_blocking`, given by the host).
+pub type Offload = Arc<dyn Fn(Box<dyn FnOnce() + Send>) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct Folder {
     root: Arc<PathBuf>,
     counter: Arc<AtomicU64>,
+    offload: Option<Offload>,
+}
+
+impl std::fmt::Debug for Folder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Folder").field("root", &self.root).finish()
+    }
 }
 
 impl Folder {
+    /// IO on the calling thread (a CLI, a thread of its own).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Folder {
             root: Arc::new(root.into()),
             counter: Arc::default(),
+            offload: None,
+        }
+    }
+
+    /// IO through `offload`.
+    pub fn offloaded(root: impl Into<PathBuf>, offload: Offload) -> Self {
+        Folder {
+            offload: Some(offload),
+            ..Folder::new(root)
         }
     }
 
@@ -37,16 +58,24 @@ impl Folder {
         f: impl FnOnce(&Path) -> io::Result<T> + Send + 'static,
     ) -> Result<T, Error> {
         let root = self.root.clone();
-        tokio::task::spawn_blocking(move || f(&root))
-            .await
-            .map_err(|e| Error::other(e.to_string()))?
-            .map_err(|e| {
-                let kind = match e.kind() {
-                    io::ErrorKind::PermissionDenied => ErrorKind::Denied,
-                    _ => ErrorKind::Other,
-                };
-                Error::new(kind, e.to_string())
-            })
+        let done = match &self.offload {
+            None => f(&root),
+            Some(offload) => {
+                let (tx, rx) = futures_channel::oneshot::channel();
+                offload(Box::new(move || {
+                    let _ = tx.send(f(&root));
+                }));
+                rx.await
+                    .map_err(|_| Error::other("the blocking pool dropped the job"))?
+            }
+        };
+        done.map_err(|e| {
+            let kind = match e.kind() {
+                io::ErrorKind::PermissionDenied => ErrorKind::Denied,
+                _ => ErrorKind::Other,
+            };
+            Error::new(kind, e.to_string())
+        })
     }
 }
 
@@ -276,7 +305,10 @@ mod tests {
     #[tokio::test]
     async fn conditions_listing_ranges_and_deletes() {
         let dir = tempfile::tempdir().unwrap();
-        let f = Folder::new(dir.path());
+        let offload: Offload = Arc::new(|job| {
+            tokio::task::spawn_blocking(job);
+        });
+        let f = Folder::offloaded(dir.path(), offload);
         let k = "logs/drain=a/x.ndjson.gz";
         let Wrote::Done { etag } = f
             .put(k, b"one".to_vec(), "application/gzip", Cond::IfAbsent)
@@ -334,5 +366,8 @@ mod tests {
         f.delete(k, None).await.unwrap();
         assert!(!f.holds_any("logs/drain=a/").await.unwrap());
         crate::self_test(&f, "probe").await.unwrap();
+        // The same on the calling thread.
+        let inline = Folder::new(dir.path());
+        assert_eq!(inline.folders("logs/").await.unwrap(), ["drain=a", "drain=b"]);
     }
 }

@@ -15,7 +15,7 @@ mod probe;
 
 pub use either::Either;
 #[cfg(feature = "folder")]
-pub use folder::Folder;
+pub use folder::{Folder, Offload};
 pub use probe::self_test;
 
 /// One listed object.
