@@ -1,5 +1,5 @@
 //! The fuzz targets' bodies: run by the libFuzzer binaries in `fuzz_targets/` (nightly,
-//! `infra/fuzz`) and, on stable, by `shared/tests/fuzz_seeds.rs`, which replays every committed
+//! `infra/run/fuzz`) and, on stable, by `shared/tests/fuzz_seeds.rs`, which replays every committed
 //! seed in `fuzz/seeds/<target>` through the same function in the test command.
 
 use drain_core::event::FieldValue;

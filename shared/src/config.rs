@@ -115,7 +115,7 @@ impl Default for Storage {
     }
 }
 
-/// Level 4, from `infra/bench` (BENCHMARKS.md): against zlib's usual 6, the pipeline runs 21-48%
+/// Level 4, from `infra/bench/all` (BENCHMARKS.md): against zlib's usual 6, the pipeline runs 21-48%
 /// faster per kind (Vercel 1 MiB: 370 against 265 MB/s) for objects 0-4% larger (Vercel 1 MiB:
 /// 5.0% of the body against 4.8%); level 3 is faster still but stores up to 10% more, level 1
 /// stores 44-63% more.

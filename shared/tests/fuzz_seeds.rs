@@ -1,5 +1,5 @@
 //! Every committed fuzz seed (`fuzz/seeds/<target>`) replayed through its target on the stable
-//! toolchain: no input the fuzzers kept may panic. Live fuzzing is `infra/fuzz SECONDS`.
+//! toolchain: no input the fuzzers kept may panic. Live fuzzing is `infra/run/fuzz SECONDS`.
 
 #![allow(
     clippy::disallowed_methods,

@@ -7,7 +7,7 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 
 /// From this body size `crypto.subtle` is the faster (below it the promises cost more than the
-/// native hash saves: `infra/bench-wasm`).
+/// native hash saves: `infra/bench/wasm`).
 pub const FROM: usize = 64 << 10;
 
 thread_local! {
