@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import urllib.request
 from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from checks import check, done  # noqa: E402
+from checks import check, done, free_port  # noqa: E402
 
 drain, config = sys.argv[1], sys.argv[2]
 stores = [dict(kv.split("=", 1) for kv in arg.split(",")) for arg in sys.argv[3:]]
@@ -333,5 +334,40 @@ for q in examples:
         check(f"README example runs ({printed[q]}): {q[:60]}…", today in rows, rows[:3])
     except Exception as e:
         check(f"README example runs ({printed[q]}): {q[:60]}…", False, str(e))
+
+# The README's "Try it": its commands, run as written (only the address changed) against `drain
+# serve` with drain.example.toml and infra/tools/serve-local's local secrets, then its `drain logs`
+# line; what that prints is the README's sample output, line for line.
+try_it = readme[readme.index("## Try it"):]
+commands = try_it.split("```sh\n", 1)[1].split("```")[0]
+console = try_it.split("```console\n", 1)[1].split("```")[0].splitlines()
+logs_args = console[0].removeprefix("$ drain logs").split("#")[0].split()
+repo = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+local = open(os.path.join(repo, "infra", "tools", "serve-local")).read()
+secrets = dict(re.findall(r"export (\w+)=\$\{\w+:-([^}]*)\}", local))
+with tempfile.TemporaryDirectory() as data:
+    port = free_port()
+    env = {**readme_env, **secrets}
+    srv = subprocess.Popen([drain, "serve", "--config", os.path.join(repo, "drain.example.toml"), "--data", data,
+                            "--listen", f"127.0.0.1:{port}"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except Exception:
+                time.sleep(0.1)
+        ran = subprocess.run(["bash", "-c", "set -e\n" + commands.replace("http://127.0.0.1:8080", f"http://127.0.0.1:{port}")],
+                             capture_output=True, text=True)
+        answers = re.findall(r"^HTTP/1.1 (\d+)", ran.stdout, re.M)
+        check("README try-it: every command is answered 2xx", ran.returncode == 0 and answers and all(a.startswith("2") for a in answers),
+              f"{answers} {ran.stderr[-300:]}")
+        out = subprocess.run([drain, "logs", "--data", data, "--config", os.path.join(repo, "drain.example.toml"), *logs_args],
+                             capture_output=True, text=True, env=readme_env)
+        check("README try-it: drain logs prints the README's sample output", out.stdout.splitlines() == console[1:],
+              f"printed {out.stdout.splitlines()} {out.stderr[-200:]}, README shows {console[1:]}")
+    finally:
+        srv.terminate()
+        srv.wait()
 
 done()
