@@ -158,3 +158,50 @@ fn a_refusal_is_answered_without_storing_and_labelled() {
     );
     assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "drain");
 }
+
+/// The one set of counters: what a stored delivery, a storage failure and a refusal each add.
+#[test]
+fn counters_count_what_was_stored() {
+    let by_name = |r: &Record| -> std::collections::HashMap<&'static str, f64> {
+        r.counted().map(|(c, v)| (c.name, v)).collect()
+    };
+    let (_, stored) = run(&Memory::default(), std::future::pending());
+    let n = by_name(&stored);
+    assert_eq!(
+        (
+            n["deliveries"],
+            n["refused"],
+            n["storage_failures"],
+            n["stored_events"],
+            n["stored_objects"]
+        ),
+        (1.0, 0.0, 0.0, 3.0, 3.0)
+    );
+    assert_eq!(n["stored_bytes"], stored.bytes_stored as f64);
+    assert_eq!(n["bytes_in"], 100.0);
+
+    let failing = Memory {
+        fail_at: Some(0),
+        ..Memory::default()
+    };
+    let (_, failed) = run(&failing, std::future::pending());
+    let n = by_name(&failed);
+    assert_eq!(
+        (
+            n["storage_failures"],
+            n["stored_events"],
+            n["stored_bytes"],
+            n["stored_objects"]
+        ),
+        (1.0, 0.0, 0.0, 0.0),
+        "nothing counts as stored when storing failed"
+    );
+
+    // EMF names every counter, with a unit, and the line carries each value.
+    let emf: serde_json::Value = serde_json::from_str(&stored.emf(1)).unwrap();
+    let metrics = emf["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), COUNTERS.len());
+    for c in &COUNTERS {
+        assert!(emf[c.name].is_number(), "{} in the EMF line", c.name);
+    }
+}
