@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 
 use crate::body::{kib, read_body, Read, DISCARD_LIMIT};
 use crate::metrics::Metrics;
-use crate::store::Store;
+use crate::store::FolderOrBucket;
 
 /// How the server behaves beyond the config.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl Default for Settings {
 
 pub struct AppState {
     pub config: Config,
-    pub store: Store,
+    pub store: FolderOrBucket,
     pub settings: Settings,
     pub metrics: Metrics,
     slots: Semaphore,
@@ -88,7 +88,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, settings: Settings) -> Arc<Self> {
+    pub fn new(config: Config, store: FolderOrBucket, settings: Settings) -> Arc<Self> {
         Arc::new(Self {
             config,
             store,
@@ -278,9 +278,9 @@ async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize,
 }
 
 impl Host for AppState {
-    type Store = Store;
+    type Store = FolderOrBucket;
 
-    fn store(&self) -> &Store {
+    fn store(&self) -> &FolderOrBucket {
         &self.store
     }
 

@@ -14,4 +14,4 @@ pub mod store;
 
 pub use app::{app, AppState, Settings};
 pub use listen::serve;
-pub use store::Store;
+pub use store::FolderOrBucket;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use drain_core::Config;
-use drain_server::{AppState, Settings, Store};
+use drain_server::{AppState, FolderOrBucket, Settings};
 use drain_store::Store as _;
 
 #[derive(Parser)]
@@ -183,7 +183,7 @@ fn main() -> Result<()> {
                 .build()?;
             runtime.block_on(async move {
                 let store = drain_server::store::open_for_serving(data, s3_bucket).await;
-                if let Store::Right(s3) = &store {
+                if let FolderOrBucket::Right(s3) = &store {
                     if let Err(e) = s3.warm_up().await {
                         tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");
                     }
@@ -206,7 +206,7 @@ fn init_logs(format: LogFormat) {
     });
 }
 
-async fn serve(config: Config, store: Store, settings: Settings, listen: SocketAddr) -> Result<()> {
+async fn serve(config: Config, store: FolderOrBucket, settings: Settings, listen: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;

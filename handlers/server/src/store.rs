@@ -6,28 +6,34 @@ use std::path::PathBuf;
 pub use drain_s3::S3Store;
 pub use drain_store::Folder;
 
-pub type Store = drain_store::Either<Folder, S3Store>;
+/// The folder or the bucket, chosen at start-up.
+pub type FolderOrBucket = drain_store::Either<Folder, S3Store>;
 
 /// The bucket when one is named (the standard AWS environment: region, credentials,
 /// `AWS_ENDPOINT_URL_S3`), the folder otherwise, its IO on the calling thread (the CLI's
 /// commands, compaction's thread). Runs inside a tokio runtime.
-pub async fn open(data: PathBuf, s3_bucket: Option<String>) -> Store {
+pub async fn open(data: PathBuf, s3_bucket: Option<String>) -> FolderOrBucket {
     match s3_bucket {
-        Some(bucket) => Store::Right(S3Store::from_env(bucket).await),
-        None => Store::Left(Folder::new(data)),
+        Some(bucket) => FolderOrBucket::Right(S3Store::from_env(bucket).await),
+        None => FolderOrBucket::Left(Folder::new(data)),
     }
 }
 
 /// [`open`] for serving: the folder's IO on tokio's blocking pool, never on a thread that reads
 /// requests.
-pub async fn open_for_serving(data: PathBuf, s3_bucket: Option<String>) -> Store {
-    match open(data.clone(), s3_bucket).await {
-        Store::Left(_) => Store::Left(Folder::offloaded(
-            data,
-            std::sync::Arc::new(|job| {
-                tokio::task::spawn_blocking(job);
-            }),
-        )),
-        s3 => s3,
+pub async fn open_for_serving(data: PathBuf, s3_bucket: Option<String>) -> FolderOrBucket {
+    match s3_bucket {
+        Some(_) => open(data, s3_bucket).await,
+        None => FolderOrBucket::Left(serving_folder(data)),
     }
+}
+
+/// The folder with its IO on tokio's blocking pool (called inside a runtime).
+pub fn serving_folder(data: impl Into<PathBuf>) -> Folder {
+    Folder::offloaded(
+        data,
+        std::sync::Arc::new(|job| {
+            tokio::task::spawn_blocking(job);
+        }),
+    )
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use drain_core::Config;
-use drain_server::{AppState, Settings, Store};
+use drain_server::{AppState, FolderOrBucket, Settings};
 
 const CONFIG: &str = r#"
 [limits]
@@ -51,13 +51,8 @@ impl Server {
     fn start(data: &Path, settings: Settings) -> Self {
         let config = Config::parse(CONFIG, &|_| None).unwrap();
         // As `drain serve` opens it: the folder's IO on the blocking pool.
-        let folder = drain_store::Folder::offloaded(
-            data,
-            std::sync::Arc::new(|job| {
-                tokio::task::spawn_blocking(job);
-            }),
-        );
-        let state = AppState::new(config, Store::Left(folder), settings);
+        let folder = drain_server::store::serving_folder(data);
+        let state = AppState::new(config, FolderOrBucket::Left(folder), settings);
         let kept = std::sync::Arc::clone(&state);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 
-use super::bucket::Bucket;
+use super::blocking::Blocking;
 use super::line::{parse_time, rank, Event, Filter};
 use super::merge::{Obj, Reader, Tally};
 use super::{Prefixes, Signal};
@@ -149,7 +149,7 @@ const LIST_DAYS_PAST: i128 = 48;
 
 /// The partition folders of the hours `first..=last`, by hour (only hours that may hold objects).
 fn partitions(
-    b: &Bucket,
+    b: &Blocking,
     prefix: &str,
     sources: &[String],
     first: i128,
@@ -280,7 +280,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
             args.data.display()
         );
     }
-    let bucket = Arc::new(Bucket {
+    let bucket = Arc::new(Blocking {
         store: runtime.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone())),
         rt: runtime.handle().clone(),
     });
@@ -302,7 +302,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
         tty: std::io::stderr().is_terminal(),
         shown: false,
     };
-    let sources = |b: &Bucket| -> Result<Vec<String>> {
+    let sources = |b: &Blocking| -> Result<Vec<String>> {
         if !args.sources.is_empty() {
             return Ok(args.sources.clone());
         }
@@ -311,7 +311,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
             .filter_map(|f| drain_layout::source_of_folder(&f).map(str::to_owned))
             .collect())
     };
-    let objects_of = |b: &Bucket, dirs: &[String], hour: i128, after: Option<&str>| -> Result<Vec<Obj>> {
+    let objects_of = |b: &Blocking, dirs: &[String], hour: i128, after: Option<&str>| -> Result<Vec<Obj>> {
         let mut objs = Vec::new();
         for dir in dirs {
             let after = after.map(|a| format!("{dir}{a}"));

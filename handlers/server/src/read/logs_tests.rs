@@ -308,14 +308,14 @@ fn an_object_deleted_after_the_listing_is_reported_and_the_rest_is_read() {
 }
 
 /// The folder store as `drain logs` reads it, and the runtime its calls run on.
-fn folder(dir: &std::path::Path) -> (tokio::runtime::Runtime, Arc<Bucket>) {
+fn folder(dir: &std::path::Path) -> (tokio::runtime::Runtime, Arc<Blocking>) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let bucket = Arc::new(Bucket {
-        store: crate::store::Store::Left(drain_store::Folder::new(dir)),
+    let bucket = Arc::new(Blocking {
+        store: crate::store::FolderOrBucket::Left(drain_store::Folder::new(dir)),
         rt: rt.handle().clone(),
     });
     (rt, bucket)

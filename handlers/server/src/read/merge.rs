@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use drain_layout::Lines;
 
-use super::bucket::Bucket;
+use super::blocking::Blocking;
 use super::line::{keep, Event, Filter};
 
 /// Longest line read; a longer one (drain never writes one: `max_event_bytes`) makes the object bad.
@@ -60,7 +60,7 @@ pub struct Tally {
 /// Shared by every run of one command.
 #[derive(Debug)]
 pub struct Reader {
-    pub bucket: Arc<Bucket>,
+    pub bucket: Arc<Blocking>,
     pub filter: Arc<Filter>,
     pub concurrency: usize,
     pub buffer: usize,
@@ -70,7 +70,7 @@ pub struct Reader {
 }
 
 impl Reader {
-    pub fn new(bucket: Arc<Bucket>, filter: Arc<Filter>, concurrency: usize, buffer: usize) -> Self {
+    pub fn new(bucket: Arc<Blocking>, filter: Arc<Filter>, concurrency: usize, buffer: usize) -> Self {
         Reader {
             bucket,
             filter,

@@ -1,7 +1,7 @@
 //! The read half: `drain logs` (events back in time order) and `drain sql` (statements for the
 //! query engines), over the folder or bucket the handlers write.
 
-mod bucket;
+mod blocking;
 mod line;
 pub mod logs;
 mod merge;

@@ -325,8 +325,8 @@ fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &st
     let looked = rt.block_on(async {
         let probe = async {
             let store = match place {
-                Place::Dir(d) => crate::store::Store::Left(drain_store::Folder::new(d)),
-                Place::Bucket { name, endpoint } => crate::store::Store::Right(
+                Place::Dir(d) => crate::store::FolderOrBucket::Left(drain_store::Folder::new(d)),
+                Place::Bucket { name, endpoint } => crate::store::FolderOrBucket::Right(
                     drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await,
                 ),
             };

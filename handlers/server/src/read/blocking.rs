@@ -1,13 +1,13 @@
-//! `drain logs`'s view of the store: blocking calls from its reader threads, partition folders
-//! listed one at a time (never the whole bucket), each object streamed in ranges of `CHUNK`
-//! bytes (never held whole).
+//! `drain logs`'s view of the store (`Blocking`): blocking calls from its reader threads,
+//! partition folders listed one at a time (never the whole bucket), each object streamed in
+//! ranges of `CHUNK` bytes (never held whole).
 
 use std::io::Read;
 
 use anyhow::{Context, Result};
 use drain_store::Store as _;
 
-use crate::store::Store;
+use crate::store::FolderOrBucket;
 
 /// Bytes fetched per read of an object: one request for most delivery objects, and with
 /// `--concurrency` objects open, what reading holds beyond its event buffer.
@@ -15,12 +15,12 @@ const CHUNK: u64 = 1 << 20;
 
 /// The store and the runtime its calls run on.
 #[derive(Debug)]
-pub struct Bucket {
-    pub store: Store,
+pub struct Blocking {
+    pub store: FolderOrBucket,
     pub rt: tokio::runtime::Handle,
 }
 
-impl Bucket {
+impl Blocking {
     /// The names one level below `prefix` (which ends in `/`), without the trailing `/`.
     pub fn folders(&self, prefix: &str) -> Result<Vec<String>> {
         self.rt
@@ -58,7 +58,7 @@ impl Bucket {
 
 /// An object read `CHUNK` bytes at a time.
 struct Ranges {
-    bucket: std::sync::Arc<Bucket>,
+    bucket: std::sync::Arc<Blocking>,
     key: String,
     at: u64,
     chunk: Vec<u8>,
