@@ -7,7 +7,7 @@ use http::HeaderMap;
 
 use crate::body::{self, MediaType};
 use crate::config::{Source, SourceKind};
-use crate::error::{brief, DecodeError, Limit, Refusal, Rejection};
+use crate::error::{brief, AuthError, DecodeError, Limit, Refusal, Rejection};
 use crate::format::otlp::Signal;
 use crate::kinds::Dialect;
 use crate::plan::{Object, Plan, Response};
@@ -24,6 +24,8 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
         (Refusal::NotFound, _) => 404,
         (Refusal::MethodNotAllowed, _) => 405,
         (Refusal::Unauthorized, Some(Dialect::Plain | Dialect::Otlp)) => 401,
+        (Refusal::Unauthorized, Some(Dialect::Webhook)) if *r != Unauthorized(AuthError::Signature) => 401,
+        (Refusal::Unauthorized, Some(Dialect::Splunk)) if *r == Unauthorized(AuthError::Missing) => 401,
         (Refusal::Unauthorized, _) => 403,
         (Refusal::TooDeep | Refusal::UnsupportedType | Refusal::Undecodable, Some(Dialect::BetterStack)) => 406,
         (Refusal::TooDeep | Refusal::Undecodable, _) => 400,
@@ -65,6 +67,15 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
             },
         ),
         Some(Dialect::Otlp) => otlp_status(status, &brief(r.to_string()), media),
+        Some(Dialect::Webhook) => Response::json(status, &serde_json::json!({ "error": brief(r.to_string()) })),
+        Some(Dialect::Splunk) => Response::json(status, &splunk(r)),
+        Some(Dialect::Datadog) => {
+            let error = match r {
+                Unauthorized(_) => "Forbidden".to_string(),
+                other => brief(other.to_string()),
+            };
+            Response::json(status, &serde_json::json!({ "errors": [error] }))
+        }
         None if matches!(r, Unauthorized(_)) => Response::text(status, "Unauthorized".to_string()),
         _ => Response::text(status, brief(r.to_string())),
     };
@@ -77,6 +88,29 @@ pub(crate) fn reject(kind: Option<&SourceKind>, r: &Rejection, media: MediaType)
         }
     }
     resp
+}
+
+/// A refusal in Splunk HEC's `{"text","code"}` (its documented codes).
+fn splunk(r: &Rejection) -> serde_json::Value {
+    use Rejection::*;
+    let (text, code) = match r {
+        Unauthorized(AuthError::Missing) => ("Token is required".to_string(), 2),
+        Unauthorized(_) => ("Invalid token".to_string(), 4),
+        Undecodable(DecodeError::Hec { code, index, .. }) => {
+            let text = match code {
+                5 => "No data",
+                12 => "Event field is required",
+                13 => "Event field cannot be blank",
+                _ => "Invalid data format",
+            };
+            return serde_json::json!({ "text": text, "code": code, "invalid-event-number": index });
+        }
+        Undecodable(_) | LimitExceeded(Limit::Depth(_)) => {
+            return serde_json::json!({ "text": "Invalid data format", "code": 6, "invalid-event-number": 0 });
+        }
+        other => (brief(other.to_string()), 6),
+    };
+    serde_json::json!({ "text": text, "code": code })
 }
 
 /// The answer when the objects couldn't be stored: always 503 with `Retry-After`, so that every
@@ -100,6 +134,9 @@ pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str, media: M
     let mut resp = match kind.map(|k| k.row().dialect) {
         Some(Dialect::Vercel) => Response::json(503, &serde_json::json!({ "code": "unavailable", "error": why })),
         Some(Dialect::Otlp) => otlp_status(503, why, media),
+        Some(Dialect::Webhook) => Response::json(503, &serde_json::json!({ "error": why })),
+        Some(Dialect::Splunk) => Response::json(503, &serde_json::json!({ "text": "Server is busy", "code": 9 })),
+        Some(Dialect::Datadog) => Response::json(503, &serde_json::json!({ "errors": [why] })),
         _ => Response::text(503, why.to_string()),
     };
     resp.headers.push(("retry-after", RETRY_AFTER_SECS.to_string()));
@@ -109,16 +146,28 @@ pub(crate) fn unavailable(kind: Option<&SourceKind>, why: &'static str, media: M
 /// The answer once every object is stored: an OTLP export's is the empty
 /// `Export…ServiceResponse` in the request's encoding.
 pub(crate) fn accepted(kind: &SourceKind, media: MediaType) -> Response {
-    let mut r = Response::empty(kind.row().success);
-    if kind.row().dialect == Dialect::Otlp {
-        let (content_type, body) = match media {
-            MediaType::Protobuf => ("application/x-protobuf", Vec::new()),
-            _ => ("application/json", b"{}".to_vec()),
-        };
-        r.headers.push(("content-type", content_type.to_string()));
-        r.body = body;
+    let status = kind.row().success;
+    match kind.row().dialect {
+        Dialect::Otlp => {
+            let mut r = Response::empty(status);
+            let (content_type, body) = match media {
+                MediaType::Protobuf => ("application/x-protobuf", Vec::new()),
+                _ => ("application/json", b"{}".to_vec()),
+            };
+            r.headers.push(("content-type", content_type.to_string()));
+            r.body = body;
+            r
+        }
+        Dialect::Webhook => Response::json(status, &serde_json::json!({ "ok": true })),
+        Dialect::Splunk => Response::json(status, &serde_json::json!({ "text": "Success", "code": 0 })),
+        Dialect::Datadog => Response::json(status, &serde_json::json!({})),
+        _ => Response::empty(status),
     }
-    r
+}
+
+/// Splunk HEC's health answer (`GET …/services/collector/health`, no auth).
+pub(crate) fn hec_healthy() -> Response {
+    Response::json(200, &serde_json::json!({ "text": "HEC is healthy", "code": 17 }))
 }
 
 /// An OTLP refusal: a `google.rpc.Status` (`code`, `message`) in the request's encoding.

@@ -32,6 +32,26 @@ auth = { bearer = "otel-token" }
 name = "vtrace"
 kind = "otlp"
 secrets = ["s"]
+[[source]]
+name = "hook"
+kind = "webhook"
+auth = { bearer = "hook-token" }
+[[source]]
+name = "hookq"
+kind = "webhook"
+auth = { query = { name = "token", value = "q-token" } }
+[[source]]
+name = "hec"
+kind = "splunk_hec"
+tokens = ["hec-token"]
+[[source]]
+name = "dd"
+kind = "datadog"
+tokens = ["dd-key"]
+[[source]]
+name = "alloy"
+kind = "loki"
+auth = { basic = { username = "u", password = "p" } }
 "#;
 
 /// (path, authorization, content type, kind name): every route to every source above.
@@ -56,6 +76,29 @@ const ROUTES: &[(&str, Option<&str>, &str, &str)] = &[
     ),
     ("/v1/logs", Some("Bearer otel-token"), "application/json", "otlp"),
     ("/vtrace/v1/traces", None, "application/x-protobuf", "otlp"),
+    ("/hook", Some("Bearer hook-token"), "application/json", "webhook"),
+    ("/hookq?token=q-token", None, "text/plain", "webhook"),
+    (
+        "/hec/services/collector/event",
+        Some("Splunk hec-token"),
+        "application/json",
+        "splunk_hec",
+    ),
+    (
+        "/services/collector/raw/1.0?channel=x",
+        Some("Splunk hec-token"),
+        "text/plain",
+        "splunk_hec",
+    ),
+    ("/dd/api/v2/logs?dd-api-key=dd-key", None, "application/json", "datadog"),
+    ("/api/v2/logs?dd-api-key=dd-key", None, "application/json", "datadog"),
+    (
+        "/alloy/loki/api/v1/push",
+        Some("Basic dTpw"),
+        "application/x-protobuf",
+        "loki",
+    ),
+    ("/loki/api/v1/push", Some("Basic dTpw"), "application/json", "loki"),
 ];
 
 fn header(plan_response: &http::Response<Vec<u8>>, name: &str) -> Option<String> {
@@ -83,6 +126,18 @@ fn in_dialect(what: &str, r: &http::Response<Vec<u8>>, dialect: Dialect, protobu
         Dialect::Otlp => {
             let v: serde_json::Value = serde_json::from_slice(r.body()).expect(what);
             assert!(v["code"].is_i64() && v["message"].is_string(), "{what}: {v}");
+        }
+        Dialect::Webhook => {
+            let v: serde_json::Value = serde_json::from_slice(r.body()).expect(what);
+            assert!(v["error"].is_string(), "{what}: {v}");
+        }
+        Dialect::Splunk => {
+            let v: serde_json::Value = serde_json::from_slice(r.body()).expect(what);
+            assert!(v["text"].is_string() && v["code"].is_i64(), "{what}: {v}");
+        }
+        Dialect::Datadog => {
+            let v: serde_json::Value = serde_json::from_slice(r.body()).expect(what);
+            assert!(v["errors"][0].is_string(), "{what}: {v}");
         }
         Dialect::BetterStack | Dialect::Plain => {
             assert!(ct.starts_with("text/plain"), "{what}: {ct}");

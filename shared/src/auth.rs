@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
-use crate::config::{HttpAuth, Secret};
+use crate::config::{Algorithm, Encoding, HttpAuth, Secret, Signature};
 pub use crate::error::AuthError;
 
 /// Checks `x-vercel-signature` (hex HMAC-SHA1) against every configured secret, over the bytes
@@ -75,6 +75,38 @@ impl VercelMacs {
     }
 }
 
+/// Checks a webhook's signature header: the HMAC of the body as sent, under any of the secrets,
+/// in the configured algorithm and encoding, after the configured prefix. Every secret is
+/// checked, each in constant time.
+pub fn signature(sig: &Signature, header: Option<&[u8]>, body: &[u8]) -> Result<(), AuthError> {
+    let given = header.map(<[u8]>::trim_ascii).filter(|h| !h.is_empty()).ok_or(AuthError::Missing)?;
+    let given = match given.split_at_checked(sig.prefix.len()) {
+        Some((p, rest)) if p.eq_ignore_ascii_case(sig.prefix.as_bytes()) => rest,
+        _ => return Err(AuthError::Signature),
+    };
+    let expected = match sig.encoding {
+        Encoding::Hex => hex::decode(given).map_err(|_| AuthError::Signature)?,
+        Encoding::Base64 => STANDARD.decode(given).map_err(|_| AuthError::Signature)?,
+    };
+    let mut ok = false;
+    for secret in &sig.secrets {
+        let key = secret.expose().as_bytes();
+        ok |= match sig.algorithm {
+            Algorithm::Sha1 => {
+                let mut mac = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes any key length");
+                mac.update(body);
+                mac.verify_slice(&expected).is_ok()
+            }
+            Algorithm::Sha256 => {
+                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+                mac.update(body);
+                mac.verify_slice(&expected).is_ok()
+            }
+        };
+    }
+    ok.then_some(()).ok_or(AuthError::Signature)
+}
+
 /// Checks an `Authorization` header against a Northflank or Logplex source's auth.
 pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthError> {
     match auth {
@@ -105,6 +137,25 @@ pub fn http(auth: &HttpAuth, authorization: Option<&[u8]>) -> Result<(), AuthErr
 pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&[u8], AuthError> {
     let header = authorization.ok_or(AuthError::Missing)?;
     let token = strip_scheme(header, b"bearer").ok_or(AuthError::Missing)?.trim_ascii();
+    if token.is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token)
+}
+
+/// The token of a Splunk HEC request: `Authorization: Splunk <token>`, `Bearer <token>`, or
+/// Basic with the token as the password.
+pub fn hec_token(authorization: Option<&[u8]>) -> Result<Vec<u8>, AuthError> {
+    let header = authorization.ok_or(AuthError::Missing)?;
+    let token = if let Some(t) = strip_scheme(header, b"splunk").or_else(|| strip_scheme(header, b"bearer")) {
+        t.trim_ascii().to_vec()
+    } else if let Some(encoded) = strip_scheme(header, b"basic") {
+        let decoded = STANDARD.decode(encoded.trim_ascii()).map_err(|_| AuthError::Mismatch)?;
+        let colon = decoded.iter().position(|&c| c == b':').ok_or(AuthError::Mismatch)?;
+        decoded[colon + 1..].to_vec()
+    } else {
+        return Err(AuthError::Missing);
+    };
     if token.is_empty() {
         return Err(AuthError::Missing);
     }

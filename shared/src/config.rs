@@ -145,7 +145,70 @@ pub enum SourceKind {
     Otlp {
         auth: OtlpAuth,
     },
+    /// Any JSON sender (SPEC version 3): a header credential, a signature over the body, or both.
+    Webhook {
+        auth: KeyAuth,
+        signature: Option<Signature>,
+        fields: FieldNames,
+    },
+    /// Splunk HEC: `Authorization: Splunk <token>`.
+    SplunkHec {
+        tokens: Vec<Secret>,
+    },
+    /// The Datadog logs intake: `DD-API-KEY`.
+    Datadog {
+        tokens: Vec<Secret>,
+    },
+    Loki {
+        auth: KeyAuth,
+    },
 }
+
+/// How a `webhook` or `loki` source authenticates its sender in the request head.
+#[derive(Debug, Clone)]
+pub enum KeyAuth {
+    /// Basic, Bearer, or none.
+    Http(HttpAuth),
+    /// A named header and its value (`x-api-key: …`).
+    Header { name: http::HeaderName, value: Secret },
+    /// A query parameter and its value (`?token=…`), for senders that can set only a URL.
+    Query { name: String, value: Secret },
+}
+
+/// A webhook's HMAC signature header over the raw body.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub header: http::HeaderName,
+    pub secrets: Vec<Secret>,
+    pub algorithm: Algorithm,
+    pub encoding: Encoding,
+    /// Text before the MAC in the header (`sha256=`), removed before it is compared.
+    pub prefix: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    Sha1,
+    Sha256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Hex,
+    Base64,
+}
+
+/// The top-level field names a webhook's events are read from, each list in order of preference
+/// (SPEC sections 3 and 10).
+#[derive(Debug, Clone)]
+pub struct FieldNames {
+    pub time: Vec<std::borrow::Cow<'static, str>>,
+    pub message: Vec<std::borrow::Cow<'static, str>>,
+    pub level: Vec<std::borrow::Cow<'static, str>>,
+}
+
+/// Names a field list may hold.
+pub const MAX_FIELD_NAMES: usize = 8;
 
 /// How an `otlp` source authenticates its sender.
 #[derive(Debug, Clone)]
@@ -166,6 +229,32 @@ impl SourceKind {
             SourceKind::BetterStack { .. } => "betterstack",
             SourceKind::Logplex { .. } => "logplex",
             SourceKind::Otlp { .. } => "otlp",
+            SourceKind::Webhook { .. } => "webhook",
+            SourceKind::SplunkHec { .. } => "splunk_hec",
+            SourceKind::Datadog { .. } => "datadog",
+            SourceKind::Loki { .. } => "loki",
+        }
+    }
+
+    /// The credentials by which a host-root route picks this source among those of its kind
+    /// (SPEC section 1): two sources of a kind may not share one.
+    pub(crate) fn root_secrets(&self) -> Vec<&Secret> {
+        fn key(a: &KeyAuth) -> Option<&Secret> {
+            match a {
+                KeyAuth::Http(HttpAuth::Bearer(t)) | KeyAuth::Http(HttpAuth::Basic { password: t, .. }) => Some(t),
+                KeyAuth::Header { value, .. } | KeyAuth::Query { value, .. } => Some(value),
+                KeyAuth::Http(HttpAuth::None) => None,
+            }
+        }
+        match self {
+            SourceKind::BetterStack { tokens } | SourceKind::SplunkHec { tokens } | SourceKind::Datadog { tokens } => {
+                tokens.iter().collect()
+            }
+            SourceKind::Otlp {
+                auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
+            } => vec![t],
+            SourceKind::Loki { auth } => key(auth).into_iter().collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -229,6 +318,10 @@ struct RawSource {
     verify: Option<String>,
     tokens: Option<Vec<String>>,
     auth: Option<toml::Value>,
+    signature: Option<toml::Value>,
+    time_field: Option<Vec<String>>,
+    message_field: Option<Vec<String>>,
+    level_field: Option<Vec<String>>,
 }
 
 impl Config {
@@ -339,20 +432,11 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             return Err(invalid(format!("source `{name}` is defined twice")));
         }
         let kind = build_kind(s)?;
-        // At the host root the token picks the source (Better Stack at `/`, OTLP at `/v1/…`).
-        let root_tokens = |k: &SourceKind| -> Vec<Secret> {
-            match k {
-                SourceKind::BetterStack { tokens } => tokens.clone(),
-                SourceKind::Otlp {
-                    auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
-                } => vec![t.clone()],
-                _ => Vec::new(),
-            }
-        };
-        let mine = root_tokens(&kind);
+        // At the host root the credential picks the source among those of its kind.
+        let mine = kind.root_secrets();
         for other in &sources {
             if std::mem::discriminant(&other.kind) == std::mem::discriminant(&kind)
-                && root_tokens(&other.kind).iter().any(|t| mine.contains(t))
+                && other.kind.root_secrets().iter().any(|t| mine.contains(t))
             {
                 return Err(invalid(format!(
                     "source `{name}` uses a token that source `{}` uses too: the token picks the source",
@@ -395,35 +479,36 @@ fn check_prefix(key: &str, prefix: String) -> Result<String, ConfigError> {
 fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
     let name = &s.name;
     let invalid = |m: String| ConfigError::Invalid(format!("source `{name}`: {m}"));
-    let refuse = |field: &str, present: bool| {
-        if present {
-            Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)))
-        } else {
-            Ok(())
+    let takes: &[&str] = match s.kind.as_str() {
+        "vercel" => &["secrets", "verify"],
+        "betterstack" | "splunk_hec" | "datadog" => &["tokens"],
+        "northflank" | "logplex" | "loki" => &["auth"],
+        "otlp" => &["secrets", "auth"],
+        "webhook" => &["auth", "signature", "time_field", "message_field", "level_field"],
+        other => {
+            return Err(invalid(format!(
+                "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex, otlp, webhook, splunk_hec, datadog, loki)"
+            )))
         }
     };
+    let given = [
+        ("secrets", s.secrets.is_some()),
+        ("verify", s.verify.is_some()),
+        ("tokens", s.tokens.is_some()),
+        ("auth", s.auth.is_some()),
+        ("signature", s.signature.is_some()),
+        ("time_field", s.time_field.is_some()),
+        ("message_field", s.message_field.is_some()),
+        ("level_field", s.level_field.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(f, present)| *present && !takes.contains(f)) {
+        return Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)));
+    }
     let secrets_of = |list: Option<Vec<String>>, field: &str| -> Result<Vec<Secret>, ConfigError> {
-        let list = list.unwrap_or_default();
-        if list.is_empty() {
-            return Err(invalid(format!(
-                "kind `{}` needs at least one entry in `{field}`",
-                s.kind
-            )));
-        }
-        if list.iter().any(|t| t.is_empty()) {
-            return Err(invalid(format!("an entry of `{field}` is empty")));
-        }
-        if list.iter().any(|t| has_edge_space(t)) {
-            return Err(invalid(format!(
-                "an entry of `{field}` starts or ends with whitespace (a secret set with `echo … |` keeps its newline): remove it"
-            )));
-        }
-        Ok(list.into_iter().map(Secret).collect())
+        secret_list(list, field, &s.kind).map_err(invalid)
     };
     match s.kind.as_str() {
         "vercel" => {
-            refuse("tokens", s.tokens.is_some())?;
-            refuse("auth", s.auth.is_some())?;
             let verify = s.verify.filter(|v| !v.is_empty());
             if let Some(v) = &verify {
                 if http::HeaderValue::from_str(v).is_err() {
@@ -435,18 +520,16 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
                 verify,
             })
         }
-        "betterstack" => {
-            refuse("secrets", s.secrets.is_some())?;
-            refuse("verify", s.verify.is_some())?;
-            refuse("auth", s.auth.is_some())?;
-            Ok(SourceKind::BetterStack {
-                tokens: secrets_of(s.tokens, "tokens")?,
-            })
-        }
+        "betterstack" => Ok(SourceKind::BetterStack {
+            tokens: secrets_of(s.tokens, "tokens")?,
+        }),
+        "splunk_hec" => Ok(SourceKind::SplunkHec {
+            tokens: secrets_of(s.tokens, "tokens")?,
+        }),
+        "datadog" => Ok(SourceKind::Datadog {
+            tokens: secrets_of(s.tokens, "tokens")?,
+        }),
         "northflank" | "logplex" => {
-            refuse("secrets", s.secrets.is_some())?;
-            refuse("verify", s.verify.is_some())?;
-            refuse("tokens", s.tokens.is_some())?;
             let auth = build_auth(s.auth.as_ref()).map_err(invalid)?;
             if s.kind == "logplex" && !matches!(auth, HttpAuth::Basic { .. }) {
                 return Err(invalid(
@@ -460,9 +543,47 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
                 SourceKind::Logplex { auth }
             })
         }
-        "otlp" => {
-            refuse("verify", s.verify.is_some())?;
-            refuse("tokens", s.tokens.is_some())?;
+        "loki" => Ok(SourceKind::Loki {
+            auth: build_key_auth(s.auth.as_ref(), false).map_err(invalid)?,
+        }),
+        "webhook" => {
+            let signature = s
+                .signature
+                .as_ref()
+                .map(|v| build_signature(v, &s.kind))
+                .transpose()
+                .map_err(invalid)?;
+            let auth = match (&s.auth, &signature) {
+                // A signature alone proves the sender.
+                (None, Some(_)) => KeyAuth::Http(HttpAuth::None),
+                (auth, _) => build_key_auth(auth.as_ref(), true).map_err(invalid)?,
+            };
+            let names = |list: Option<Vec<String>>, field: &str, default: &[&'static str]| {
+                field_names(list, field, default).map_err(invalid)
+            };
+            Ok(SourceKind::Webhook {
+                auth,
+                signature,
+                fields: FieldNames {
+                    time: names(
+                        s.time_field,
+                        "time_field",
+                        &["timestamp", "time", "dt", "@timestamp", "date", "ts"],
+                    )?,
+                    message: names(
+                        s.message_field,
+                        "message_field",
+                        &["message", "msg", "log", "text", "event_message"],
+                    )?,
+                    level: names(
+                        s.level_field,
+                        "level_field",
+                        &["level", "severity", "log.level", "levelname", "status"],
+                    )?,
+                },
+            })
+        }
+        _ => {
             let auth = match (s.secrets, &s.auth) {
                 (Some(_), Some(_)) => {
                     return Err(invalid(
@@ -470,42 +591,135 @@ fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
                     ))
                 }
                 (Some(list), None) => OtlpAuth::Signature(secrets_of(Some(list), "secrets")?),
-                (None, auth) => match auth.as_ref().and_then(|a| a.as_table()).and_then(|t| t.get("header")) {
-                    Some(h) => {
-                        let h = h
-                            .as_table()
-                            .ok_or_else(|| invalid("`auth.header` is { name = \"…\", value = \"…\" }".into()))?;
-                        let name = h
-                            .get("name")
-                            .and_then(|n| n.as_str())
-                            .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
-                            .ok_or_else(|| invalid("`auth.header.name` must be a header name".into()))?;
-                        if name == http::header::AUTHORIZATION {
-                            return Err(invalid(
-                                "`auth.header`: use `bearer` or `basic` for Authorization".into(),
-                            ));
-                        }
-                        let value = h
-                            .get("value")
-                            .and_then(|v| v.as_str())
-                            .filter(|v| !v.is_empty() && !has_edge_space(v))
-                            .ok_or_else(|| {
-                                invalid("`auth.header.value` must be a non-empty string without edge whitespace".into())
-                            })?;
-                        OtlpAuth::Header {
-                            name,
-                            value: Secret(value.to_string()),
-                        }
-                    }
-                    None => OtlpAuth::Http(build_auth(auth.as_ref()).map_err(invalid)?),
+                (None, auth) => match build_key_auth(auth.as_ref(), false).map_err(invalid)? {
+                    KeyAuth::Http(a) => OtlpAuth::Http(a),
+                    KeyAuth::Header { name, value } => OtlpAuth::Header { name, value },
+                    KeyAuth::Query { .. } => unreachable!("no query auth unless asked for"),
                 },
             };
             Ok(SourceKind::Otlp { auth })
         }
-        other => Err(invalid(format!(
-            "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex, otlp)"
-        ))),
     }
+}
+
+/// A non-empty list of secrets, none empty or with whitespace at its ends.
+fn secret_list(list: Option<Vec<String>>, field: &str, kind: &str) -> Result<Vec<Secret>, String> {
+    let list = list.unwrap_or_default();
+    if list.is_empty() {
+        return Err(format!("kind `{kind}` needs at least one entry in `{field}`"));
+    }
+    if list.iter().any(|t| t.is_empty()) {
+        return Err(format!("an entry of `{field}` is empty"));
+    }
+    if list.iter().any(|t| has_edge_space(t)) {
+        return Err(format!(
+            "an entry of `{field}` starts or ends with whitespace (a secret set with `echo … |` keeps its newline): remove it"
+        ));
+    }
+    Ok(list.into_iter().map(Secret).collect())
+}
+
+/// A field-name list, or its default: 1 to [`MAX_FIELD_NAMES`] names, none empty.
+fn field_names(
+    list: Option<Vec<String>>,
+    field: &str,
+    default: &[&'static str],
+) -> Result<Vec<std::borrow::Cow<'static, str>>, String> {
+    let Some(list) = list else {
+        return Ok(default.iter().map(|n| std::borrow::Cow::Borrowed(*n)).collect());
+    };
+    if list.is_empty() || list.len() > MAX_FIELD_NAMES || list.iter().any(|n| n.is_empty() || n.len() > 256) {
+        return Err(format!(
+            "`{field}` is a list of 1 to {MAX_FIELD_NAMES} top-level field names, none empty"
+        ));
+    }
+    Ok(list.into_iter().map(std::borrow::Cow::Owned).collect())
+}
+
+/// `signature = { header, secrets, algorithm = "sha256"|"sha1", encoding = "hex"|"base64", prefix }`.
+fn build_signature(v: &toml::Value, kind: &str) -> Result<Signature, String> {
+    const FORM: &str = "`signature` is { header = \"…\", secrets = [\"…\"], algorithm = \"sha256\" or \"sha1\", encoding = \"hex\" or \"base64\", prefix = \"…\" (optional) }";
+    let t = v.as_table().ok_or(FORM)?;
+    if let Some(k) = t
+        .keys()
+        .find(|k| !["header", "secrets", "algorithm", "encoding", "prefix"].contains(&k.as_str()))
+    {
+        return Err(format!("`signature` does not take `{k}`"));
+    }
+    let header = header_name(t.get("header"), "signature.header")?;
+    let secrets = match t.get("secrets").and_then(|s| s.as_array()) {
+        Some(list) => {
+            let list: Option<Vec<String>> = list.iter().map(|s| s.as_str().map(String::from)).collect();
+            secret_list(Some(list.ok_or(FORM)?), "signature.secrets", kind)?
+        }
+        None => return Err(FORM.into()),
+    };
+    let algorithm = match t.get("algorithm").map(|a| a.as_str()) {
+        None | Some(Some("sha256")) => Algorithm::Sha256,
+        Some(Some("sha1")) => Algorithm::Sha1,
+        _ => return Err("`signature.algorithm` is \"sha256\" or \"sha1\"".into()),
+    };
+    let encoding = match t.get("encoding").map(|a| a.as_str()) {
+        None | Some(Some("hex")) => Encoding::Hex,
+        Some(Some("base64")) => Encoding::Base64,
+        _ => return Err("`signature.encoding` is \"hex\" or \"base64\"".into()),
+    };
+    let prefix = match t.get("prefix") {
+        None => String::new(),
+        Some(p) => p.as_str().ok_or("`signature.prefix` must be a string")?.to_string(),
+    };
+    Ok(Signature {
+        header,
+        secrets,
+        algorithm,
+        encoding,
+        prefix,
+    })
+}
+
+fn header_name(v: Option<&toml::Value>, place: &str) -> Result<http::HeaderName, String> {
+    v.and_then(|n| n.as_str())
+        .and_then(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+        .ok_or_else(|| format!("`{place}` must be a header name"))
+}
+
+/// `auth`: Basic, Bearer, `"none"`, `{ header = { name, value } }`, and where `query` is allowed
+/// `{ query = { name, value } }`.
+fn build_key_auth(v: Option<&toml::Value>, query: bool) -> Result<KeyAuth, String> {
+    let table = v.and_then(|a| a.as_table());
+    let pair = |key: &str| -> Result<Option<(String, Secret)>, String> {
+        let Some(h) = table.and_then(|t| t.get(key)) else {
+            return Ok(None);
+        };
+        let h = h
+            .as_table()
+            .ok_or_else(|| format!("`auth.{key}` is {{ name = \"…\", value = \"…\" }}"))?;
+        let name = h
+            .get("name")
+            .and_then(|n| n.as_str())
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| format!("`auth.{key}.name` must be a non-empty string"))?;
+        let value = h
+            .get("value")
+            .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty() && !has_edge_space(v))
+            .ok_or_else(|| format!("`auth.{key}.value` must be a non-empty string without edge whitespace"))?;
+        Ok(Some((name.to_string(), Secret(value.to_string()))))
+    };
+    if let Some((name, value)) = pair("header")? {
+        let name =
+            http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| "`auth.header.name` must be a header name")?;
+        if name == http::header::AUTHORIZATION {
+            return Err("`auth.header`: use `bearer` or `basic` for Authorization".into());
+        }
+        return Ok(KeyAuth::Header { name, value });
+    }
+    if query {
+        if let Some((name, value)) = pair("query")? {
+            return Ok(KeyAuth::Query { name, value });
+        }
+    }
+    build_auth(v).map(KeyAuth::Http)
 }
 
 fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {

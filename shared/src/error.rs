@@ -10,6 +10,9 @@ pub enum AuthError {
     Missing,
     #[error("credentials don't match")]
     Mismatch,
+    /// A signature over the body that doesn't match (a webhook's: 403 where a credential is 401).
+    #[error("signature doesn't match")]
+    Signature,
 }
 
 /// Why a body couldn't be decoded, saying where.
@@ -29,6 +32,12 @@ pub enum DecodeError {
     Frame { frame: usize, offset: usize, what: String },
     #[error("OTLP: {0}")]
     Otlp(String),
+    #[error("Loki: {0}")]
+    Loki(String),
+    /// A Splunk HEC envelope that can't be used: its HEC error `code` (6 invalid data, 12 no
+    /// `event`, 13 a blank `event`, 5 no data) and the index of the event.
+    #[error("event {index}: {what}")]
+    Hec { code: u8, index: usize, what: String },
     #[error("the body could not be read: {0}")]
     Unreadable(String),
 }

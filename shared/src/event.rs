@@ -27,24 +27,73 @@ pub trait FieldValue {
     fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit>;
 }
 
-/// Which sender's naming an event follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rules {
+/// How a sender's events name their time, message and level (SPEC sections 3 and 10): each a
+/// list of top-level field names in order of preference. A kind's rules are a constant; a
+/// webhook's come from its config.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'r> {
+    /// The time: the first of these fields that parses.
+    pub time: &'r [Cow<'static, str>],
+    /// The message: the first of these fields that is a string.
+    pub message: &'r [Cow<'static, str>],
+    /// The level: the first of these fields that is a string.
+    pub level: &'r [Cow<'static, str>],
+    /// The first time field is drain's `dt` itself (Better Stack): replaced by its normalized
+    /// form when it parses, kept as `dt_raw` when it doesn't.
+    pub replaces_time: bool,
+    /// A `message` that is not a string is stored as its JSON text (else the message is `""`).
+    pub message_as_text: bool,
+    /// The `<datetime> ` prefix that Northflank puts in `message` is removed.
+    pub strip_datetime: bool,
+}
+
+const fn names(list: &'static [Cow<'static, str>]) -> &'static [Cow<'static, str>] {
+    list
+}
+
+impl Rules<'static> {
     /// `timestamp` (Unix ms) is the time; `level` and `message` as sent.
-    Vercel,
+    pub const VERCEL: Self = Rules {
+        time: names(&[Cow::Borrowed("timestamp")]),
+        message: names(&[Cow::Borrowed("message")]),
+        level: names(&[Cow::Borrowed("level")]),
+        replaces_time: false,
+        message_as_text: true,
+        strip_datetime: false,
+    };
     /// `timestamp` or `date` is the time, `severity` the level; the `<datetime> ` prefix that
     /// Northflank puts in `message` is removed.
-    Northflank,
+    pub const NORTHFLANK: Self = Rules {
+        time: names(&[Cow::Borrowed("timestamp"), Cow::Borrowed("date")]),
+        message: names(&[Cow::Borrowed("message")]),
+        level: names(&[Cow::Borrowed("severity"), Cow::Borrowed("level")]),
+        replaces_time: false,
+        message_as_text: true,
+        strip_datetime: true,
+    };
     /// `dt` is the time and is replaced by its normalized form (`dt_raw` keeps what couldn't be
     /// read); `level` and `message` as sent.
-    BetterStack,
+    pub const BETTERSTACK: Self = Rules {
+        time: names(&[Cow::Borrowed("dt")]),
+        message: names(&[Cow::Borrowed("message")]),
+        level: names(&[Cow::Borrowed("level")]),
+        replaces_time: true,
+        message_as_text: true,
+        strip_datetime: false,
+    };
+}
+
+/// What a decoder found itself for an event (a HEC envelope's nested `event.message`), in place
+/// of what the rules would read from its top-level fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Given<'g> {
+    pub time: Option<Timestamp>,
+    pub message: Option<&'g str>,
+    pub level: Option<&'g str>,
 }
 
 /// The names drain adds to every event.
 const RESERVED: [&str; 5] = ["dt", "message", "level", "drain", "received_at"];
-
-/// The sender's names drain reads a value from.
-const NAMES_READ: [&str; 6] = ["timestamp", "date", "dt", "message", "level", "severity"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Action {
@@ -55,83 +104,105 @@ enum Action {
     DtRaw,
 }
 
+/// The first field named `name`.
+fn first_named<K: AsRef<[u8]>, V>(fields: &[(K, V)], name: &str) -> Option<usize> {
+    fields.iter().position(|(k, _)| k.as_ref() == name.as_bytes())
+}
+
 /// Writes one event. `splice` is the sender's object text between its braces, when the format
 /// can give it: if no field needs renaming and every value is query-safe as it is, it is copied
 /// whole instead of field by field.
 pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
     batch: &mut Batch<'_, '_>,
-    rules: Rules,
+    rules: &Rules<'_>,
     fields: &[(K, V)],
     splice: Option<&[u8]>,
+) -> Result<(), Limit> {
+    write_event_given(batch, rules, fields, splice, Given::default())
+}
+
+/// [`write_event`], with what the decoder found itself (`given`) taking the place of what the
+/// rules would read.
+pub fn write_event_given<K: AsRef<[u8]>, V: FieldValue>(
+    batch: &mut Batch<'_, '_>,
+    rules: &Rules<'_>,
+    fields: &[(K, V)],
+    splice: Option<&[u8]>,
+    given: Given<'_>,
 ) -> Result<(), Limit> {
     let limits = *batch.limits();
     if fields.len() > limits.max_fields {
         return Err(Limit::Fields(limits.max_fields));
     }
-    // The first field of each name drain reads, found in one pass.
-    let mut first = [None; NAMES_READ.len()];
-    for (i, (k, _)) in fields.iter().enumerate() {
-        if let Some(n) = NAMES_READ.iter().position(|r| r.as_bytes() == k.as_ref()) {
-            first[n] = first[n].or(Some(i));
-        }
-    }
-    let find = |name: &str| first[NAMES_READ.iter().position(|r| *r == name).expect("a name drain reads")];
-    let time_field = match rules {
-        Rules::Vercel | Rules::Northflank => find("timestamp"),
-        Rules::BetterStack => find("dt"),
+    // SPEC section 3: the first of the candidate fields that parses, not the first present.
+    let time_field = match rules.replaces_time {
+        true => rules.time.first().and_then(|n| first_named(fields, n)),
+        false => None,
     };
-    // SPEC section 3: the first of the candidate fields that parses (Northflank's `timestamp`,
-    // then `date`), not the first present.
-    let dt = match rules {
-        Rules::Northflank => [find("timestamp"), find("date")]
-            .into_iter()
-            .flatten()
-            .find_map(|i| fields[i].1.time()),
-        _ => time_field.and_then(|i| fields[i].1.time()),
-    };
+    let dt = given.time.or_else(|| {
+        rules
+            .time
+            .iter()
+            .filter_map(|n| first_named(fields, n))
+            .find_map(|i| fields[i].1.time())
+    });
 
-    // The message: a sender's string is kept in place; anything else is renamed and shown as text.
-    let message_at = find("message");
-    let message_is_str = message_at.is_some_and(|i| fields[i].1.is_str());
-    let stripped = match rules {
-        Rules::Northflank => message_at
+    // The message: the first candidate that is a string; a sender's `message` chosen is kept in
+    // place, any other is written as drain's `message` (and a sender's `message` renamed).
+    let message_at = first_named(fields, "message");
+    let chosen_message = match given.message {
+        Some(_) => None,
+        None => rules
+            .message
+            .iter()
+            .filter_map(|n| first_named(fields, n))
+            .find(|&i| fields[i].1.is_str()),
+    };
+    let message_is_str = chosen_message.is_some() && chosen_message == message_at;
+    let stripped = match rules.strip_datetime && message_is_str {
+        true => message_at
             .and_then(|i| fields[i].1.as_str())
             .and_then(|m| strip_datetime_prefix(&m)),
+        false => None,
+    };
+    let other_message = match (given.message, chosen_message) {
+        (Some(m), _) => Some(Cow::Borrowed(m)),
+        (None, Some(i)) if Some(i) != message_at => fields[i].1.as_str(),
         _ => None,
     };
-    // The level: kept in place when the sender's `level` is a string; Northflank's `severity` is
-    // added as `level`.
-    let severity = if rules == Rules::Northflank {
-        find("severity").and_then(|i| fields[i].1.as_str())
-    } else {
-        None
+    // The level: likewise, the first candidate that is a string.
+    let level_at = first_named(fields, "level");
+    let chosen_level = match given.level {
+        Some(_) => None,
+        None => rules
+            .level
+            .iter()
+            .filter_map(|n| first_named(fields, n))
+            .find(|&i| fields[i].1.is_str()),
     };
-    let level_at = find("level");
-    let level_is_str = level_at.is_some_and(|i| fields[i].1.is_str());
+    let level_is_str = chosen_level.is_some() && chosen_level == level_at;
+    let other_level = match (given.level, chosen_level) {
+        (Some(l), _) => Some(Cow::Borrowed(l)),
+        (None, Some(i)) if Some(i) != level_at => fields[i].1.as_str(),
+        _ => None,
+    };
 
     // What becomes of each sender field before renames: kept in drain's place, dropped, or
     // kept as the sender's.
-    let base = |i: usize, k: &[u8]| match k {
-        b"dt" if rules == Rules::BetterStack && Some(i) == time_field => {
-            if dt.is_some() {
-                Action::Drop
-            } else {
-                Action::DtRaw
-            }
+    let base = |i: usize, _k: &[u8]| {
+        if Some(i) == time_field {
+            return match dt {
+                Some(_) => Action::Drop,
+                None => Action::DtRaw,
+            };
         }
-        b"message" if Some(i) == message_at && message_is_str => {
-            if stripped.is_some() {
-                Action::Drop
-            } else {
-                Action::Keep
-            }
+        if Some(i) == message_at && message_is_str && stripped.is_some() {
+            return Action::Drop;
         }
-        b"level" if Some(i) == level_at && level_is_str && severity.is_none() => Action::Keep,
-        _ => Action::Keep,
+        Action::Keep
     };
-    let in_place = |i: usize, k: &[u8]| {
-        (k == b"message" && Some(i) == message_at && message_is_str && stripped.is_none())
-            || (k == b"level" && Some(i) == level_at && level_is_str && severity.is_none())
+    let in_place = |i: usize, _k: &[u8]| {
+        (Some(i) == message_at && message_is_str && stripped.is_none()) || (Some(i) == level_at && level_is_str)
     };
     // drain's names that a sender field fills in place (only `message` and `level` can be).
     let filled = |r: &str| match r {
@@ -163,20 +234,20 @@ pub fn write_event<K: AsRef<[u8]>, V: FieldValue>(
             ..budget
         };
         // `message`, when it isn't among the kept sender fields.
-        if let Some(m) = &stripped {
+        if let Some(m) = stripped.as_deref().or(other_message.as_deref()) {
             line.str_field("message", m);
         } else if !message_is_str {
             match message_at {
-                Some(i) => {
+                Some(i) if rules.message_as_text => {
                     let mut text = Vec::new();
                     fields[i].1.write_json(&mut text, &mut budget.clone())?;
                     line.str_field("message", &String::from_utf8_lossy(&text));
                 }
-                None => line.str_field("message", ""),
+                _ => line.str_field("message", ""),
             }
         }
-        if let Some(sev) = &severity {
-            line.str_field("level", sev);
+        if let Some(level) = &other_level {
+            line.str_field("level", level);
         }
         line.common();
         if let (Some(inner), None) = (splice, &renames) {

@@ -33,7 +33,7 @@ mod route;
 mod scratch;
 
 pub use answer::{not_configured, RETRY_AFTER_SECS};
-pub use config::{Config, ConfigError, Limits, OtlpAuth, Source, SourceKind};
+pub use config::{Config, ConfigError, KeyAuth, Limits, OtlpAuth, Source, SourceKind};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use output::SMALL_OBJECT;
 pub use plan::{Object, Plan};
@@ -42,9 +42,9 @@ pub use timestamp::Timestamp;
 
 use http::HeaderMap;
 
-use crate::answer::{accepted, Draft};
+use crate::answer::{accepted, hec_healthy, Draft};
 use crate::format::otlp::Signal;
-use crate::kinds::{deliver, Delivery, Root};
+use crate::kinds::{deliver, Delivery, Endpoint};
 use crate::plan::Response;
 use crate::route::Route;
 
@@ -52,7 +52,8 @@ use crate::route::Route;
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     pub method: &'a str,
-    /// The request target's path; a query string is ignored.
+    /// The request target: its path, and its query string when it has one (a webhook's token,
+    /// Datadog's `dd-api-key`, HEC `/raw` metadata).
     pub path: &'a str,
     pub headers: &'a HeaderMap,
     pub body: Body<'a>,
@@ -96,6 +97,7 @@ pub enum Admission {
 #[derive(Debug, Clone, Copy)]
 pub struct Admitted {
     source: usize,
+    endpoint: Endpoint,
     signal: Option<Signal>,
     head: Option<kinds::Head>,
 }
@@ -148,6 +150,8 @@ impl Admitted {
                     request_id: req.request_id,
                     body_macs: req.body_macs,
                     signal: self.signal,
+                    endpoint: self.endpoint,
+                    query: route::query_of(req.path),
                     head: self.head,
                 };
                 match deliver(&delivery, scratch) {
@@ -169,17 +173,25 @@ impl Admitted {
 pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Admission {
     let answer =
         |draft: Draft, source: Option<&Source>, signal| Admission::Answer(draft.finish(source, signal, headers));
-    let (index, signal) = match resolve(config, method, path, headers) {
+    let (index, endpoint) = match resolve(config, method, path, headers) {
         Resolved::Answer(draft) => return answer(draft, None, None),
         Resolved::Health => return answer(Draft::answer(Response::text(200, "ok\n".into())), None, None),
-        Resolved::Source(i, signal) => (i, signal),
+        Resolved::Source(i, endpoint) => (i, endpoint),
+    };
+    let signal = match endpoint {
+        Endpoint::Signal(s) => Some(s),
+        _ => None,
     };
     let source = &config.sources[index];
     let row = source.kind.row();
     let refuse = |r: &Rejection| answer(Draft::refuse(Some(&source.kind), r, headers), Some(source), signal);
-    match method {
-        "POST" => {}
-        "GET" | "HEAD" if row.verification => return answer(Draft::answer(Response::empty(200)), Some(source), signal),
+    match (method, endpoint) {
+        ("GET" | "HEAD", Endpoint::HecHealth) => return answer(Draft::answer(hec_healthy()), Some(source), signal),
+        (_, Endpoint::HecHealth) => return refuse(&Rejection::MethodNotAllowed { allow: "GET, HEAD" }),
+        ("POST", _) => {}
+        ("GET" | "HEAD", _) if row.verification => {
+            return answer(Draft::answer(Response::empty(200)), Some(source), signal)
+        }
         _ => {
             let allow = if row.verification { "GET, HEAD, POST" } else { "POST" };
             return refuse(&Rejection::MethodNotAllowed { allow });
@@ -194,13 +206,14 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
     let head = match source.kind.auth_at() {
         // The signature comes first in the order of answers, and it is over the body.
         kinds::AuthAt::BodySignature => None,
-        kinds::AuthAt::Head => match kinds::head(source, headers) {
+        kinds::AuthAt::Head => match kinds::head(source, headers, route::query_of(path)) {
             Ok(h) => Some(h),
             Err(r) => return refuse(&r),
         },
     };
     Admission::Read(Admitted {
         source: index,
+        endpoint,
         signal,
         head,
     })
@@ -209,9 +222,9 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
 /// Where a request goes.
 enum Resolved {
     Health,
-    /// A source (its index), and the OTLP signal its path named.
-    Source(usize, Option<Signal>),
-    /// Answered without a source: unknown, or a root route with no matching token.
+    /// A source (its index), and the endpoint its path named.
+    Source(usize, Endpoint),
+    /// Answered without a source: unknown, or a root route with no matching credential.
     Answer(Draft),
 }
 
@@ -226,40 +239,46 @@ fn resolve(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> Re
                 headers,
             )),
         },
-        Route::Root { signal: None } => by_token(config, method, headers, Root::Bare, None),
-        Route::Root {
-            signal: Some(Some(signal)),
-        } => by_token(config, method, headers, Root::Signals, Some(signal)),
-        Route::Root { signal: Some(None) } => not_found(),
-        Route::Named { name, rest } => {
+        Route::Root(None) => not_found(),
+        // HEC's health check asks no credential: the first HEC source answers it.
+        Route::Root(Some(Endpoint::HecHealth)) => {
+            match config
+                .sources
+                .iter()
+                .position(|s| (s.kind.row().endpoints)(Endpoint::HecHealth))
+            {
+                Some(i) => Resolved::Source(i, Endpoint::HecHealth),
+                None => not_found(),
+            }
+        }
+        Route::Root(Some(endpoint)) => by_credential(config, method, path, headers, endpoint),
+        Route::Named { name, endpoint } => {
             let Some(index) = config.sources.iter().position(|s| s.name == name) else {
                 return not_found();
             };
             let kind = &config.sources[index].kind;
-            match (kind.row().signals, rest) {
-                (false, None) => Resolved::Source(index, None),
-                (true, Some(Some(signal))) => Resolved::Source(index, Some(signal)),
-                (true, _) => Resolved::Answer(Draft::refuse(Some(kind), &Rejection::UnknownSignal, headers)),
-                (false, Some(_)) => not_found(),
+            let row = kind.row();
+            match endpoint {
+                Some(e) if (row.endpoints)(e) => Resolved::Source(index, e),
+                // An otlp source's other paths: its own "no such signal" answer.
+                _ if (row.endpoints)(Endpoint::Signal(Signal::Logs)) => {
+                    Resolved::Answer(Draft::refuse(Some(kind), &Rejection::UnknownSignal, headers))
+                }
+                _ => not_found(),
             }
         }
     }
 }
 
-/// The source whose token the `Authorization: Bearer` header holds, among those of the kinds
-/// with the root route `root`.
-fn by_token(config: &Config, method: &str, headers: &HeaderMap, root: Root, signal: Option<Signal>) -> Resolved {
-    fn tokens_of(kind: &SourceKind, root: Root) -> Option<&[config::Secret]> {
-        match kind.row().root {
-            Some((r, tokens)) if r == root => tokens(kind),
-            _ => None,
-        }
-    }
-    let mut sources = config
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| tokens_of(&s.kind, root).is_some());
+/// At the host root: the source whose credential the request carries, among the sources of the
+/// kinds served there with this endpoint (SPEC section 1). Each candidate's own check decides,
+/// every comparison in constant time.
+fn by_credential(config: &Config, method: &str, path: &str, headers: &HeaderMap, endpoint: Endpoint) -> Resolved {
+    let query = route::query_of(path);
+    let mut sources = config.sources.iter().enumerate().filter(|(_, s)| {
+        let row = s.kind.row();
+        row.root && (row.endpoints)(endpoint) && !s.kind.root_secrets().is_empty()
+    });
     let Some((_, first)) = sources.clone().next() else {
         return Resolved::Answer(Draft::refuse(None, &Rejection::UnknownSource, headers));
     };
@@ -270,15 +289,14 @@ fn by_token(config: &Config, method: &str, headers: &HeaderMap, root: Root, sign
             headers,
         ));
     }
-    let token = auth::bearer_token(headers.get("authorization").map(|v| v.as_bytes()));
-    let found = token.ok().and_then(|t| {
-        sources.find(|(_, s)| tokens_of(&s.kind, root).is_some_and(|tokens| auth::token_matches(tokens, t)))
-    });
-    match found {
-        Some((i, _)) => Resolved::Source(i, signal),
+    let check = |s: &Source| (s.kind.row().authorize)(&s.kind, headers, query);
+    match sources.find(|(_, s)| check(s).is_ok()) {
+        Some((i, _)) => Resolved::Source(i, endpoint),
         None => {
-            let e = token.err().unwrap_or(auth::AuthError::Mismatch);
-            Resolved::Answer(Draft::refuse(Some(&first.kind), &Rejection::Unauthorized(e), headers))
+            let r = check(first)
+                .err()
+                .unwrap_or(Rejection::Unauthorized(auth::AuthError::Mismatch));
+            Resolved::Answer(Draft::refuse(Some(&first.kind), &r, headers))
         }
     }
 }
@@ -301,11 +319,7 @@ pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, s
 /// What `drain check-config` says of a source: its routes and its credentials, from its row.
 pub fn describe(source: &Source) -> String {
     let row = source.kind.row();
-    let route = if row.signals {
-        format!("POST /{}/v1/{{logs,traces,metrics}}", source.name)
-    } else {
-        format!("POST /{}", source.name)
-    };
+    let route = row.routes.replace("{name}", &source.name);
     format!("{route}  ({})", (row.describe)(&source.kind))
 }
 

@@ -131,6 +131,11 @@ impl Timestamp {
             if inner.contains('\\') {
                 return None;
             }
+            // A number in a string (HEC's `"time":"1700000000.123"`, Loki's nanoseconds): by
+            // magnitude, as a number.
+            if inner.bytes().next().is_some_and(|c| c.is_ascii_digit() || c == b'-') && !inner.contains(':') {
+                return Self::parse_number(inner);
+            }
             return Self::parse_rfc3339(inner);
         }
         Self::parse_number(raw)
@@ -303,6 +308,8 @@ mod tests {
         check("\"2026-11-20T09:59:58.000Z\"", Some("2026-11-20T09:59:58Z"));
         check("\"2012-07-22T00:06:26+00:00\"", Some("2012-07-22T00:06:26Z"));
         check("0", Some("1970-01-01T00:00:00Z"));
+        check("\"1672490759.123\"", Some("2022-12-31T12:45:59.123Z"));
+        check("\"1672490759123456789\"", Some("2022-12-31T12:45:59.123456789Z"));
         check("-1", Some("1969-12-31T23:59:59Z"));
     }
 

@@ -32,13 +32,19 @@ impl Host for State {
 }
 
 pub async fn handle(state: &State, event: ApiGatewayV2httpRequest) -> ApiGatewayV2httpResponse {
+    let path = event
+        .raw_path
+        .as_deref()
+        .or(event.request_context.http.path.as_deref())
+        .unwrap_or("/");
+    // The core reads the query string too (a webhook's token, Datadog's `dd-api-key`).
+    let target = match event.raw_query_string.as_deref().filter(|q| !q.is_empty()) {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    };
     let incoming = Incoming {
         method: event.request_context.http.method.as_str(),
-        path: event
-            .raw_path
-            .as_deref()
-            .or(event.request_context.http.path.as_deref())
-            .unwrap_or("/"),
+        path: &target,
         headers: &event.headers,
         // Unique per invocation: part of the key of objects whose events took the reception time.
         request_id: event.request_context.request_id.as_deref().unwrap_or_default(),

@@ -151,7 +151,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     // What the head decides (route, method, credentials, content coding and type, a declared
     // length over max_body) is decided before a byte of the body is read or reserved and before
     // a delivery slot is taken, so an unauthenticated upload holds no body memory and no slot.
-    let admitted = match drain_core::admit(&state.config, parts.method.as_str(), parts.uri.path(), &parts.headers) {
+    let admitted = match drain_core::admit(&state.config, parts.method.as_str(), target(&parts.uri), &parts.headers) {
         Admission::Read(admitted) => admitted,
         Admission::Answer(plan) => {
             let over = declared.is_some_and(|n| n > max as u64);
@@ -241,7 +241,7 @@ async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
         move || {
             let request = drain_core::Request {
                 method: parts.method.as_str(),
-                path: parts.uri.path(),
+                path: target(&parts.uri),
                 headers: &parts.headers,
                 body: bytes.as_deref().map_or(Body::TooLarge, Body::Complete),
                 request_id: &request_id,
@@ -315,4 +315,9 @@ async fn discard(mut body: AxumBody, limit: usize) {
             break;
         }
     }
+}
+
+/// The request target the core reads: the path and its query string.
+fn target(uri: &http::Uri) -> &str {
+    uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())
 }

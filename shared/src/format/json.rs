@@ -96,10 +96,27 @@ fn json_error<E: From<DecodeError> + From<Limit>>(e: serde_json::Error) -> E {
     DecodeError::Json(crate::error::brief(text)).into()
 }
 
+/// An element of a body whose events may also be strings (a webhook's `["a line", {…}]`).
+#[derive(Debug)]
+pub enum Element<'a> {
+    Object(JsonEvent<'a>),
+    Text(Cow<'a, str>),
+}
+
 /// Calls `f` on every event of the body, in order. An empty body has none.
 pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
     body: &'a [u8],
-    mut f: impl FnMut(JsonEvent<'a>) -> Result<(), E>,
+    f: impl FnMut(JsonEvent<'a>) -> Result<(), E>,
+) -> Result<(), E> {
+    for_each(body, f)
+}
+
+/// Calls `f` on every element of the body, in order: a whole array, or values one after
+/// another (NDJSON, or concatenated with no space between, as HEC senders do). An empty body
+/// has none.
+pub fn for_each<'a, T: Deserialize<'a>, E: From<DecodeError> + From<Limit>>(
+    body: &'a [u8],
+    mut f: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E> {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     // JSON text is UTF-8 (RFC 8259). Checked once for the whole body, which is much faster than
@@ -118,6 +135,7 @@ pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
             f: &mut f,
             failure: &mut failure,
             index: 0,
+            item: std::marker::PhantomData,
         };
         let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
         if let Some(e) = failure {
@@ -125,21 +143,22 @@ pub fn for_each_event<'a, E: From<DecodeError> + From<Limit>>(
         }
         return parsed.map_err(json_error);
     }
-    for item in serde_json::Deserializer::from_str(body).into_iter::<JsonEvent<'a>>() {
+    for item in serde_json::Deserializer::from_str(body).into_iter::<T>() {
         f(item.map_err(json_error::<E>)?)?;
     }
     Ok(())
 }
 
-struct ArraySeed<'s, F, E> {
+struct ArraySeed<'s, T, F, E> {
     f: &'s mut F,
     failure: &'s mut Option<E>,
     index: usize,
+    item: std::marker::PhantomData<T>,
 }
 
-impl<'de, F, E> DeserializeSeed<'de> for ArraySeed<'_, F, E>
+impl<'de, T: Deserialize<'de>, F, E> DeserializeSeed<'de> for ArraySeed<'_, T, F, E>
 where
-    F: FnMut(JsonEvent<'de>) -> Result<(), E>,
+    F: FnMut(T) -> Result<(), E>,
 {
     type Value = ();
 
@@ -148,9 +167,9 @@ where
     }
 }
 
-impl<'de, F, E> Visitor<'de> for ArraySeed<'_, F, E>
+impl<'de, T: Deserialize<'de>, F, E> Visitor<'de> for ArraySeed<'_, T, F, E>
 where
-    F: FnMut(JsonEvent<'de>) -> Result<(), E>,
+    F: FnMut(T) -> Result<(), E>,
 {
     type Value = ();
 
@@ -159,7 +178,7 @@ where
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(event) = seq.next_element::<JsonEvent<'de>>()? {
+        while let Some(event) = seq.next_element::<T>()? {
             self.index += 1;
             if let Err(e) = (self.f)(event) {
                 *self.failure = Some(e);
@@ -170,6 +189,19 @@ where
     }
 }
 
+/// The fields of one object, each value left as raw text.
+fn read_fields<'de, A: MapAccess<'de>>(mut map: A) -> Result<JsonEvent<'de>, A::Error> {
+    // serde_json gives no size hint: room for 32 fields (a Vercel log has ~18) in one allocation.
+    let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32).min(64));
+    while let Some(k) = map.next_key::<Key<'de>>()? {
+        if fields.len() == FIELDS_CAP {
+            return Err(de::Error::custom(FIELDS_CAP_TEXT));
+        }
+        fields.push((k, map.next_value::<&'de RawValue>()?));
+    }
+    Ok(JsonEvent { fields })
+}
+
 impl<'de> Deserialize<'de> for JsonEvent<'de> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -178,19 +210,33 @@ impl<'de> Deserialize<'de> for JsonEvent<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object (one event)")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                // serde_json gives no size hint: room for 32 fields (a Vercel log has ~18) in one allocation.
-                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32).min(64));
-                while let Some(k) = map.next_key::<Key<'de>>()? {
-                    if fields.len() == FIELDS_CAP {
-                        return Err(de::Error::custom(FIELDS_CAP_TEXT));
-                    }
-                    fields.push((k, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(JsonEvent { fields })
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                read_fields(map)
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Element<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Element<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object or string (one event)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                read_fields(map).map(Element::Object)
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Element::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Element::Text(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -213,5 +259,57 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(V)
+    }
+}
+
+/// A field value read as JSON text, or one drain made itself from text (a line of a text body, a
+/// query parameter, a string element): the one value type of an event that mixes them.
+#[derive(Debug, Clone)]
+pub enum Val<'a> {
+    Raw(&'a RawValue),
+    Text(Cow<'a, str>),
+}
+
+impl FieldValue for Val<'_> {
+    fn as_str(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Val::Raw(r) => r.as_str(),
+            Val::Text(t) => Some(Cow::Borrowed(t)),
+        }
+    }
+
+    fn is_str(&self) -> bool {
+        match self {
+            Val::Raw(r) => r.is_str(),
+            Val::Text(_) => true,
+        }
+    }
+
+    fn time(&self) -> Option<Timestamp> {
+        match self {
+            Val::Raw(r) => r.time(),
+            Val::Text(t) => Timestamp::parse_rfc3339(t.trim()).or_else(|| Timestamp::parse_number(t.trim())),
+        }
+    }
+
+    fn check(&self, budget: &mut Budget, no_escapes: bool) -> Result<bool, Limit> {
+        match self {
+            Val::Raw(r) => r.check(budget, no_escapes),
+            // Written through the escaper, never spliced.
+            Val::Text(_) => Ok(false),
+        }
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>, budget: &mut Budget) -> Result<(), Limit> {
+        match self {
+            Val::Raw(r) => r.write_json(out, budget),
+            Val::Text(t) => {
+                if out.len() + t.len() > budget.end {
+                    return Err(Limit::EventBytes(budget.max_event_bytes));
+                }
+                crate::output::write_json_str(out, t);
+                Ok(())
+            }
+        }
     }
 }

@@ -5,5 +5,6 @@ pub mod json;
 pub mod json_safe;
 pub mod msgpack;
 pub mod northflank_text;
+pub mod loki;
 pub mod otlp;
 pub mod syslog;

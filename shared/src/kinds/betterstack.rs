@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 
-use super::{header, no_challenge, Dialect, Input, Kind, Root};
+use super::{bare, header, no_challenge, Dialect, Input, Kind};
 use crate::auth;
 use crate::body::MediaType;
 use crate::body::MediaType::{Generic, Json, Msgpack, Ndjson};
@@ -15,8 +15,9 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "betterstack",
-    signals: false,
-    root: Some((Root::Bare, tokens)),
+    endpoints: bare,
+    routes: "POST /{name}, and POST / (the token picks the source)",
+    root: true,
     authorize,
     challenge: no_challenge,
     accepts: &[Json, Ndjson, Generic, Msgpack],
@@ -28,24 +29,24 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
-fn tokens(kind: &SourceKind) -> Option<&[Secret]> {
+fn tokens(kind: &SourceKind) -> &[Secret] {
     match kind {
-        SourceKind::BetterStack { tokens } => Some(tokens),
-        _ => None,
+        SourceKind::BetterStack { tokens } => tokens,
+        _ => unreachable!("the betterstack row serves betterstack sources"),
     }
 }
 
 /// `Authorization: Bearer <source token>`, one of the source's.
-fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     let token = auth::bearer_token(header(headers, "authorization")).map_err(Rejection::Unauthorized)?;
-    if !auth::token_matches(tokens(kind).unwrap_or_default(), token) {
+    if !auth::token_matches(tokens(kind), token) {
         return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
     }
     Ok(())
 }
 
 fn describe(kind: &SourceKind) -> String {
-    let n = tokens(kind).map_or(0, <[Secret]>::len);
+    let n = tokens(kind).len();
     format!("{n} token(s), also reachable at POST /")
 }
 
@@ -55,11 +56,11 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
     if media == MediaType::Msgpack {
         let limits = *batch.limits();
         msgpack::for_each_event(body, &limits, |fields| {
-            write_event(batch, Rules::BetterStack, fields, None).map_err(Rejection::from)
+            write_event(batch, &Rules::BETTERSTACK, fields, None).map_err(Rejection::from)
         })
     } else {
         json::for_each_event(body, |ev| {
-            write_event(batch, Rules::BetterStack, &ev.fields, ev.inner(body)).map_err(Rejection::from)
+            write_event(batch, &Rules::BETTERSTACK, &ev.fields, ev.inner(body)).map_err(Rejection::from)
         })
     }
 }

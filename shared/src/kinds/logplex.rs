@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 
-use super::{describe_http, http_auth, Dialect, Input, Kind};
+use super::{bare, describe_http, http_auth, Dialect, Input, Kind};
 use crate::body::MediaType::{Generic, Logplex, Text};
 use crate::config::{HttpAuth, SourceKind};
 use crate::error::{DecodeError, Rejection};
@@ -14,8 +14,9 @@ use crate::output::{Batch, Line};
 
 pub(super) const ROW: Kind = Kind {
     name: "logplex",
-    signals: false,
-    root: None,
+    endpoints: bare,
+    routes: "POST /{name}",
+    root: false,
     authorize,
     challenge: |_| Some("Basic realm=\"drain\""),
     accepts: &[Logplex, Generic, Text],
@@ -34,7 +35,7 @@ fn auth_of(kind: &SourceKind) -> &HttpAuth {
     }
 }
 
-fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     http_auth(auth_of(kind), headers)
 }
 

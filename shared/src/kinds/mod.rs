@@ -8,16 +8,20 @@
 //! `drain check-config` says of it. A new kind is a new row, not a new copy of the sequence.
 
 mod betterstack;
+mod datadog;
 mod logplex;
+mod loki;
 mod northflank;
 mod otlp;
+mod splunk_hec;
 mod vercel;
+mod webhook;
 
 use http::HeaderMap;
 
 use crate::auth;
 use crate::body::{self, MediaType};
-use crate::config::{Config, HttpAuth, OtlpAuth, Secret, Source, SourceKind};
+use crate::config::{Config, HttpAuth, KeyAuth, OtlpAuth, Secret, Source, SourceKind};
 use crate::error::Rejection;
 use crate::format::otlp::Signal;
 use crate::output::{Batch, Identity};
@@ -46,42 +50,62 @@ pub(crate) enum Dialect {
     /// OTLP/HTTP: a `google.rpc.Status` in the request's encoding; success is the empty
     /// `Export…ServiceResponse`, also in the request's encoding.
     Otlp,
+    /// JSON `{"error"}`, 401 for a credential and 403 for a signature; success `{"ok":true}`.
+    Webhook,
+    /// Splunk HEC's `{"text","code"}`; success `{"text":"Success","code":0}`.
+    Splunk,
+    /// Datadog's `{"errors":[…]}`, 403 for any credential; success `{}`.
+    Datadog,
 }
 
-/// What a decoder is given: the body after any gzip, its media type, and for OTLP the signal
-/// the path named.
+/// What follows a source's name in the path, or the host root's path (SPEC section 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// Nothing: `/{name}`, or `/` at the root.
+    Bare,
+    /// `v1/{logs,traces,metrics}` (OTLP/HTTP).
+    Signal(Signal),
+    /// `services/collector[/event[/1.0]]`.
+    HecEvent,
+    /// `services/collector/raw[/1.0]`.
+    HecRaw,
+    /// `services/collector/health[/1.0]`: answered without auth.
+    HecHealth,
+    /// `api/v2/logs`.
+    DatadogLogs,
+    /// `loki/api/v1/push`.
+    LokiPush,
+}
+
+/// What a decoder is given: the body after any content coding, its media type, the endpoint the
+/// path named, the query string, the headers and the source.
 pub(crate) struct Input<'a> {
     pub media: MediaType,
     pub body: &'a [u8],
     pub signal: Option<Signal>,
+    pub endpoint: Endpoint,
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub source: &'a SourceKind,
 }
 
 /// Turns the body into events in the batch.
 type Decoder = fn(&Input<'_>, &mut Batch<'_, '_>) -> Result<(), Rejection>;
 
-/// Checks a header credential (nothing for a kind signed over its body).
-type Authorize = fn(&SourceKind, &HeaderMap) -> Result<(), Rejection>;
-
-/// The tokens of a source that a root route may pick.
-type Tokens = fn(&SourceKind) -> Option<&[Secret]>;
-
-/// Where a request reaches a source besides `/{name}`: at the host root, the token in
-/// `Authorization: Bearer` choosing among the sources of the kinds with this route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Root {
-    /// `POST /` (Better Stack's clients).
-    Bare,
-    /// `POST /v1/{logs,traces,metrics}` (OpenTelemetry exporters given only an endpoint).
-    Signals,
-}
+/// Checks a credential of the request head, given the headers and the query string (nothing
+/// for a kind signed over its body).
+type Authorize = fn(&SourceKind, &HeaderMap, &str) -> Result<(), Rejection>;
 
 /// One kind of source: a row of SPEC section 2's table.
 pub(crate) struct Kind {
     pub name: &'static str,
-    /// Whether its paths name a signal (`/{name}/v1/{signal}`) rather than being `/{name}`.
-    pub signals: bool,
-    /// Its route at the host root, and the tokens of a source that route may pick.
-    pub root: Option<(Root, Tokens)>,
+    /// The endpoints its paths take after `/{name}`.
+    pub endpoints: fn(Endpoint) -> bool,
+    /// Its routes, for `drain check-config` (`{name}` stands for the source's name).
+    pub routes: &'static str,
+    /// Whether its endpoints are also served at the host root, the credential picking the
+    /// source among those of this kind (`SourceKind::root_secrets`).
+    pub root: bool,
     pub authorize: Authorize,
     /// The `WWW-Authenticate` challenge of a 401.
     pub challenge: fn(&SourceKind) -> Option<&'static str>,
@@ -103,17 +127,76 @@ pub(crate) struct Kind {
 
 /// Every kind, in SPEC section 2's order.
 #[cfg(test)]
-pub(crate) const ALL: [&Kind; 5] = [
+pub(crate) const ALL: [&Kind; 9] = [
     &vercel::ROW,
     &northflank::ROW,
     &betterstack::ROW,
     &logplex::ROW,
     &otlp::ROW,
+    &webhook::ROW,
+    &splunk_hec::ROW,
+    &datadog::ROW,
+    &loki::ROW,
 ];
 
 /// No credential in the head (a kind signed over its body).
-fn no_header_auth(_: &SourceKind, _: &HeaderMap) -> Result<(), Rejection> {
+fn no_header_auth(_: &SourceKind, _: &HeaderMap, _: &str) -> Result<(), Rejection> {
     Ok(())
+}
+
+/// `/{name}` only.
+fn bare(e: Endpoint) -> bool {
+    e == Endpoint::Bare
+}
+
+/// The value of the query parameter `name`, the first if repeated.
+pub(crate) fn query_param<'q>(query: &'q str, name: &str) -> Option<std::borrow::Cow<'q, str>> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// One of `tokens`, compared in constant time.
+fn one_of(tokens: &[Secret], given: Option<&[u8]>) -> Result<(), Rejection> {
+    let given = given
+        .map(<[u8]>::trim_ascii)
+        .filter(|g| !g.is_empty())
+        .ok_or(Rejection::Unauthorized(auth::AuthError::Missing))?;
+    match auth::token_matches(tokens, given) {
+        true => Ok(()),
+        false => Err(Rejection::Unauthorized(auth::AuthError::Mismatch)),
+    }
+}
+
+/// Basic, Bearer, a named header or a query parameter, as configured.
+fn key_auth(auth: &KeyAuth, headers: &HeaderMap, query: &str) -> Result<(), Rejection> {
+    let (expected, given) = match auth {
+        KeyAuth::Http(a) => return http_auth(a, headers),
+        KeyAuth::Header { name, value } => (value, header(headers, name.as_str()).map(std::borrow::Cow::Borrowed)),
+        KeyAuth::Query { name, value } => (
+            value,
+            query_param(query, name).map(|v| std::borrow::Cow::Owned(v.into_owned().into_bytes())),
+        ),
+    };
+    one_of(std::slice::from_ref(expected), given.as_deref())
+}
+
+/// How a [`KeyAuth`] reads in `drain check-config`.
+fn describe_key(auth: &KeyAuth) -> String {
+    match auth {
+        KeyAuth::Http(a) => describe_http(a),
+        KeyAuth::Header { name, .. } => format!("header {name}"),
+        KeyAuth::Query { name, .. } => format!("query parameter {name}"),
+    }
+}
+
+/// The challenge of a Basic or Bearer credential.
+fn key_challenge(auth: &KeyAuth) -> Option<&'static str> {
+    match auth {
+        KeyAuth::Http(HttpAuth::Basic { .. }) => Some("Basic realm=\"drain\""),
+        KeyAuth::Http(HttpAuth::Bearer(_)) => Some("Bearer realm=\"drain\""),
+        _ => None,
+    }
 }
 
 /// No challenge.
@@ -145,10 +228,15 @@ impl SourceKind {
             SourceKind::BetterStack { .. } => &betterstack::ROW,
             SourceKind::Logplex { .. } => &logplex::ROW,
             SourceKind::Otlp { .. } => &otlp::ROW,
+            SourceKind::Webhook { .. } => &webhook::ROW,
+            SourceKind::SplunkHec { .. } => &splunk_hec::ROW,
+            SourceKind::Datadog { .. } => &datadog::ROW,
+            SourceKind::Loki { .. } => &loki::ROW,
         }
     }
 
-    /// The secrets of a body signature, when this source is authenticated by one.
+    /// The secrets of a Vercel body signature (HMAC-SHA1 in `x-vercel-signature`), when this
+    /// source is authenticated by one.
     pub(crate) fn signature_secrets(&self) -> Option<&[Secret]> {
         match self {
             SourceKind::Vercel { secrets, .. }
@@ -161,9 +249,9 @@ impl SourceKind {
 
     /// Where this source's sender proves who it is.
     pub(crate) fn auth_at(&self) -> AuthAt {
-        match self.signature_secrets() {
-            Some(_) => AuthAt::BodySignature,
-            None => AuthAt::Head,
+        match (self.signature_secrets(), self) {
+            (Some(_), _) | (None, SourceKind::Webhook { signature: Some(_), .. }) => AuthAt::BodySignature,
+            _ => AuthAt::Head,
         }
     }
 }
@@ -180,6 +268,10 @@ pub(crate) struct Delivery<'a> {
     pub body_macs: Option<&'a [[u8; 20]]>,
     /// The OTLP signal the path named.
     pub signal: Option<Signal>,
+    /// The endpoint the path named.
+    pub endpoint: Endpoint,
+    /// The request's query string.
+    pub query: &'a str,
     /// What `admit` decided from the head of a header-authenticated kind (`None` for a kind
     /// signed over its body: decided here, after the signature).
     pub head: Option<Head>,
@@ -206,9 +298,9 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h [u8]> {
 
 /// The checks of a header-authenticated kind that need no body, in the order the answers are
 /// given: the credentials, the content coding, the media type.
-pub(crate) fn head(source: &Source, headers: &HeaderMap) -> Result<Head, Rejection> {
+pub(crate) fn head(source: &Source, headers: &HeaderMap, query: &str) -> Result<Head, Rejection> {
     let row = source.kind.row();
-    (row.authorize)(&source.kind, headers)?;
+    (row.authorize)(&source.kind, headers, query)?;
     coding_and_type(row, headers)
 }
 
@@ -232,6 +324,13 @@ fn is_probe(body: &[u8]) -> bool {
 /// A body signature (Vercel's), over the bytes on the wire or as they inflate: checked keeping
 /// none of the inflated bytes until it matches, so an unsigned gzip bomb costs CPU, not memory.
 fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
+    if let SourceKind::Webhook {
+        signature: Some(sig), ..
+    } = &d.source.kind
+    {
+        // A webhook's signature is over the bytes as sent.
+        return auth::signature(sig, header(d.headers, sig.header.as_str()), d.body).map_err(Rejection::Unauthorized);
+    }
     let Some(secrets) = d.source.kind.signature_secrets() else {
         return Ok(());
     };
@@ -271,10 +370,10 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
     }
     let h = match (d.head, d.source.kind.auth_at()) {
         (Some(h), _) => h,
-        (None, AuthAt::Head) => head(d.source, d.headers)?,
+        (None, AuthAt::Head) => head(d.source, d.headers, d.query)?,
         (None, AuthAt::BodySignature) => {
             check_signature(d)?;
-            coding_and_type(kind, d.headers)?
+            head(d.source, d.headers, d.query)?
         }
     };
     let decoded = body::decode(d.body, h.coding, d.config.limits.max_decompressed)?;
@@ -297,6 +396,10 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
         media: h.media,
         body: &decoded,
         signal: d.signal,
+        endpoint: d.endpoint,
+        query: d.query,
+        headers: d.headers,
+        source: &d.source.kind,
     };
     (kind.decode)(&input, &mut batch)?;
     let identity = match kind.delivery_id.and_then(|name| header(d.headers, name)) {

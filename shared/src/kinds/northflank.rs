@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 
-use super::{describe_http, http_auth, Dialect, Input, Kind};
+use super::{bare, describe_http, http_auth, Dialect, Input, Kind};
 use crate::body::MediaType;
 use crate::body::MediaType::{Generic, Json, Ndjson, Text};
 use crate::config::{HttpAuth, SourceKind};
@@ -14,8 +14,9 @@ use crate::output::{Batch, Line};
 
 pub(super) const ROW: Kind = Kind {
     name: "northflank",
-    signals: false,
-    root: None,
+    endpoints: bare,
+    routes: "POST /{name}",
+    root: false,
     authorize,
     challenge,
     accepts: &[Json, Ndjson, Text, Generic],
@@ -34,7 +35,7 @@ fn auth_of(kind: &SourceKind) -> &HttpAuth {
     }
 }
 
-fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     http_auth(auth_of(kind), headers)
 }
 
@@ -59,7 +60,7 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
     };
     if is_json {
         return json::for_each_event(body, |ev| {
-            write_event(batch, Rules::Northflank, &ev.fields, ev.inner(body)).map_err(Rejection::from)
+            write_event(batch, &Rules::NORTHFLANK, &ev.fields, ev.inner(body)).map_err(Rejection::from)
         });
     }
     for (n, line) in northflank_text::lines(body) {

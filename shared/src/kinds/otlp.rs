@@ -8,15 +8,16 @@ use crate::output::Batch;
 
 use http::HeaderMap;
 
-use super::{describe_http, header, http_auth, no_challenge, Dialect, Input, Kind, Root};
+use super::{describe_http, header, http_auth, no_challenge, Dialect, Endpoint, Input, Kind};
 use crate::auth;
 use crate::body::MediaType::{Json, Protobuf};
-use crate::config::{HttpAuth, OtlpAuth, Secret, SourceKind};
+use crate::config::{HttpAuth, OtlpAuth, SourceKind};
 
 pub(super) const ROW: Kind = Kind {
     name: "otlp",
-    signals: true,
-    root: Some((Root::Signals, bearer_token)),
+    endpoints: signals,
+    routes: "POST /{name}/v1/{logs,traces,metrics}",
+    root: true,
     authorize,
     challenge: no_challenge,
     accepts: &[Protobuf, Json],
@@ -35,17 +36,12 @@ fn auth_of(kind: &SourceKind) -> &OtlpAuth {
     }
 }
 
-/// A Bearer token also picks the source at `/v1/{signal}`.
-fn bearer_token(kind: &SourceKind) -> Option<&[Secret]> {
-    match kind {
-        SourceKind::Otlp {
-            auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
-        } => Some(std::slice::from_ref(t)),
-        _ => None,
-    }
+/// `v1/{logs,traces,metrics}`.
+fn signals(e: Endpoint) -> bool {
+    matches!(e, Endpoint::Signal(_))
 }
 
-fn authorize(kind: &SourceKind, headers: &HeaderMap) -> Result<(), Rejection> {
+fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     match auth_of(kind) {
         OtlpAuth::Http(a) => http_auth(a, headers),
         OtlpAuth::Header { name, value } => {

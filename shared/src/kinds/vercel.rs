@@ -1,7 +1,7 @@
 //! `vercel`: every Vercel drain type (logs, Speed Insights, Web Analytics, audit logs) as a JSON
 //! array, NDJSON or one object; `{}` alone is an empty delivery.
 
-use super::{no_challenge, no_header_auth, Dialect, Input, Kind};
+use super::{bare, no_challenge, no_header_auth, Dialect, Input, Kind};
 use crate::body::MediaType::{Generic, Json, Ndjson};
 use crate::config::SourceKind;
 use crate::error::Rejection;
@@ -11,8 +11,9 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "vercel",
-    signals: false,
-    root: None,
+    endpoints: bare,
+    routes: "POST /{name} (GET and HEAD: endpoint verification)",
+    root: false,
     // `x-vercel-signature`, over the body (`check_signature`).
     authorize: no_header_auth,
     challenge: no_challenge,
@@ -39,6 +40,6 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
         return Ok(());
     }
     json::for_each_event(body, |ev| {
-        write_event(batch, Rules::Vercel, &ev.fields, ev.inner(body)).map_err(Rejection::from)
+        write_event(batch, &Rules::VERCEL, &ev.fields, ev.inner(body)).map_err(Rejection::from)
     })
 }

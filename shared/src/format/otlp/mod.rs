@@ -7,7 +7,7 @@
 //! read, with the line's limits (keys, nesting, bytes) counted as they are written.
 
 mod schema;
-mod view;
+pub(crate) mod view;
 
 use std::borrow::Cow;
 

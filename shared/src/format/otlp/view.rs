@@ -546,7 +546,7 @@ fn json_f64(r: &RawValue) -> Option<f64> {
 }
 
 /// Calls `f` on each element of a JSON array (`null`: none), without collecting them.
-fn json_each<'a>(r: &'a RawValue, f: impl FnMut(&'a RawValue) -> Result<()>) -> Result<()> {
+pub(crate) fn json_each<'a>(r: &'a RawValue, f: impl FnMut(&'a RawValue) -> Result<()>) -> Result<()> {
     if r.get() == "null" {
         return Ok(());
     }
