@@ -1,5 +1,5 @@
-//! Every conformance case in `../shared/fixtures/cases` (or the folders in `DRAIN_CASES`,
-//! separated by `:`), run through the core with an in-memory store.
+//! Every conformance case in `../shared/fixtures/cases` and drain's own in `infra/cases` (or the
+//! folders in `DRAIN_CASES`, separated by `:`), run through the core with an in-memory store.
 
 #![allow(
     clippy::disallowed_methods,
@@ -18,15 +18,21 @@ fn team_folder() -> PathBuf {
 
 #[test]
 fn conformance_cases_pass_on_the_core() {
+    let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../infra/cases");
     let dirs: Vec<PathBuf> = match std::env::var("DRAIN_CASES") {
         Ok(v) => v.split(':').map(PathBuf::from).collect(),
-        Err(_) => vec![team_folder().join("cases")],
+        Err(_) => vec![team_folder().join("cases"), own.clone()],
     };
-    let config_path = std::env::var("DRAIN_CASES_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| team_folder().join("drain.toml"));
-    let text = std::fs::read_to_string(&config_path).expect("fixture config");
-    let text = drain_cases::config_without_pending(&text).expect("fixture config is TOML");
+    let configs: Vec<PathBuf> = match std::env::var("DRAIN_CASES_CONFIG") {
+        Ok(v) => v.split(':').map(PathBuf::from).collect(),
+        Err(_) => vec![team_folder().join("drain.toml"), own.join("drain.toml")],
+    };
+    let texts: Vec<String> = configs
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("fixture config"))
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let text = drain_cases::configs_without_pending(&texts).expect("fixture config is TOML");
     let config = Config::parse(&text, &|name| std::env::var(name).ok()).expect("fixture config parses");
 
     let cases = load(&dirs).expect("cases load");

@@ -15,7 +15,7 @@ mod pending;
 mod query_safe;
 pub mod shapes;
 
-pub use pending::{config_without_pending, pending, report as pending_report};
+pub use pending::{config_without_pending, configs_without_pending, pending, report as pending_report};
 pub use query_safe::check as query_safe;
 
 /// One case, its body read from its file.

@@ -59,7 +59,29 @@ pub fn report(skipped: &[String]) -> Vec<String> {
 
 /// `text` (a drain config) without the `[[source]]` tables the pending entries name.
 pub fn config_without_pending(text: &str) -> Result<String> {
-    let mut table: toml::Table = toml::from_str(text).context("config is not valid TOML")?;
+    configs_without_pending(&[text])
+}
+
+/// The first config with the `[[source]]`s of the others added (the project's own cases,
+/// `infra/cases/drain.toml`, beside the team's), less the pending cases' sources.
+pub fn configs_without_pending(texts: &[&str]) -> Result<String> {
+    let (first, rest) = texts.split_first().context("no config")?;
+    let mut table: toml::Table = toml::from_str(first).context("config is not valid TOML")?;
+    for text in rest {
+        let extra: toml::Table = toml::from_str(text).context("config is not valid TOML")?;
+        if let Some(toml::Value::Array(more)) = extra.get("source") {
+            match table.entry("source") {
+                toml::map::Entry::Occupied(mut e) => {
+                    if let toml::Value::Array(sources) = e.get_mut() {
+                        sources.extend(more.iter().cloned());
+                    }
+                }
+                toml::map::Entry::Vacant(e) => {
+                    e.insert(toml::Value::Array(more.clone()));
+                }
+            }
+        }
+    }
     let names: Vec<String> = pending().into_iter().flat_map(|p| p.sources).collect();
     if let Some(toml::Value::Array(sources)) = table.get_mut("source") {
         sources.retain(|s| {

@@ -2,7 +2,8 @@
 //! drain over HTTP, reads what it stored, and prints `N passed, N failed` last. With
 //! `--fault-proxy URL`, a case's `fault` is set on `drain-fault-proxy` while it is sent, then
 //! cleared, and the same request sent again must meet the case's `then`.
-//! `drain-conformance --print-config FILE`: the config less the pending cases' sources.
+//! `drain-conformance --print-config FILE [MORE…]`: the config (with the sources of MORE added) less the
+//! pending cases' sources.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,10 +37,14 @@ fn run() -> Result<bool> {
         match a.as_str() {
             // The config a platform is started with: the fixture config less the sources of the
             // pending cases (`infra/run/pending.toml`).
+            // The first config with the sources of the others added (the team's and drain's
+            // own cases), less the pending cases' sources.
             "--print-config" => {
-                let path = args.next().context("--print-config CONFIG")?;
-                let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-                print!("{}", drain_cases::config_without_pending(&text)?);
+                let texts = args
+                    .map(|path| std::fs::read_to_string(&path).with_context(|| format!("reading {path}")))
+                    .collect::<Result<Vec<_>>>()?;
+                let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+                print!("{}", drain_cases::configs_without_pending(&texts)?);
                 return Ok(true);
             }
             "--url" => url = args.next(),
