@@ -69,6 +69,26 @@ auth = { basic = { username = "u", password = "p" } }
 name = "nf"
 kind = "northflank"
 auth = "none"
+
+[[source]]
+name = "hook"
+kind = "webhook"
+auth = "none"
+
+[[source]]
+name = "hec"
+kind = "splunk_hec"
+tokens = ["t"]
+
+[[source]]
+name = "dd"
+kind = "datadog"
+tokens = ["t"]
+
+[[source]]
+name = "lk"
+kind = "loki"
+auth = "none"
 "#;
 
 struct Shape {
@@ -82,6 +102,41 @@ struct Shape {
     signature: Option<String>,
     status: u16,
     objects: usize,
+}
+
+/// A protobuf length-delimited field.
+fn pb(num: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 8);
+    prost::encoding::encode_key(num, prost::encoding::WireType::LengthDelimited, &mut out);
+    prost::encoding::encode_varint(payload.len() as u64, &mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// A Loki `PushRequest` of one stream: its label text and `entries` copies of one entry (a
+/// timestamp, a line, `meta` structured-metadata pairs), snappy-compressed.
+fn loki_stream(labels: &str, entries: usize, line: &str, meta: usize) -> Vec<u8> {
+    let mut ts = Vec::new();
+    prost::encoding::int64::encode(1, &1_763_805_600, &mut ts);
+    let mut entry = pb(1, &ts);
+    entry.extend(pb(2, line.as_bytes()));
+    for i in 0..meta {
+        let mut pair = pb(1, format!("k{i}").as_bytes());
+        pair.extend(pb(2, b"v"));
+        entry.extend(pb(3, &pair));
+    }
+    let entry = pb(2, &entry);
+    let mut stream = pb(1, labels.as_bytes());
+    for _ in 0..entries {
+        stream.extend_from_slice(&entry);
+    }
+    snap::raw::Encoder::new().compress_vec(&pb(1, &stream)).unwrap()
+}
+
+/// `n` labels `{l0="v", l1="v", …}`.
+fn label_text(n: usize) -> String {
+    let labels: Vec<String> = (0..n).map(|i| format!("l{i}=\"v\"")).collect();
+    format!("{{{}}}", labels.join(", "))
 }
 
 fn gz(data: &[u8]) -> Vec<u8> {
@@ -370,6 +425,108 @@ fn shapes() -> Vec<Shape> {
         status: 400,
         objects: 0,
     });
+    // SPEC version 3: the new kinds' shapes that amplify.
+    let kind_shape = |name, path, content_type, body, status, objects| Shape {
+        name,
+        path,
+        content_type,
+        encoding: None,
+        body,
+        signature: None,
+        status,
+        objects,
+    };
+    shapes.push(kind_shape(
+        "Loki: 9,000 labels (110 KB) copied into 100,000 entries (100 KB snappy, 1.4 MB inflated)",
+        "/lk/loki/api/v1/push",
+        "application/x-protobuf",
+        loki_stream(&label_text(9_000), 100_000, "x", 0),
+        413,
+        0,
+    ));
+    shapes.push(kind_shape(
+        "Loki: a label text of 20,000 labels",
+        "/lk/loki/api/v1/push",
+        "application/x-protobuf",
+        loki_stream(&label_text(20_000), 1, "x", 0),
+        413,
+        0,
+    ));
+    shapes.push(kind_shape(
+        "Loki: 100,000 entries with 3 metadata pairs each (snappy)",
+        "/lk/loki/api/v1/push",
+        "application/x-protobuf",
+        loki_stream("{job=\"a\"}", 100_000, "a line", 3),
+        204,
+        1,
+    ));
+    let mut streams = b"{\"streams\":[".to_vec();
+    for i in 0..300_000 {
+        streams.extend_from_slice(if i == 0 { b"{}" } else { b",{}" });
+    }
+    streams.extend_from_slice(b"]}");
+    shapes.push(kind_shape(
+        "Loki JSON: 300,000 empty streams (900 KB)",
+        "/lk/loki/api/v1/push",
+        "application/json",
+        streams,
+        204,
+        0,
+    ));
+    shapes.push(kind_shape(
+        "Splunk HEC: 100,000 envelopes back to back (1.3 MB)",
+        "/hec/services/collector/event",
+        "application/json",
+        b"{\"event\":\"x\"}".repeat(100_000),
+        200,
+        1,
+    ));
+    let meta = "m".repeat(15_000);
+    shapes.push(kind_shape(
+        "Splunk HEC /raw: 60 KB of query metadata copied into 500,000 lines (1 MB)",
+        Box::leak(
+            format!("/hec/services/collector/raw?host={meta}&source={meta}&sourcetype={meta}&index={meta}")
+                .into_boxed_str(),
+        ),
+        "text/plain",
+        b"x\n".repeat(500_000),
+        413,
+        0,
+    ));
+    shapes.push(kind_shape(
+        "Datadog: 100,000 logs each filled from the query (1.6 MB)",
+        "/dd/api/v2/logs?ddtags=env:prod&service=api&hostname=h&ddsource=s",
+        "application/json",
+        {
+            let mut body = b"[".to_vec();
+            for i in 0..100_000 {
+                body.extend_from_slice(if i == 0 {
+                    b"{\"message\":\"m\"}"
+                } else {
+                    b",{\"message\":\"m\"}"
+                });
+            }
+            body.push(b']');
+            body
+        },
+        202,
+        1,
+    ));
+    shapes.push(kind_shape(
+        "Webhook: 200,000 string elements (800 KB)",
+        "/hook",
+        "application/json",
+        {
+            let mut body = b"[".to_vec();
+            for i in 0..200_000 {
+                body.extend_from_slice(if i == 0 { b"\"a\"" } else { b",\"a\"" });
+            }
+            body.push(b']');
+            body
+        },
+        200,
+        1,
+    ));
     let mut long = b"2026-11-22T10:00:00Z stdout F ".to_vec();
     long.extend(std::iter::repeat_n(0xff, 2 << 20));
     shapes.push(Shape {
@@ -397,6 +554,7 @@ fn hostile_shapes_stay_within_the_stated_bound() {
         let mut headers = http::HeaderMap::new();
         let authorization = if s.path == "/lp" { "Basic dTpw" } else { "Bearer t" };
         headers.insert("authorization", authorization.parse().unwrap());
+        headers.insert("dd-api-key", "t".parse().unwrap());
         headers.insert("content-type", s.content_type.parse().unwrap());
         if let Some(e) = s.encoding {
             headers.insert("content-encoding", e.parse().unwrap());
@@ -408,6 +566,10 @@ fn hostile_shapes_stay_within_the_stated_bound() {
             Some(e) => {
                 let coding = drain_core::body::coding(Some(e.as_bytes())).unwrap();
                 drain_core::body::inflate_each(&s.body, coding, usize::MAX - 1, |_| {}).unwrap()
+            }
+            // A Loki push is a snappy block: inflated in one allocation of its stated size.
+            None if s.content_type == "application/x-protobuf" && s.path.contains("/loki/") => {
+                snap::raw::decompress_len(&s.body).unwrap()
             }
             None => 0,
         };
