@@ -53,7 +53,7 @@ fn authorize(kind: &SourceKind, headers: &HeaderMap, query: &str) -> Result<(), 
 }
 
 fn describe(kind: &SourceKind) -> String {
-    format!("{} API key(s) (DD-API-KEY)", tokens(kind).len())
+    format!("{} API key(s), as DD-API-KEY", tokens(kind).len())
 }
 
 const RULES: Rules<'static> = Rules {

@@ -53,7 +53,7 @@ fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(),
 }
 
 fn describe(kind: &SourceKind) -> String {
-    format!("{} token(s) (Authorization: Splunk <token>)", tokens(kind).len())
+    format!("{} token(s), as Authorization: Splunk <token>", tokens(kind).len())
 }
 
 /// The envelope's `time` is the time; message and level come from its `event`.

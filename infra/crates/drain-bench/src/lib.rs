@@ -27,6 +27,23 @@ auth = { basic = { username = "heroku", password = "bench-password" } }
 name = "otel"
 kind = "otlp"
 auth = { bearer = "bench-token" }
+[[source]]
+name = "supabase"
+kind = "webhook"
+auth = { bearer = "bench-token" }
+message_field = ["event_message"]
+[[source]]
+name = "hec"
+kind = "splunk_hec"
+tokens = ["bench-token"]
+[[source]]
+name = "dd"
+kind = "datadog"
+tokens = ["bench-token"]
+[[source]]
+name = "loki"
+kind = "loki"
+auth = { bearer = "bench-token" }
 "#;
 
 /// One request: its route, headers and body, and the same events as JSON lines.
@@ -102,6 +119,151 @@ fn captured(kind: &'static str, body: &[u8], gzip: bool) -> Case {
         headers: headers(&pairs),
         body: body.to_vec(),
         events: events.len(),
+        json_lines,
+    }
+}
+
+/// JSON events one after another up to `target` bytes (`sep` between them, `open`/`close`
+/// around them), from `event(n)`.
+fn json_body(
+    target: usize,
+    open: &[u8],
+    sep: &[u8],
+    close: &[u8],
+    event: impl Fn(usize) -> serde_json::Value,
+) -> (Vec<u8>, usize) {
+    let mut body = open.to_vec();
+    let mut n = 0;
+    while body.len() < target {
+        if n > 0 {
+            body.extend_from_slice(sep);
+        }
+        serde_json::to_writer(&mut body, &event(n)).expect("memory");
+        n += 1;
+    }
+    body.extend_from_slice(close);
+    (body, n)
+}
+
+/// A Supabase log drain batch to a `webhook` source: a JSON array, µs timestamps, the message in
+/// `event_message`.
+pub fn webhook(target: usize) -> Case {
+    let (body, n) = json_body(target, b"[", b",", b"]", |n| {
+        serde_json::json!({
+            "id": format!("2b5a0f8c-{n:08x}-4e1b-9c1d-7f3a2b1c0d9e"), "timestamp": 1_795_348_800_000_000u64 + n as u64 * 7000,
+            "event_message": format!("POST | 200 | 120.75.{}.{} | /rest/v1/todos?select=* | {} ms", n % 256, n * 7 % 256, n % 997),
+            "metadata": [{"host": "db-abcdefghijklmnop", "request": [{"method": "POST", "path": "/rest/v1/todos", "search": "?select=*"}],
+                "response": [{"status_code": 200}], "level": if n.is_multiple_of(10) { "error" } else { "info" }}]
+        })
+    });
+    Case {
+        kind: "webhook json (Supabase)",
+        path: "/supabase",
+        headers: headers(&[
+            ("content-type", "application/json".into()),
+            ("authorization", "Bearer bench-token".into()),
+        ]),
+        json_lines: body.clone(),
+        body,
+        events: n,
+    }
+}
+
+/// GitHub Enterprise audit events streamed to a Splunk HEC `/event` endpoint: envelopes back to
+/// back.
+pub fn splunk_hec(target: usize) -> Case {
+    let (body, n) = json_body(target, b"", b"", b"", |n| {
+        serde_json::json!({
+            "time": format!("{}.{:03}", 1_795_348_800 + n as u64 / 100, n % 1000), "host": "github.example.com", "source": "github",
+            "sourcetype": "github:enterprise:audit", "index": "main",
+            "event": {"action": if n.is_multiple_of(3) { "git.clone" } else { "repo.access" }, "actor": format!("user{}", n % 97),
+                "repo": format!("acme/service-{}", n % 31), "org": "acme", "@timestamp": 1_795_348_800_000u64 + n as u64 * 10,
+                "actor_ip": format!("10.0.{}.{}", n % 256, n * 3 % 256), "transport_protocol_name": "http", "_document_id": format!("{n:022}")}
+        })
+    });
+    Case {
+        kind: "splunk_hec events (GitHub audit)",
+        path: "/hec/services/collector/event",
+        headers: headers(&[
+            ("content-type", "application/json".into()),
+            ("authorization", "Splunk bench-token".into()),
+        ]),
+        json_lines: body.clone(),
+        body,
+        events: n,
+    }
+}
+
+/// The Datadog Agent's logs intake body: a JSON array of log objects.
+pub fn datadog(target: usize) -> Case {
+    let (body, n) = json_body(target, b"[", b",", b"]", |n| {
+        serde_json::json!({
+            "message": format!("GET /api/items/{} 200 {} ms user={}", n % 5000, n % 997, n * 31 % 10007),
+            "status": if n.is_multiple_of(10) { "error" } else { "info" }, "timestamp": 1_795_348_800_000u64 + n as u64 * 7,
+            "hostname": "i-0abc123def456", "service": "api", "ddsource": "python",
+            "ddtags": "env:prod,version:1.4.2,kube_namespace:web,pod_name:api-7f9c6d-xk2pq"
+        })
+    });
+    Case {
+        kind: "datadog json (Agent)",
+        path: "/dd/api/v2/logs",
+        headers: headers(&[
+            ("content-type", "application/json".into()),
+            ("dd-api-key", "bench-token".into()),
+        ]),
+        json_lines: body.clone(),
+        body,
+        events: n,
+    }
+}
+
+/// A Loki push as Promtail and Alloy send it: snappy-compressed protobuf, streams of 100 entries
+/// with five labels.
+pub fn loki(target: usize) -> Case {
+    let mut push = Vec::new();
+    let mut json_lines = Vec::new();
+    let mut n: usize = 0;
+    while push.len() < target {
+        let mut stream = Vec::new();
+        pb(
+            &mut stream,
+            1,
+            format!(
+                "{{container=\"api\", job=\"kubernetes-pods\", namespace=\"web\", pod=\"api-7f9c6d-{}\", level=\"{}\"}}",
+                n / 100 % 50,
+                if (n / 100).is_multiple_of(10) { "error" } else { "info" }
+            )
+            .as_bytes(),
+        );
+        for _ in 0..100 {
+            let line = format!(
+                "ts=2026-11-22T12:00:00Z caller=handler.go:{} msg=\"request handled\" path=/api/items/{} status=200 duration={}ms",
+                n % 400,
+                n % 5000,
+                n % 997
+            );
+            let mut ts = Vec::new();
+            pb_varint(&mut ts, 1, 1_795_348_800 + n as u64 / 1000);
+            pb_varint(&mut ts, 2, (n % 1000) as u64 * 1_000_000);
+            let mut entry = Vec::new();
+            pb(&mut entry, 1, &ts);
+            pb(&mut entry, 2, line.as_bytes());
+            pb(&mut stream, 2, &entry);
+            serde_json::to_writer(&mut json_lines, &serde_json::json!({"message": line})).expect("memory");
+            json_lines.push(b'\n');
+            n += 1;
+        }
+        pb(&mut push, 1, &stream);
+    }
+    Case {
+        kind: "loki protobuf (snappy)",
+        path: "/loki/loki/api/v1/push",
+        headers: headers(&[
+            ("content-type", "application/x-protobuf".into()),
+            ("authorization", "Bearer bench-token".into()),
+        ]),
+        body: snap::raw::Encoder::new().compress_vec(&push).expect("snappy"),
+        events: n,
         json_lines,
     }
 }

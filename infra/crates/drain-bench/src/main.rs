@@ -9,8 +9,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use drain_bench::{
-    betterstack, gzipped, logplex, logtail_node, logtail_python, northflank, otlp_logs, otlp_traces, vercel,
-    vercel_two_hours, Case, CONFIG,
+    betterstack, datadog, gzipped, logplex, logtail_node, logtail_python, loki, northflank, otlp_logs, otlp_traces,
+    splunk_hec, vercel, vercel_two_hours, webhook, Case, CONFIG,
 };
 use drain_core::{handle, handle_with, Body, Config, Plan, Request, Scratch, Timestamp};
 use hmac::{Hmac, Mac};
@@ -74,7 +74,18 @@ fn main() {
         "gzip level {level}; flate2 with the zlib-rs backend; the pipeline through one reused `Scratch`, as the handlers call it; ratios are medians of interleaved pairs over ~1 s
 "
     );
-    let kinds: [fn(usize) -> Case; 6] = [vercel, betterstack, northflank, logplex, otlp_logs, otlp_traces];
+    let kinds: [fn(usize) -> Case; 10] = [
+        vercel,
+        betterstack,
+        northflank,
+        logplex,
+        otlp_logs,
+        otlp_traces,
+        webhook,
+        splunk_hec,
+        datadog,
+        loki,
+    ];
     // `drain-bench LEVEL fixed`: only the fixed-cost and linearity table.
     if std::env::args().nth(2).as_deref() != Some("fixed") {
         println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
@@ -245,6 +256,11 @@ fn row(b: &mut Bench, case: &Case, label: &str) {
     let inflate = || black_box(gzip_body.then(|| gunzip(&case.body)));
     let msgpack = case.kind.starts_with("betterstack");
     let vercel_kind = case.kind.starts_with("vercel");
+    // The JSON kinds of SPEC version 3: their floor is reading the JSON; Loki's, undoing snappy.
+    let json_kind = ["webhook", "splunk_hec", "datadog"]
+        .iter()
+        .any(|k| case.kind.starts_with(k));
+    let snappy_kind = case.kind.starts_with("loki");
     // The best pipeline/gzip any core could reach: gzip plus the floor stages this kind can't
     // skip (inflating a gzip body; the signature and JSON validation for Vercel, the MessagePack
     // walk for Better Stack; the text kinds and OTLP protobuf have no floor stage but gzip).
@@ -257,12 +273,21 @@ fn row(b: &mut Bench, case: &Case, label: &str) {
         if msgpack {
             black_box(rmp_serde::from_slice::<serde::de::IgnoredAny>(&plain).expect("valid"));
         }
+        if json_kind {
+            validate();
+        }
+        if snappy_kind {
+            black_box(snap::raw::Decoder::new().decompress_vec(&case.body).expect("snappy"));
+        }
         gzip()
     };
     let msgpack_body = msgpack.then_some(&plain);
     let (pipeline, _, vs_gzip) = pairs(|| black_box(b.plan(case)), gzip);
     let (_, _, vs_floors) = pairs(|| black_box(b.plan(case)), floors);
-    let naive = (!case.kind.starts_with("otlp")).then(|| pairs(|| black_box(b.plan(case)), || naive(case, level)));
+    let with_naive = ["vercel", "betterstack", "northflank", "logplex"]
+        .iter()
+        .any(|k| case.kind.starts_with(k));
+    let naive = with_naive.then(|| pairs(|| black_box(b.plan(case)), || naive(case, level)));
     let hmac_t = time(hmac);
     let gzip_t = time(gzip);
     let validate_t = time(validate);
@@ -297,7 +322,9 @@ fn row(b: &mut Bench, case: &Case, label: &str) {
 
 /// The body as the decoder sees it (inflated if it was sent gzipped).
 fn inflated(case: &Case) -> Vec<u8> {
-    if case.headers.contains_key("content-encoding") {
+    if case.kind.starts_with("loki") {
+        snap::raw::Decoder::new().decompress_vec(&case.body).expect("snappy")
+    } else if case.headers.contains_key("content-encoding") {
         gunzip(&case.body)
     } else {
         case.body.clone()
