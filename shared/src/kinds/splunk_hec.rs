@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 
 use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::{header, no_challenge, query_param, Dialect, Endpoint, Input, Kind};
 use crate::auth;
@@ -12,7 +14,7 @@ use crate::body::MediaType::{Generic, Json, Ndjson, Text};
 use crate::config::{Secret, SourceKind};
 use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event_given, FieldValue, Given, Rules};
-use crate::format::json::{self, JsonEvent, Val};
+use crate::format::json::{self, JsonEvent, Key, Val};
 use crate::output::Batch;
 use crate::timestamp::Timestamp;
 
@@ -66,6 +68,29 @@ const RULES: Rules<'static> = Rules {
     strip_datetime: false,
 };
 
+/// The names a HEC `event` object's message and level are read from.
+#[derive(Deserialize, Default)]
+struct Inner<'a> {
+    #[serde(borrow)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow)]
+    msg: Option<&'a RawValue>,
+    #[serde(borrow)]
+    level: Option<&'a RawValue>,
+    #[serde(borrow)]
+    severity: Option<&'a RawValue>,
+}
+
+/// The first of `slots` that is a string.
+fn first_str<'a>(slots: [Option<&'a RawValue>; 2]) -> Option<Cow<'a, str>> {
+    slots
+        .into_iter()
+        .flatten()
+        .find(|v| v.is_str())
+        .and_then(|v| serde_json::from_str::<Key<'a>>(v.get()).ok())
+        .map(|k| k.0)
+}
+
 fn hec(code: u8, index: usize, what: impl Into<String>) -> Rejection {
     Rejection::Undecodable(DecodeError::Hec {
         code,
@@ -96,20 +121,14 @@ fn events(body: &[u8], batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
         if text.as_deref().is_some_and(|t| t.trim().is_empty()) || event.get() == "null" {
             return Err(hec(13, index, "`event` is blank"));
         }
-        // An object's `message` (or `msg`) and `level` (or `severity`), when strings.
-        let inner: Option<JsonEvent<'_>> = match event.get().starts_with('{') {
-            true => serde_json::from_str(event.get()).ok(),
-            false => None,
+        // An object's `message` (or `msg`) and `level` (or `severity`), when strings: read into
+        // four borrowed slots, the rest skipped (no field list built per event).
+        let inner: Inner<'_> = match event.get().starts_with('{') {
+            true => serde_json::from_str(event.get()).unwrap_or_default(),
+            false => Inner::default(),
         };
-        let find = |names: &[&str]| -> Option<Cow<'_, str>> {
-            let inner = inner.as_ref()?;
-            names
-                .iter()
-                .find_map(|n| inner.fields.iter().find(|(k, v)| k.0 == *n && v.is_str()))
-                .and_then(|(_, v)| v.as_str())
-        };
-        let message = text.clone().or_else(|| find(&["message", "msg"]));
-        let level = find(&["level", "severity"]);
+        let message = text.clone().or_else(|| first_str([inner.message, inner.msg]));
+        let level = first_str([inner.level, inner.severity]);
         let given = Given {
             time: None,
             message: Some(message.as_deref().unwrap_or("")),

@@ -41,7 +41,7 @@ name = "dd"
 kind = "datadog"
 tokens = ["bench-token"]
 [[source]]
-name = "loki"
+name = "promtail"
 kind = "loki"
 auth = { bearer = "bench-token" }
 "#;
@@ -257,7 +257,7 @@ pub fn loki(target: usize) -> Case {
     }
     Case {
         kind: "loki protobuf (snappy)",
-        path: "/loki/loki/api/v1/push",
+        path: "/promtail/loki/api/v1/push",
         headers: headers(&[
             ("content-type", "application/x-protobuf".into()),
             ("authorization", "Bearer bench-token".into()),
