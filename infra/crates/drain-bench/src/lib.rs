@@ -134,7 +134,7 @@ fn json_body(
 ) -> (Vec<u8>, usize) {
     let mut body = open.to_vec();
     let mut n = 0;
-    while body.len() < target {
+    while n == 0 || body.len() < target {
         if n > 0 {
             body.extend_from_slice(sep);
         }
