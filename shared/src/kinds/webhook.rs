@@ -2,6 +2,8 @@
 //! Fluent Bit's and Vector's `http` outputs): a JSON array, one object or NDJSON whose elements
 //! are objects or strings, or text lines; its credential and its field names are config.
 
+use std::borrow::Cow;
+
 use http::HeaderMap;
 
 use super::{bare, describe_key, key_auth, Dialect, Input, Kind};
@@ -9,7 +11,7 @@ use crate::body::MediaType::{Generic, Json, Ndjson, Text};
 use crate::config::{Algorithm, Encoding, FieldNames, KeyAuth, SourceKind};
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
-use crate::format::json::{self, Element, Val};
+use crate::format::json::{self, Element, Key, Val};
 use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
@@ -96,14 +98,13 @@ pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(),
                 continue;
             }
             let text = String::from_utf8_lossy(line);
-            write_event(batch, &rules, &[("message", Val::Text(text))], None)?;
+            write_event(batch, &rules, &[(Key(Cow::Borrowed("message")), Val::Text(text))], None)?;
         }
         return Ok(());
     }
     json::for_each(body, |element: Element<'_>| match element {
         Element::Object(ev) => write_event(batch, &rules, &ev.fields, ev.inner(body)).map_err(Rejection::from),
-        Element::Text(text) => {
-            write_event(batch, &rules, &[("message", Val::Text(text))], None).map_err(Rejection::from)
-        }
+        Element::Text(text) => write_event(batch, &rules, &[(Key(Cow::Borrowed("message")), Val::Text(text))], None)
+            .map_err(Rejection::from),
     })
 }
