@@ -48,13 +48,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let started = clock();
     let received_at = Timestamp::from_unix_millis(started as i64).expect("the clock is sane");
     let method = req.method().to_string();
-    // The path and its query string (a webhook's token, Datadog's `dd-api-key`).
-    let path = match req.url() {
-        Ok(url) => match url.query() {
-            Some(q) => format!("{}?{q}", url.path()),
-            None => url.path().to_string(),
-        },
-        Err(_) => req.path(),
+    // The path and its query string (a webhook's token, Datadog's `dd-api-key`), taken from the
+    // runtime's URL text: `req.url()` would link the `url` crate and IDNA (~80 KB of wasm).
+    let path = match req.inner().url().split_once('?') {
+        Some((_, query)) => format!("{}?{query}", req.path()),
+        None => req.path(),
     };
     let mut headers = http::HeaderMap::new();
     for (name, value) in req.headers() {
