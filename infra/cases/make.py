@@ -271,6 +271,9 @@ case("244-hec-basic", "splunk_hec: the token as a Basic password (any user)",
 case("245-hec-retry-same-key", "splunk_hec: the same timed delivery again after 1.5 s lands on the same key",
      "/hec/services/collector/event", {**JSON, **HEC}, b'{"event":"retried","time":1764936009}', 200, 1,
      [{"message": "retried"}], repeat=2, body_json=SUCCESS)
+case("246-hec-too-many-hours", "splunk_hec: envelopes over 25 hours pass max_objects: 413 in HEC's form, nothing stored",
+     "/hec/services/collector/event", {**JSON, **HEC}, "".join(json.dumps({"time": T0 + h * 3600, "event": str(h)}) for h in range(25)).encode(),
+     413, 0)
 
 # ---- datadog ----
 DD = {"dd-api-key": "case-dd-key"}
@@ -303,6 +306,9 @@ case("256-datadog-deflate", "datadog: deflate (Vector's Datadog sink can send it
      [{"message": "one object", "dt": dt((T0 + 5) * 10**9)}], body_json={})
 case("257-datadog-bad-json", "datadog: a body that isn't JSON: 400 with errors",
      "/dd/api/v2/logs", {**JSON, **DD}, b"[{", 400, 0)
+case("258-datadog-too-many-hours", "datadog: logs over 25 hours pass max_objects: 413 with errors, nothing stored",
+     "/dd/api/v2/logs", {**JSON, **DD}, json.dumps([{"message": str(h), "timestamp": (T0 + h * 3600) * 1000} for h in range(25)]).encode(),
+     413, 0)
 
 # ---- loki ----
 ALLOY = {"authorization": "Basic " + base64.b64encode(b"alloy:case-loki-pass").decode()}
@@ -343,6 +349,9 @@ case("266-loki-bad-labels", "loki: protobuf whose label text can't be read: 400"
 case("267-loki-retry-same-key", "loki: the same push again after 1.5 s lands on the same key",
      "/alloy/loki/api/v1/push", {"content-type": "application/x-protobuf", **ALLOY},
      snappy(loki_push([('{job="r"}', [(T0 + 6, 0, "retried", [])])])), 204, 1, [{"message": "retried"}], repeat=2, exact_body="")
+case("268-loki-too-many-hours", "loki: entries over 25 hours pass max_objects: 413, nothing stored",
+     "/alloy/loki/api/v1/push", {"content-type": "application/x-protobuf", **ALLOY},
+     snappy(loki_push([('{job="h"}', [(T0 + h * 3600, 0, str(h), []) for h in range(25)])])), 413, 0)
 
 for old in os.listdir(HERE):
     if old[:1].isdigit():
