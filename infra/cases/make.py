@@ -353,6 +353,27 @@ case("268-loki-too-many-hours", "loki: entries over 25 hours pass max_objects: 4
      "/alloy/loki/api/v1/push", {"content-type": "application/x-protobuf", **ALLOY},
      snappy(loki_push([('{job="h"}', [(T0 + h * 3600, 0, str(h), []) for h in range(25)])])), 413, 0)
 
+# ---- keep what you want (issue 32): a webhook source with redact, drop and min_level ----
+KEPT = {**JSON, "authorization": "Bearer case-kept-token"}
+kept = [
+    {"time": T0 + 20, "level": "debug", "message": "chatty detail"},
+    {"time": T0 + 21, "level": "info", "message": "signup by ann@example.com from 120.75.16.101",
+     "proxy": {"clientIp": "120.75.16.101", "path": "/signup"}, "headers": {"cookie": "sid=abc", "authorization": "Bearer abcdef123456"},
+     "payment": {"card": "4111 1111 1111 1111", "order": "4111111111111112", "key": "sk_live_51HxYz"}},
+    {"time": T0 + 22, "message": "no level: kept", "user": "bob@example.org"},
+]
+case("280-keep-redact-drop-min-level", "redact (built-ins and a pattern), drop paths, min_level: the debug event not stored, matches replaced everywhere, the dropped paths gone",
+     "/kept", KEPT, json.dumps(kept).encode(), 200, 1,
+     [{"drain": "kept", "level": "info", "dt": dt((T0 + 21) * 10**9),
+       "message": "signup by [REDACTED:email] from [REDACTED:ipv4]", "proxy": {"path": "/signup"},
+       "headers": {"authorization": "[REDACTED:bearer]"},
+       "payment": {"card": "[REDACTED:card]", "order": "4111111111111112", "key": "[REDACTED:stripe]"}},
+      {"drain": "kept", "message": "no level: kept", "user": "[REDACTED:email]", "dt": dt((T0 + 22) * 10**9)}],
+     body_json=OK)
+case("281-keep-all-below-min-level", "every event below min_level: success, nothing stored",
+     "/kept", KEPT, json.dumps([{"time": T0 + 23, "level": "debug", "message": "a"}, {"time": T0 + 24, "level": "trace", "message": "b"}]).encode(),
+     200, 0, body_json=OK)
+
 for old in os.listdir(HERE):
     if old[:1].isdigit():
         os.remove(os.path.join(HERE, old))

@@ -209,6 +209,8 @@ pub(crate) struct Draft {
     pub objects: Vec<Object>,
     pub response: Response,
     pub events: usize,
+    pub redacted: usize,
+    pub dropped: usize,
     pub refusal: Option<Refusal>,
     pub reason: Option<String>,
 }
@@ -224,6 +226,8 @@ impl Draft {
             objects: Vec::new(),
             response,
             events: 0,
+            redacted: 0,
+            dropped: 0,
             refusal: None,
             reason: None,
         }
@@ -270,6 +274,8 @@ impl Draft {
             response: response.into_http(),
             on_storage_failure: on_storage_failure.into_http(),
             events: self.events,
+            redacted: self.redacted,
+            dropped: self.dropped,
             refusal: self.refusal,
             reason: self.reason,
         }

@@ -125,6 +125,8 @@ pub const DEFAULT_GZIP_LEVEL: u32 = 4;
 pub struct Source {
     pub name: String,
     pub kind: SourceKind,
+    /// What the source keeps: `redact`, `drop`, `min_level` (SPEC section 7).
+    pub controls: crate::controls::Controls,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +324,10 @@ struct RawSource {
     time_field: Option<Vec<String>>,
     message_field: Option<Vec<String>>,
     level_field: Option<Vec<String>>,
+    redact: Option<toml::Value>,
+    drop: Option<Vec<String>>,
+    min_level: Option<String>,
+    keep_refused: Option<bool>,
 }
 
 impl Config {
@@ -415,7 +421,7 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         return Err(invalid("no [[source]] defined: drain would accept nothing".into()));
     }
     let mut sources: Vec<Source> = Vec::with_capacity(raw.sources.len());
-    for s in raw.sources {
+    for mut s in raw.sources {
         let name = s.name.clone();
         let valid_name = (1..=64).contains(&name.len())
             && name
@@ -431,6 +437,13 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         if sources.iter().any(|o| o.name == name) {
             return Err(invalid(format!("source `{name}` is defined twice")));
         }
+        let controls = crate::controls::Controls::parse(s.redact.as_ref(), s.drop.take(), s.min_level.take())
+            .map_err(|m| invalid(format!("source `{name}`: {m}")))?;
+        if s.keep_refused == Some(true) {
+            return Err(invalid(format!(
+                "source `{name}`: `keep_refused` is not built yet (issue 32); remove it or set it to false"
+            )));
+        }
         let kind = build_kind(s)?;
         // At the host root the credential picks the source among those of its kind.
         let mine = kind.root_secrets();
@@ -444,7 +457,7 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
                 )));
             }
         }
-        sources.push(Source { name, kind });
+        sources.push(Source { name, kind, controls });
     }
     Ok(Config {
         prefix,

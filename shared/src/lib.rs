@@ -26,6 +26,7 @@ internal!(auth, body, event, format, framing, names, output, timestamp);
 
 mod answer;
 pub mod config;
+pub mod controls;
 pub mod error;
 mod kinds;
 mod plan;
@@ -158,6 +159,8 @@ impl Admitted {
                     Ok(decoded) => Draft {
                         objects: decoded.objects,
                         events: decoded.events,
+                        redacted: decoded.redacted,
+                        dropped: decoded.dropped,
                         ..Draft::answer(accepted(&source.kind, decoded.media))
                     },
                     Err(r) => refuse(&r),
@@ -320,7 +323,12 @@ pub fn handle_with(config: &Config, req: &Request<'_>, received_at: Timestamp, s
 pub fn describe(source: &Source) -> String {
     let row = source.kind.row();
     let route = row.routes.replace("{name}", &source.name);
-    format!("{route}  ({})", (row.describe)(&source.kind))
+    let kept = source
+        .controls
+        .describe()
+        .map(|c| format!("; keeps: {c}"))
+        .unwrap_or_default();
+    format!("{route}  ({}{kept})", (row.describe)(&source.kind))
 }
 
 #[cfg(test)]

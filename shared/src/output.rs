@@ -8,6 +8,7 @@ use flate2::Compression;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::Limits;
+use crate::controls::Controls;
 use crate::error::Limit;
 use crate::plan::Object;
 use crate::scratch::{Gzip, Scratch};
@@ -54,6 +55,13 @@ pub struct Batch<'c, 's> {
     /// Bytes of lines written so far, all hours together, against `limits.max_stored`.
     stored: usize,
     scratch: &'s mut Scratch,
+    /// The source's controls, when it has any, and the line they are applied into.
+    controls: Option<&'c Controls>,
+    applied: Vec<u8>,
+    /// Matches the controls replaced, in the lines kept.
+    redacted: usize,
+    /// Events the controls kept out (below `min_level`).
+    dropped: usize,
 }
 
 struct Bucket {
@@ -189,7 +197,21 @@ impl<'c, 's> Batch<'c, 's> {
             events: 0,
             stored: 0,
             scratch,
+            controls: None,
+            applied: Vec::new(),
+            redacted: 0,
+            dropped: 0,
         }
+    }
+
+    /// Applies `controls` to every line from now on (nothing, when they are empty).
+    pub fn set_controls(&mut self, controls: &'c Controls) {
+        self.controls = (!controls.is_empty()).then_some(controls);
+    }
+
+    /// Matches replaced and events kept out by the controls, so far.
+    pub fn controlled(&self) -> (usize, usize) {
+        (self.redacted, self.dropped)
     }
 
     pub fn events(&self) -> usize {
@@ -211,6 +233,7 @@ impl<'c, 's> Batch<'c, 's> {
     ) -> Result<(), E> {
         let t = dt.unwrap_or(self.received_at);
         let hour = t.hour();
+        let created = !self.index.contains_key(&hour);
         let i = match self.index.get(&hour) {
             Some(&i) => i,
             None => {
@@ -231,6 +254,7 @@ impl<'c, 's> Batch<'c, 's> {
             }
         };
         let bucket = &mut self.buckets[i];
+        let before = (bucket.earliest, bucket.sender_times);
         bucket.earliest = bucket.earliest.min(t);
         bucket.sender_times &= dt.is_some();
         bucket.events += 1;
@@ -246,7 +270,26 @@ impl<'c, 's> Batch<'c, 's> {
             end: start + max,
             max_event_bytes: max,
         })?;
-        bucket.lines.extend_from_slice(b"}\n");
+        bucket.lines.push(b'}');
+        if let Some(controls) = self.controls {
+            let applied = controls.apply(&bucket.lines[start..], &mut self.applied);
+            bucket.lines.truncate(start);
+            if !applied.keep {
+                (bucket.earliest, bucket.sender_times) = before;
+                bucket.events -= 1;
+                self.events -= 1;
+                self.dropped += 1;
+                if created {
+                    let gone = self.buckets.pop().expect("the bucket made for this event");
+                    self.index.remove(&hour);
+                    self.scratch.give_back(None, gone.lines);
+                }
+                return Ok(());
+            }
+            self.redacted += applied.redacted;
+            bucket.lines.extend_from_slice(&self.applied);
+        }
+        bucket.lines.push(b'\n');
         let written = bucket.lines.len() - start;
         if written > max {
             return Err(Limit::EventBytes(max).into());

@@ -19,6 +19,10 @@ pub struct Plan {
     pub on_storage_failure: http::Response<Vec<u8>>,
     /// Events decoded, for the handler's log line.
     pub events: usize,
+    /// Matches the source's `redact` replaced in what is stored.
+    pub redacted: usize,
+    /// Events the source's `min_level` kept out (not stored, not in `events`).
+    pub dropped: usize,
     /// Why the request was refused, as a label for the log line and the metrics.
     pub refusal: Option<Refusal>,
     /// The refusal in words, cut to a few hundred bytes (some senders' answers must be terse).

@@ -8,7 +8,7 @@ const LAYERS: &[&[&str]] = &[
     // Plain types: refusals, instants, renaming, the plan handed back, scratch space.
     &["error", "timestamp", "names", "plan", "scratch"],
     // The config, content codings, frame splitting.
-    &["config", "body", "framing"],
+    &["controls", "config", "body", "framing"],
     // Credentials; the stored line and object writer.
     &["auth", "output"],
     &["format/json_safe"],

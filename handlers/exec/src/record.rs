@@ -22,6 +22,10 @@ pub struct Record {
     /// The refusal in words, a few hundred bytes at most.
     pub reason: Option<String>,
     pub events: usize,
+    /// Matches the source's `redact` replaced in what was stored.
+    pub redacted: usize,
+    /// Events the source's `min_level` kept out.
+    pub dropped: usize,
     pub bytes_in: usize,
     pub bytes_stored: usize,
     pub objects: usize,
@@ -47,6 +51,8 @@ impl Record {
             refusal: plan.refusal.map(Refusal::as_str),
             reason: plan.reason.clone(),
             events: plan.events,
+            redacted: plan.redacted,
+            dropped: plan.dropped,
             bytes_in: context.bytes_in,
             bytes_stored: plan.objects.iter().map(|o| o.body.len()).sum(),
             objects: plan.objects.len(),
@@ -106,6 +112,8 @@ impl Record {
             when(stored, self.objects),
             self.decode_ms,
             self.store_ms,
+            when(stored, self.redacted),
+            when(stored, self.dropped),
         ]
     }
 
@@ -181,7 +189,7 @@ pub struct Counter {
 /// The one set of counters: the server's Prometheus counters (`drain_{name}_total`; the two
 /// durations as `_seconds` histograms), the Lambda's CloudWatch EMF metrics, the Worker's
 /// Analytics Engine doubles (in this order). A new counter is a new row here.
-pub const COUNTERS: [Counter; 9] = [
+pub const COUNTERS: [Counter; 11] = [
     Counter {
         name: "deliveries",
         unit: Unit::Count,
@@ -226,5 +234,15 @@ pub const COUNTERS: [Counter; 9] = [
         name: "store_ms",
         unit: Unit::Milliseconds,
         help: "Time to store a delivery's objects",
+    },
+    Counter {
+        name: "redacted",
+        unit: Unit::Count,
+        help: "Matches a source's redact replaced in stored events",
+    },
+    Counter {
+        name: "dropped",
+        unit: Unit::Count,
+        help: "Events a source's min_level kept out",
     },
 ];

@@ -283,6 +283,9 @@ pub(crate) struct Decoded {
     pub objects: Vec<Object>,
     pub events: usize,
     pub media: MediaType,
+    /// Matches redacted and events kept out by the source's controls.
+    pub redacted: usize,
+    pub dropped: usize,
 }
 
 /// What the request head says of the body.
@@ -366,6 +369,8 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
             objects: Vec::new(),
             events: 0,
             media: MediaType::Generic,
+            redacted: 0,
+            dropped: 0,
         });
     }
     let h = match (d.head, d.source.kind.auth_at()) {
@@ -392,6 +397,7 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
         d.config.limits,
         scratch,
     );
+    batch.set_controls(&d.source.controls);
     let input = Input {
         media: h.media,
         body: &decoded,
@@ -407,9 +413,12 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
         _ => Identity::Body(&decoded),
     };
     let events = batch.events();
+    let (redacted, dropped) = batch.controlled();
     Ok(Decoded {
         objects: batch.finish(identity),
         events,
         media: h.media,
+        redacted,
+        dropped,
     })
 }

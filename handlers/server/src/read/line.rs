@@ -79,22 +79,9 @@ pub fn terminal_safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The rank of a level name, most severe highest; the syslog names, OpenTelemetry's and the
-/// common spellings. `None` for a level drain can't place.
-pub fn rank(level: &str) -> Option<u8> {
-    Some(match level.trim().to_ascii_lowercase().as_str() {
-        "trace" => 0,
-        "debug" => 1,
-        "info" | "information" | "informational" | "log" => 2,
-        "notice" => 3,
-        "warn" | "warning" => 4,
-        "error" | "err" => 5,
-        "critical" | "crit" | "fatal" => 6,
-        "alert" => 7,
-        "emergency" | "emerg" | "panic" => 8,
-        _ => return None,
-    })
-}
+/// The rank of a level name, most severe highest: the one ranking, which a source's `min_level`
+/// uses too.
+pub use drain_core::controls::rank;
 
 /// What to keep and how to print it.
 #[derive(Debug, Clone)]

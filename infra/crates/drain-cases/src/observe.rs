@@ -19,6 +19,8 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("refusal", &["string", "null"]),
     ("reason", &["string", "null"]),
     ("events", &["integer"]),
+    ("redacted", &["integer"]),
+    ("dropped", &["integer"]),
     ("bytes_in", &["integer"]),
     ("bytes_stored", &["integer"]),
     ("objects", &["integer"]),
