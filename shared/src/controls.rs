@@ -196,26 +196,35 @@ impl Controls {
     }
 
     /// `text` with every match of every detector replaced by `[REDACTED:<name>]`, and how many.
+    /// A replacement can make a match where there was none (`…1111sk_live_x`: once the key is
+    /// replaced, the card number ends at a word boundary), so the detectors run again over what
+    /// changed, at most once per detector more.
     fn redact<'t>(&self, text: &'t str) -> (Cow<'t, str>, usize) {
         let mut text = Cow::Borrowed(text);
         let mut n = 0;
-        for d in &self.redact {
-            if !d.regex.is_match(&text) {
-                continue;
-            }
-            let mut replaced = 0;
-            let next = d.regex.replace_all(&text, |c: &regex::Captures<'_>| {
-                let m = &c[0];
-                if d.check.passes(m) {
-                    replaced += 1;
-                    format!("[REDACTED:{}]", d.name)
-                } else {
-                    m.to_string()
+        for _ in 0..=self.redact.len() {
+            let before = n;
+            for d in &self.redact {
+                if !d.regex.is_match(&text) {
+                    continue;
                 }
-            });
-            if replaced > 0 {
-                n += replaced;
-                text = Cow::Owned(next.into_owned());
+                let mut replaced = 0;
+                let next = d.regex.replace_all(&text, |c: &regex::Captures<'_>| {
+                    let m = &c[0];
+                    if d.check.passes(m) {
+                        replaced += 1;
+                        format!("[REDACTED:{}]", d.name)
+                    } else {
+                        m.to_string()
+                    }
+                });
+                if replaced > 0 {
+                    n += replaced;
+                    text = Cow::Owned(next.into_owned());
+                }
+            }
+            if n == before {
+                break;
             }
         }
         (text, n)

@@ -86,6 +86,11 @@ fn main() {
         datadog,
         loki,
     ];
+    // `drain-bench LEVEL redact`: only the redaction table.
+    if std::env::args().nth(2).as_deref() == Some("redact") {
+        redaction(&mut b, &kinds);
+        return;
+    }
     // `drain-bench LEVEL fixed`: only the fixed-cost and linearity table.
     if std::env::args().nth(2).as_deref() != Some("fixed") {
         println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");
@@ -151,6 +156,53 @@ fn main() {
             per_mb[3],
             max / min,
         );
+    }
+}
+
+/// Every kind at 100 KB and 1 MiB with every built-in detector on (issue 32), timed in
+/// interleaved pairs against the same delivery without: the cost of redaction per kind.
+fn redaction(b: &mut Bench, kinds: &[fn(usize) -> Case]) {
+    let detectors = r#"redact = ["email", "bearer", "card", "ipv4", "ipv6", "jwt", "aws_key"]"#;
+    let text: String = CONFIG
+        .lines()
+        .flat_map(|l| {
+            let mut out = vec![l.to_string()];
+            if l.starts_with("kind = ") {
+                out.push(detectors.to_string());
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let with = Config::parse(&text, &|_| None).expect("bench config with redaction");
+    println!("Redaction: every built-in detector on (email, bearer, card, ipv4, ipv6, jwt, aws_key), against the same delivery without; ratios are medians of interleaved pairs");
+    println!();
+    println!("| kind | body | events | MB/s without | MB/s with | time with ÷ without | matches replaced per event |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut scratch = Scratch::default();
+    for &(size, label) in &SIZES[2..4] {
+        for make in kinds {
+            let case = make(size);
+            let mb = inflated(&case).len() as f64 / 1e6;
+            let plan = handle_with(&with, &request(&case), b.received_at, &mut scratch);
+            assert_eq!(plan.response.status().as_u16() / 100, 2, "{} refused: {:?}", case.kind, plan.reason);
+            let redacted = plan.redacted;
+            let bench = std::cell::RefCell::new(&mut *b);
+            let (without, with_t, ratio) = pairs(
+                || black_box(bench.borrow_mut().plan(&case)),
+                || black_box(handle_with(&with, &request(&case), bench.borrow().received_at, &mut scratch)),
+            );
+            println!(
+                "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} |",
+                case.kind,
+                label,
+                case.events,
+                mb / without.as_secs_f64(),
+                mb / with_t.as_secs_f64(),
+                ratio,
+                redacted as f64 / case.events as f64
+            );
+        }
     }
 }
 
