@@ -373,6 +373,12 @@ case("280-keep-redact-drop-min-level", "redact (built-ins and a pattern), drop p
 case("281-keep-all-below-min-level", "every event below min_level: success, nothing stored",
      "/kept", KEPT, json.dumps([{"time": T0 + 23, "level": "debug", "message": "a"}, {"time": T0 + 24, "level": "trace", "message": "b"}]).encode(),
      200, 0, body_json=OK)
+case("282-keep-refused", "keep_refused: an authenticated delivery refused as undecodable answers as ever (400) and is kept under _drain/refused/ with its reason and body",
+     "/kept", KEPT, b'[{"message": "cut off', 400, 1,
+     [{"drain": "kept", "kind": "webhook", "status": 400, "refusal": "undecodable", "path": "/kept", "level": "error",
+       "body": '[{"message": "cut off', "body_bytes": 21, "body_truncated": False, "dt": "$received_at"}])
+case("283-keep-refused-not-unauthenticated", "keep_refused: an unauthenticated delivery is never kept",
+     "/kept", {**JSON, "authorization": "Bearer nope"}, b'[{"message": "cut off', 401, 0)
 
 for old in os.listdir(HERE):
     if old[:1].isdigit():

@@ -211,6 +211,7 @@ pub(crate) struct Draft {
     pub events: usize,
     pub redacted: usize,
     pub dropped: usize,
+    pub kept: Option<Object>,
     pub refusal: Option<Refusal>,
     pub reason: Option<String>,
 }
@@ -228,6 +229,7 @@ impl Draft {
             events: 0,
             redacted: 0,
             dropped: 0,
+            kept: None,
             refusal: None,
             reason: None,
         }
@@ -276,6 +278,7 @@ impl Draft {
             events: self.events,
             redacted: self.redacted,
             dropped: self.dropped,
+            kept: self.kept,
             refusal: self.refusal,
             reason: self.reason,
         }

@@ -437,13 +437,9 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         if sources.iter().any(|o| o.name == name) {
             return Err(invalid(format!("source `{name}` is defined twice")));
         }
-        let controls = crate::controls::Controls::parse(s.redact.as_ref(), s.drop.take(), s.min_level.take())
+        let mut controls = crate::controls::Controls::parse(s.redact.as_ref(), s.drop.take(), s.min_level.take())
             .map_err(|m| invalid(format!("source `{name}`: {m}")))?;
-        if s.keep_refused == Some(true) {
-            return Err(invalid(format!(
-                "source `{name}`: `keep_refused` is not built yet (issue 32); remove it or set it to false"
-            )));
-        }
+        controls.keep_refused = s.keep_refused.unwrap_or(false);
         let kind = build_kind(s)?;
         // At the host root the credential picks the source among those of its kind.
         let mine = kind.root_secrets();

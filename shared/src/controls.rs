@@ -13,6 +13,8 @@ pub struct Controls {
     /// Dotted paths, each split at its dots.
     drop: Vec<Vec<String>>,
     min_rank: Option<u8>,
+    /// Keep what is refused after auth, for a look (`_drain/refused/`).
+    pub keep_refused: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +151,7 @@ impl Controls {
         Ok(controls)
     }
 
+    /// No control applies to stored lines (`keep_refused` is not one of them).
     pub fn is_empty(&self) -> bool {
         self.redact.is_empty() && self.drop.is_empty() && self.min_rank.is_none()
     }
@@ -166,6 +169,9 @@ impl Controls {
         }
         if let Some(r) = self.min_rank {
             parts.push(format!("min_level {}", RANKS[usize::from(r)]));
+        }
+        if self.keep_refused {
+            parts.push("keep_refused (under _drain/refused/)".to_string());
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }

@@ -28,6 +28,7 @@ mod answer;
 pub mod config;
 pub mod controls;
 pub mod error;
+mod kept;
 mod kinds;
 mod plan;
 mod route;
@@ -137,10 +138,31 @@ impl Admitted {
     /// buffers (the same plan, byte for byte, as a fresh one).
     pub fn handle(&self, config: &Config, req: &Request<'_>, received_at: Timestamp, scratch: &mut Scratch) -> Plan {
         let source = self.source(config);
-        let refuse = |r: &Rejection| Draft::refuse(Some(&source.kind), r, req.headers);
+        // A refusal after the sender proved who it is, kept for a look when the source says so.
+        let refuse = |r: &Rejection, authenticated: bool, body: Option<&[u8]>| {
+            let mut draft = Draft::refuse(Some(&source.kind), r, req.headers);
+            if authenticated && source.controls.keep_refused && kept::keepable(r) {
+                let status = draft.response.status;
+                draft.kept = Some(kept::object(
+                    source,
+                    req.path,
+                    req.headers,
+                    body,
+                    r,
+                    status,
+                    received_at,
+                    req.request_id,
+                ));
+            }
+            draft
+        };
+        // A header credential was checked by `admit`; a body signature is checked in `deliver`.
+        let head_checked = self.head.is_some();
         let draft = match req.body {
-            Body::TooLarge => refuse(&Rejection::TooLarge),
-            Body::Complete(body) if body.len() > config.limits.max_body => refuse(&Rejection::TooLarge),
+            Body::TooLarge => refuse(&Rejection::TooLarge, head_checked, None),
+            Body::Complete(body) if body.len() > config.limits.max_body => {
+                refuse(&Rejection::TooLarge, head_checked, Some(body))
+            }
             Body::Complete(body) => {
                 let delivery = Delivery {
                     config,
@@ -155,7 +177,8 @@ impl Admitted {
                     query: route::query_of(req.path),
                     head: self.head,
                 };
-                match deliver(&delivery, scratch) {
+                let mut authenticated = false;
+                match deliver(&delivery, scratch, &mut authenticated) {
                     Ok(decoded) => Draft {
                         objects: decoded.objects,
                         events: decoded.events,
@@ -163,7 +186,7 @@ impl Admitted {
                         dropped: decoded.dropped,
                         ..Draft::answer(accepted(&source.kind, decoded.media))
                     },
-                    Err(r) => refuse(&r),
+                    Err(r) => refuse(&r, authenticated, Some(body)),
                 }
             }
         };
@@ -223,6 +246,7 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
 }
 
 /// Where a request goes.
+#[allow(clippy::large_enum_variant)] // made once per request and consumed at once
 enum Resolved {
     Health,
     /// A source (its index), and the endpoint its path named.

@@ -23,6 +23,9 @@ pub struct Plan {
     pub redacted: usize,
     /// Events the source's `min_level` kept out (not stored, not in `events`).
     pub dropped: usize,
+    /// A refused delivery kept for a look (a source with `keep_refused`): stored after the
+    /// answer is decided, best effort; whether it is stored never changes the answer.
+    pub kept: Option<Object>,
     /// Why the request was refused, as a label for the log line and the metrics.
     pub refusal: Option<Refusal>,
     /// The refusal in words, cut to a few hundred bytes (some senders' answers must be terse).

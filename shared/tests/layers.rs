@@ -25,8 +25,8 @@ const LAYERS: &[&[&str]] = &[
     ],
     // The kinds: a row each, the pipeline.
     &["kinds"],
-    // Every HTTP answer; the route.
-    &["answer", "route"],
+    // Every HTTP answer; the route; a refused delivery kept.
+    &["answer", "route", "kept"],
     // The entry points.
     &["lib"],
 ];

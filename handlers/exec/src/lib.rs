@@ -103,6 +103,12 @@ pub async fn carry_out<S: Store + ?Sized>(
         Ok::<_, drain_store::Error>(existing)
     };
     let stored = if plan.objects.is_empty() {
+        // A refused delivery kept for a look: one small write within the deadline, best effort;
+        // the answer stays the refusal whatever it gives.
+        if let Some(kept) = &plan.kept {
+            let put = store.put(&kept.key, kept.body.clone(), kept.content_type, Cond::Always);
+            let _ = select(pin!(put), pin!(deadline)).await;
+        }
         Ok(0)
     } else {
         match select(pin!(put_all), pin!(deadline)).await {

@@ -17,6 +17,10 @@ pub use lines::{LineError, Lines};
 /// Where a partition's manifests live: outside every data prefix, so no table reads them.
 pub const MANIFESTS: &str = "_drain/manifests/";
 
+/// Where a source with `keep_refused` keeps what it refused, in the delivery layout (so `drain
+/// logs --refused` reads it like any prefix); outside every data prefix, so no table reads it.
+pub const REFUSED: &str = "_drain/refused/";
+
 /// The partition part of a table's location, in the form Athena's and Glue's partition
 /// projection take (`storage.location.template`, after the signal's `s3://bucket/prefix`).
 pub const LOCATION_TEMPLATE: &str = "drain=${drain}/day=${day}/hour=${hour}/";

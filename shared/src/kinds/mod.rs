@@ -362,7 +362,13 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
 }
 
 /// The pipeline: one delivery through its kind's row.
-pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<Decoded, Rejection> {
+/// `authenticated` is set once the sender has proved who it is (a refusal after that may be kept
+/// for a look).
+pub(crate) fn deliver(
+    d: &Delivery<'_>,
+    scratch: &mut crate::Scratch,
+    authenticated: &mut bool,
+) -> Result<Decoded, Rejection> {
     let kind = d.source.kind.row();
     if kind.verification && header(d.headers, "x-vercel-signature").is_none() && is_probe(d.body) {
         return Ok(Decoded {
@@ -381,6 +387,7 @@ pub(crate) fn deliver(d: &Delivery<'_>, scratch: &mut crate::Scratch) -> Result<
             head(d.source, d.headers, d.query)?
         }
     };
+    *authenticated = true;
     let decoded = body::decode(d.body, h.coding, d.config.limits.max_decompressed)?;
     let prefix = match d.signal {
         Some(Signal::Traces) => &d.config.traces_prefix,

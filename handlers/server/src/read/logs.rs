@@ -49,6 +49,10 @@ pub struct LogsArgs {
     /// Which signal: logs, or an OpenTelemetry source's spans or metric points.
     #[arg(long, value_enum, default_value = "logs")]
     signal: Signal,
+    /// The deliveries sources with `keep_refused` refused after auth (`_drain/refused/`): each
+    /// printed with its status, refusal and reason (`--json`: with its headers and first 64 KiB).
+    #[arg(long, conflicts_with = "signal")]
+    refused: bool,
     /// Only the last N events of the range (read newest hour first, stopping once there are N).
     #[arg(long, short = 'n')]
     limit: Option<usize>,
@@ -239,7 +243,10 @@ impl Progress {
 
 pub fn run(args: LogsArgs) -> Result<()> {
     let prefixes = Prefixes::load(args.config.as_deref())?;
-    let prefix = prefixes.of(args.signal).to_owned();
+    let prefix = match args.refused {
+        true => drain_layout::REFUSED.to_owned(),
+        false => prefixes.of(args.signal).to_owned(),
+    };
     let start = now();
     let since = parse_when(&args.since, start)?;
     let until = match &args.until {

@@ -185,12 +185,25 @@ fn redaction(b: &mut Bench, kinds: &[fn(usize) -> Case]) {
             let case = make(size);
             let mb = inflated(&case).len() as f64 / 1e6;
             let plan = handle_with(&with, &request(&case), b.received_at, &mut scratch);
-            assert_eq!(plan.response.status().as_u16() / 100, 2, "{} refused: {:?}", case.kind, plan.reason);
+            assert_eq!(
+                plan.response.status().as_u16() / 100,
+                2,
+                "{} refused: {:?}",
+                case.kind,
+                plan.reason
+            );
             let redacted = plan.redacted;
             let bench = std::cell::RefCell::new(&mut *b);
             let (without, with_t, ratio) = pairs(
                 || black_box(bench.borrow_mut().plan(&case)),
-                || black_box(handle_with(&with, &request(&case), bench.borrow().received_at, &mut scratch)),
+                || {
+                    black_box(handle_with(
+                        &with,
+                        &request(&case),
+                        bench.borrow().received_at,
+                        &mut scratch,
+                    ))
+                },
             );
             println!(
                 "| {} | {} | {} | {:.0} | {:.0} | {:.2} | {:.2} |",

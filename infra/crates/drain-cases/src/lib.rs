@@ -247,7 +247,10 @@ pub fn check_object(o: &Stored) -> Result<Vec<serde_json::Map<String, Value>>, S
     // The layout's spelling is pinned by drain-layout's golden tests; here, that every stored
     // key is a delivery key of it, under the default prefixes the cases use.
     let p = drain_layout::parse(&o.key)
-        .filter(|p| ["logs/", "traces/", "metrics/"].contains(&p.prefix) && drain_layout::is_delivery(p.name))
+        .filter(|p| {
+            ["logs/", "traces/", "metrics/", drain_layout::REFUSED].contains(&p.prefix)
+                && drain_layout::is_delivery(p.name)
+        })
         .ok_or("key doesn't match the layout")?;
     let (drain, day, hour) = (p.source, p.day, format!("{:02}", p.hour_of_day));
     let mut text = String::new();
