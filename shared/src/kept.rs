@@ -140,8 +140,6 @@ pub(crate) fn object(
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
     use super::*;
     use crate::config::Config;
 
