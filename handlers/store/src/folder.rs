@@ -153,7 +153,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Listed>) -> io::Result<()> {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue; // temp files, the lock
         }
-        let meta = entry.metadata()?;
+        // Deleted between the listing and this look (another compaction run took it): gone, as
+        // an S3 listing taken a moment later would say.
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         if meta.is_dir() {
             walk(root, &entry.path(), out)?;
         } else if let Ok(rel) = entry.path().strip_prefix(root) {
