@@ -4,12 +4,15 @@
 
 use std::borrow::Cow;
 
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 /// A source's controls; empty (the default) costs nothing per line.
 #[derive(Debug, Clone, Default)]
 pub struct Controls {
     redact: Vec<Detector>,
+    /// Every detector's pattern at once: one scan tells which of them a string holds (most hold
+    /// none), so each string is searched once rather than once per detector.
+    any: Option<RegexSet>,
     /// Dotted paths, each split at its dots.
     drop: Vec<Vec<String>>,
     min_rank: Option<u8>,
@@ -137,6 +140,16 @@ impl Controls {
                 _ => return Err("`redact` holds detector names and { pattern = \"…\" } tables".into()),
             });
         }
+        if !controls.redact.is_empty() {
+            let limit = PATTERN_SIZE_LIMIT * controls.redact.len();
+            controls.any = Some(
+                RegexSetBuilder::new(controls.redact.iter().map(|d| d.regex.as_str()))
+                    .size_limit(limit)
+                    .dfa_size_limit(limit)
+                    .build()
+                    .map_err(|e| format!("`redact`: the patterns together can't be used: {e}"))?,
+            );
+        }
         for path in drop.unwrap_or_default() {
             let parts: Vec<String> = path.split('.').map(String::from).collect();
             if parts.iter().any(String::is_empty) {
@@ -207,17 +220,29 @@ impl Controls {
     /// changed, at most once per detector more.
     fn redact<'t>(&self, text: &'t str) -> (Cow<'t, str>, usize) {
         let mut text = Cow::Borrowed(text);
+        let Some(any) = &self.any else {
+            return (text, 0);
+        };
         let mut n = 0;
         for _ in 0..=self.redact.len() {
+            let hits = any.matches(&text);
+            if !hits.matched_any() {
+                break;
+            }
             let before = n;
-            for d in &self.redact {
-                if !d.regex.is_match(&text) {
-                    continue;
-                }
+            for i in hits.iter() {
+                let d = &self.redact[i];
                 let mut replaced = 0;
-                let next = d.regex.replace_all(&text, |c: &regex::Captures<'_>| {
-                    let m = &c[0];
-                    if d.check.passes(m) {
+                let haystack: &str = &text;
+                let next = d.regex.replace_all(haystack, |c: &regex::Captures<'_>| {
+                    let whole = c.get(0).expect("a match");
+                    let m = whole.as_str();
+                    // An address stands alone: `std::io` or `a::b` are not addresses.
+                    let apart =
+                        |ch: Option<char>| ch.is_none_or(|ch| !(ch.is_ascii_alphanumeric() || ch == ':' || ch == '_'));
+                    let alone = apart(haystack[..whole.start()].chars().next_back())
+                        && apart(haystack[whole.end()..].chars().next());
+                    if d.check.passes(m) && (d.check != Check::Ipv6 || alone) {
                         replaced += 1;
                         format!("[REDACTED:{}]", d.name)
                     } else {

@@ -57,6 +57,17 @@ fn built_in_detectors_find_what_they_name_and_nothing_else() {
         ),
         ("ipv6", "at 10:00:00 sharp", "at 10:00:00 sharp"),
         ("ipv6", "loopback ::1", "loopback [REDACTED:ipv6]"),
+        ("ipv6", "link fe80::1%eth0 up", "link [REDACTED:ipv6] up"),
+        (
+            "ipv6",
+            "full 2001:0db8:0000:0000:0000:ff00:0042:8329.",
+            "full [REDACTED:ipv6].",
+        ),
+        (
+            "ipv6",
+            "use std::io::Read; fn f() -> Vec::<u8>",
+            "use std::io::Read; fn f() -> Vec::<u8>",
+        ),
         (
             "jwt",
             "t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_1",
