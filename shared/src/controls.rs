@@ -37,30 +37,20 @@ enum Check {
 }
 
 /// The built-in detectors by name, each a pattern and the check its matches must pass.
+/// ASCII classes (`(?-u)`): what they find is ASCII, and Unicode word boundaries would keep the
+/// `regex` crate off its fast DFA.
 const BUILT_IN: &[(&str, &str, Check)] = &[
-    (
-        "email",
-        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
-        Check::None,
-    ),
-    ("bearer", r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*", Check::None),
-    (
-        "jwt",
-        r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
-        Check::None,
-    ),
-    (
-        "aws_key",
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
-        Check::None,
-    ),
-    ("card", r"\b\d(?:[ -]?\d){12,18}\b", Check::Luhn),
+    ("email", r"(?-u)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", Check::None),
+    ("bearer", r"(?i-u)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*", Check::None),
+    ("jwt", r"(?-u)\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", Check::None),
+    ("aws_key", r"(?-u)\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", Check::None),
+    ("card", r"(?-u)\b\d(?:[ -]?\d){12,18}\b", Check::Luhn),
     (
         "ipv6",
-        r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[0-9a-z]+)?",
+        r"(?i-u)(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}|(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{0,4}::(?:[0-9a-f]{1,4}:){0,6}[0-9a-f]{0,4}(?:%[0-9a-z]+)?",
         Check::Ipv6,
     ),
-    ("ipv4", r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", Check::Ipv4),
+    ("ipv4", r"(?-u)\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", Check::Ipv4),
 ];
 
 /// The largest compiled program one pattern may make (the `regex` crate's own limit is 10 MiB).
