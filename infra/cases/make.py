@@ -377,6 +377,9 @@ case("282-keep-refused", "keep_refused: an authenticated delivery refused as und
      "/kept", KEPT, b'[{"message": "cut off', 400, 1,
      [{"drain": "kept", "kind": "webhook", "status": 400, "refusal": "undecodable", "path": "/kept", "level": "error",
        "body": '[{"message": "cut off', "body_bytes": 21, "body_truncated": False, "dt": "$received_at"}])
+case("284-keep-refused-unsupported-type", "keep_refused: a content type the kind doesn't read answers 415 as ever and is kept with its body",
+     "/kept", {"content-type": "application/xml", "authorization": "Bearer case-kept-token"}, b"<log>hello</log>", 415, 1,
+     [{"drain": "kept", "status": 415, "refusal": "unsupported_type", "body": "<log>hello</log>", "dt": "$received_at"}])
 case("283-keep-refused-not-unauthenticated", "keep_refused: an unauthenticated delivery is never kept",
      "/kept", {**JSON, "authorization": "Bearer nope"}, b'[{"message": "cut off', 401, 0)
 

@@ -40,10 +40,22 @@ enum Check {
 /// ASCII classes (`(?-u)`): what they find is ASCII, and Unicode word boundaries would keep the
 /// `regex` crate off its fast DFA.
 const BUILT_IN: &[(&str, &str, Check)] = &[
-    ("email", r"(?-u)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", Check::None),
+    (
+        "email",
+        r"(?-u)[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+        Check::None,
+    ),
     ("bearer", r"(?i-u)\bbearer\s+[A-Za-z0-9\-._~+/]{8,}=*", Check::None),
-    ("jwt", r"(?-u)\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", Check::None),
-    ("aws_key", r"(?-u)\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", Check::None),
+    (
+        "jwt",
+        r"(?-u)\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+",
+        Check::None,
+    ),
+    (
+        "aws_key",
+        r"(?-u)\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b",
+        Check::None,
+    ),
     ("card", r"(?-u)\b\d(?:[ -]?\d){12,18}\b", Check::Luhn),
     (
         "ipv6",

@@ -102,6 +102,9 @@ pub struct Admitted {
     endpoint: Endpoint,
     signal: Option<Signal>,
     head: Option<kinds::Head>,
+    /// The head is refused after its credentials passed (an unsupported content type or
+    /// coding) and the source keeps refusals: the body is read so that what is kept holds it.
+    head_refused: bool,
 }
 
 impl Admitted {
@@ -158,6 +161,15 @@ impl Admitted {
         };
         // A header credential was checked by `admit`; a body signature is checked in `deliver`.
         let head_checked = self.head.is_some();
+        if self.head_refused {
+            if let Err(r) = kinds::head(source, req.headers, route::query_of(req.path)) {
+                let body = match req.body {
+                    Body::Complete(b) => Some(b),
+                    Body::TooLarge => None,
+                };
+                return refuse(&r, true, body).finish(Some(source), self.signal, req.headers);
+            }
+        }
         let draft = match req.body {
             Body::TooLarge => refuse(&Rejection::TooLarge, head_checked, None),
             Body::Complete(body) if body.len() > config.limits.max_body => {
@@ -229,11 +241,18 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
     if declared.is_some_and(|n| n > config.limits.max_body as u64) {
         return refuse(&Rejection::TooLarge);
     }
+    let mut head_refused = false;
     let head = match source.kind.auth_at() {
         // The signature comes first in the order of answers, and it is over the body.
         kinds::AuthAt::BodySignature => None,
         kinds::AuthAt::Head => match kinds::head(source, headers, route::query_of(path)) {
             Ok(h) => Some(h),
+            // Refused after the credentials passed, by a source that keeps refusals: read the
+            // body (within max_body, as any delivery's) so that what is kept holds it.
+            Err(r) if source.controls.keep_refused && kept::keepable(&r) => {
+                head_refused = true;
+                None
+            }
             Err(r) => return refuse(&r),
         },
     };
@@ -242,6 +261,7 @@ pub fn admit(config: &Config, method: &str, path: &str, headers: &HeaderMap) -> 
         endpoint,
         signal,
         head,
+        head_refused,
     })
 }
 

@@ -102,12 +102,13 @@ pub async fn carry_out<S: Store + ?Sized>(
         }
         Ok::<_, drain_store::Error>(existing)
     };
+    let mut was_kept = false;
     let stored = if plan.objects.is_empty() {
         // A refused delivery kept for a look: one small write within the deadline, best effort;
         // the answer stays the refusal whatever it gives.
         if let Some(kept) = &plan.kept {
             let put = store.put(&kept.key, kept.body.clone(), kept.content_type, Cond::Always);
-            let _ = select(pin!(put), pin!(deadline)).await;
+            was_kept = matches!(select(pin!(put), pin!(deadline)).await, Either::Left((Ok(_), _)));
         }
         Ok(0)
     } else {
@@ -119,6 +120,7 @@ pub async fn carry_out<S: Store + ?Sized>(
     let store_ms = clock() - started;
     let mut record = Record::new(&plan, context);
     record.store_ms = store_ms;
+    record.kept = was_kept;
     let response = match stored {
         Ok(existing) => {
             record.already_stored = existing;

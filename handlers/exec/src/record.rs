@@ -33,6 +33,8 @@ pub struct Record {
     pub already_stored: usize,
     /// Why storing failed (the answer was then 503).
     pub storage_error: Option<String>,
+    /// A refused delivery was kept for a look under `_drain/refused/` (`keep_refused`).
+    pub kept: bool,
     pub decode_ms: f64,
     pub store_ms: f64,
     pub keys: Vec<String>,
@@ -58,6 +60,7 @@ impl Record {
             objects: plan.objects.len(),
             already_stored: 0,
             storage_error: None,
+            kept: false,
             decode_ms: context.decode_ms,
             store_ms: 0.0,
             keys: plan.objects.iter().map(|o| o.key.clone()).collect(),

@@ -26,6 +26,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
     ("objects", &["integer"]),
     ("already_stored", &["integer"]),
     ("storage_error", &["string", "null"]),
+    ("kept", &["boolean"]),
     ("decode_ms", &["number", "integer"]),
     ("store_ms", &["number", "integer"]),
     ("keys", &["array"]),
