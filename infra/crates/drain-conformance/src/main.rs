@@ -142,11 +142,11 @@ fn run() -> Result<bool> {
         }
     }
     if let Some((config, log)) = &secrets_log {
-        match secrets_absent(&cases, config, log) {
+        match secrets_absent(&cases, config, log, &store) {
             Ok(n) => {
                 passed += 1;
                 println!(
-                    "ok   no secret in the log: none of {n} credential values appears in {}",
+                    "ok   no secret in the log: none of {n} credential values appears in {}, nor in what keep_refused kept",
                     log.display()
                 );
             }
@@ -208,7 +208,7 @@ fn run() -> Result<bool> {
 /// `Authorization` value the cases sent (whole, its credential, and that decoded from base64):
 /// none may appear in the platform's log. Values under 6 characters are skipped (they would
 /// match by chance).
-fn secrets_absent(cases: &[drain_cases::Case], config: &Path, log: &Path) -> Result<usize> {
+fn secrets_absent(cases: &[drain_cases::Case], config: &Path, log: &Path, store: &Store) -> Result<usize> {
     use base64::Engine;
     fn collect(v: &toml::Value, key: &str, out: &mut Vec<String>) {
         match v {
@@ -255,9 +255,23 @@ fn secrets_absent(cases: &[drain_cases::Case], config: &Path, log: &Path) -> Res
     values.retain(|v| v.len() >= 6);
     values.sort();
     values.dedup();
-    let text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
+    let mut text = std::fs::read_to_string(log).with_context(|| format!("reading {}", log.display()))?;
     if text.trim().is_empty() {
         bail!("{} is empty: nothing was checked", log.display());
+    }
+    // What a source with keep_refused kept of the deliveries it refused: checked as the log is.
+    let mut kept = 0;
+    for (key, bytes) in store.list()? {
+        if key.starts_with(drain_layout::REFUSED) {
+            let mut plain = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain)
+                .with_context(|| format!("{key} is not gzip text"))?;
+            text.push_str(&plain);
+            kept += 1;
+        }
+    }
+    if kept == 0 && cases.iter().any(|c| c.name.contains("keep-refused")) {
+        bail!("no refused delivery was kept, though a case keeps one: nothing of them was checked");
     }
     let found: Vec<String> = values
         .iter()
