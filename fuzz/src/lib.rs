@@ -10,6 +10,23 @@ use sha1::Sha1;
 /// One fuzz target: any bytes in, no panic.
 pub type Target = fn(&[u8]);
 
+/// One POST through the core's whole entry point, at a fixed reception time.
+fn post(config: &Config, path: &str, headers: &http::HeaderMap, body: &[u8]) -> drain_core::Plan {
+    let req = Request {
+        method: "POST",
+        path,
+        headers,
+        body: Body::Complete(body),
+        request_id: "fuzz",
+        body_macs: None,
+    };
+    handle(
+        config,
+        &req,
+        Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time"),
+    )
+}
+
 /// Every target by the name of its folder in `fuzz/seeds`.
 pub const TARGETS: &[(&str, Target)] = &[
     ("json_events", json_events),
@@ -67,16 +84,7 @@ pub fn senders(data: &[u8]) {
     if pick & 0x20 != 0 {
         headers.insert("content-encoding", "gzip".parse().expect("valid header"));
     }
-    let req = Request {
-        method: "POST",
-        path,
-        headers: &headers,
-        body: Body::Complete(body),
-        request_id: "fuzz",
-        body_macs: None,
-    };
-    let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
-    let plan = handle(&config, &req, received_at);
+    let plan = post(&config, path, &headers, body);
     let status = plan.response.status().as_u16();
     assert!(
         [200, 202, 204, 400, 413, 415].contains(&status),
@@ -132,16 +140,7 @@ pub fn otlp(data: &[u8]) {
     if pick & 8 != 0 {
         headers.insert("content-encoding", "gzip".parse().expect("valid header"));
     }
-    let req = Request {
-        method: "POST",
-        path,
-        headers: &headers,
-        body: Body::Complete(body),
-        request_id: "fuzz",
-        body_macs: None,
-    };
-    let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
-    let plan = handle(&config, &req, received_at);
+    let plan = post(&config, path, &headers, body);
     let status = plan.response.status().as_u16();
     assert!(
         [200, 400, 413].contains(&status),
@@ -246,16 +245,7 @@ pub fn handle_plan(data: &[u8]) -> Option<drain_core::Plan> {
         let signature = hex::encode(mac.finalize().into_bytes());
         headers.insert("x-vercel-signature", signature.parse().expect("valid header"));
     }
-    let req = Request {
-        method: "POST",
-        path,
-        headers: &headers,
-        body: Body::Complete(body),
-        request_id: "fuzz",
-        body_macs: None,
-    };
-    let received_at = Timestamp::from_unix_millis(1_700_000_000_000).expect("a valid time");
-    let plan = handle(&config, &req, received_at);
+    let plan = post(&config, path, &headers, body);
     assert!(
         plan.response.status().as_u16() < 500,
         "a request can't make the core fail"

@@ -78,6 +78,9 @@ pub struct Applied {
     pub keep: bool,
     /// Matches replaced.
     pub redacted: usize,
+    /// The line grew past the bound `apply` was given while replacements were written (it was
+    /// stopped there).
+    pub too_large: bool,
 }
 
 impl Controls {
@@ -193,14 +196,17 @@ impl Controls {
 
     /// Applies the controls to one stored line (`line`: a whole JSON object, as drain writes it),
     /// writing the kept line to `out`. Linear in the line: each byte is read once, each string
-    /// value searched once per detector.
-    pub fn apply(&self, line: &[u8], out: &mut Vec<u8>) -> Applied {
+    /// value searched once by the set of detectors. Replacements are longer than what they
+    /// replace, so the line is stopped as soon as it passes `max` bytes (`too_large`), not after.
+    pub fn apply(&self, line: &[u8], out: &mut Vec<u8>, max: usize) -> Applied {
         out.clear();
         let mut pass = Pass {
             s: line,
             i: 0,
             out,
             controls: self,
+            max,
+            too_large: false,
             redacted: 0,
             level: None,
             path: Vec::new(),
@@ -213,14 +219,15 @@ impl Controls {
         Applied {
             keep,
             redacted: pass.redacted,
+            too_large: pass.too_large,
         }
     }
 
     /// `text` with every match of every detector replaced by `[REDACTED:<name>]`, and how many.
     /// A replacement can make a match where there was none (`…1111sk_live_x`: once the key is
     /// replaced, the card number ends at a word boundary), so the detectors run again over what
-    /// changed, at most once per detector more.
-    fn redact<'t>(&self, text: &'t str) -> (Cow<'t, str>, usize) {
+    /// changed, at most once per detector more. Stops once the text passes `max` bytes.
+    fn redact<'t>(&self, text: &'t str, max: usize) -> (Cow<'t, str>, usize) {
         let mut text = Cow::Borrowed(text);
         let Some(any) = &self.any else {
             return (text, 0);
@@ -234,26 +241,29 @@ impl Controls {
             let before = n;
             for i in hits.iter() {
                 let d = &self.redact[i];
-                let mut replaced = 0;
-                let haystack: &str = &text;
-                let next = d.regex.replace_all(haystack, |c: &regex::Captures<'_>| {
-                    let whole = c.get(0).expect("a match");
-                    let m = whole.as_str();
+                let mut next = String::new();
+                let mut last = 0;
+                for m in d.regex.find_iter(&text) {
                     // An address stands alone: `std::io` or `a::b` are not addresses.
                     let apart =
                         |ch: Option<char>| ch.is_none_or(|ch| !(ch.is_ascii_alphanumeric() || ch == ':' || ch == '_'));
-                    let alone = apart(haystack[..whole.start()].chars().next_back())
-                        && apart(haystack[whole.end()..].chars().next());
-                    if d.check.passes(m) && (d.check != Check::Ipv6 || alone) {
-                        replaced += 1;
-                        format!("[REDACTED:{}]", d.name)
-                    } else {
-                        m.to_string()
+                    let alone = apart(text[..m.start()].chars().next_back()) && apart(text[m.end()..].chars().next());
+                    if !d.check.passes(m.as_str()) || (d.check == Check::Ipv6 && !alone) {
+                        continue;
                     }
-                });
-                if replaced > 0 {
-                    n += replaced;
-                    text = Cow::Owned(next.into_owned());
+                    next.push_str(&text[last..m.start()]);
+                    next.push_str("[REDACTED:");
+                    next.push_str(&d.name);
+                    next.push(']');
+                    last = m.end();
+                    n += 1;
+                    if next.len() > max {
+                        return (Cow::Owned(next), n);
+                    }
+                }
+                if last > 0 {
+                    next.push_str(&text[last..]);
+                    text = Cow::Owned(next);
                 }
             }
             if n == before {
@@ -340,6 +350,9 @@ struct Pass<'a, 'o> {
     i: usize,
     out: &'o mut Vec<u8>,
     controls: &'a Controls,
+    /// The bound the line is stopped at, and whether it was.
+    max: usize,
+    too_large: bool,
     redacted: usize,
     /// The top-level `level`, when a string.
     level: Option<Cow<'a, str>>,
@@ -393,11 +406,16 @@ impl<'a> Pass<'a, '_> {
                     return;
                 }
                 let text = Self::text(raw);
-                match self.controls.redact(&text) {
+                match self.controls.redact(&text, self.max) {
                     (_, 0) => self.out.extend_from_slice(raw),
                     (redacted, n) => {
                         self.redacted += n;
                         serde_json::to_writer(&mut *self.out, redacted.as_ref()).expect("writing to memory");
+                        if self.out.len() > self.max {
+                            // Past the bound: the rest of the line is not read (every loop ends).
+                            self.too_large = true;
+                            self.i = self.s.len();
+                        }
                     }
                 }
             }
@@ -448,23 +466,27 @@ impl<'a> Pass<'a, '_> {
             .any(|p| p.len() == self.path.len() && p.iter().zip(&self.path).all(|(a, b)| a.as_bytes() == b.as_ref()))
     }
 
+    /// Moves to the container's next member: `false` past its closing `close` (or the end).
+    fn next_member(&mut self, close: u8) -> bool {
+        loop {
+            self.ws();
+            match self.s.get(self.i) {
+                None => return false,
+                Some(&c) if c == close => {
+                    self.i += 1;
+                    return false;
+                }
+                Some(b',') => self.i += 1,
+                Some(_) => return true,
+            }
+        }
+    }
+
     fn object(&mut self, depth: usize) {
         self.out.push(b'{');
         self.i += 1;
         let mut first = true;
-        loop {
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b'}') | None => {
-                    self.i += 1;
-                    break;
-                }
-                Some(b',') => {
-                    self.i += 1;
-                    continue;
-                }
-                _ => {}
-            }
+        while self.next_member(b'}') {
             let end = self.string_end();
             let raw_key = &self.s[self.i..end];
             self.i = end;
@@ -503,19 +525,7 @@ impl<'a> Pass<'a, '_> {
         self.out.push(b'[');
         self.i += 1;
         let mut first = true;
-        loop {
-            self.ws();
-            match self.s.get(self.i) {
-                Some(b']') | None => {
-                    self.i += 1;
-                    break;
-                }
-                Some(b',') => {
-                    self.i += 1;
-                    continue;
-                }
-                _ => {}
-            }
+        while self.next_member(b']') {
             if !first {
                 self.out.push(b',');
             }

@@ -15,7 +15,7 @@ fn controls(redact: &str, drop: &[&str], min_level: Option<&str>) -> Controls {
 
 fn apply(c: &Controls, line: &str) -> (String, Applied) {
     let mut out = Vec::new();
-    let applied = c.apply(line.as_bytes(), &mut out);
+    let applied = c.apply(line.as_bytes(), &mut out, usize::MAX);
     (String::from_utf8(out).unwrap(), applied)
 }
 
@@ -108,7 +108,8 @@ fn nested_strings_redacted_keys_and_own_fields_kept_order_kept() {
         applied,
         Applied {
             keep: true,
-            redacted: 3
+            redacted: 3,
+            too_large: false
         }
     );
 }
@@ -197,14 +198,32 @@ proptest::proptest! {
             let key = format!("k{i}");
             let got = if i % 2 == 0 { &stored[&key] } else { &stored[&key]["nested"][0] };
             let got = got.as_str().expect("a string stays a string");
-            let (again, n) = c.redact(got);
+            let (again, n) = c.redact(got, usize::MAX);
             proptest::prop_assert_eq!(n, 0, "a match survived in {:?}", got);
             proptest::prop_assert_eq!(again.as_ref(), got);
             let sent = parts.concat();
-            if c.redact(&sent).1 == 0 {
+            if c.redact(&sent, usize::MAX).1 == 0 {
                 proptest::prop_assert_eq!(got, sent.as_str());
             }
         }
         proptest::prop_assert_eq!(stored.as_object().unwrap().len(), event.len());
     }
+}
+
+#[test]
+fn a_line_that_replacements_grow_past_the_bound_is_stopped_there() {
+    let c = controls(r#"[{ pattern = "x" }]"#, &[], None);
+    let line = format!(
+        r#"{{"dt":"y","message":"{}","more":"{}"}}"#,
+        "x".repeat(10_000),
+        "x".repeat(10_000)
+    );
+    let mut out = Vec::new();
+    let applied = c.apply(line.as_bytes(), &mut out, 20_000);
+    assert!(applied.too_large);
+    // Stopped at the first replacement past the bound, not after writing every one.
+    assert!(out.len() < 20_000 + 100, "{} bytes written", out.len());
+    let applied = c.apply(line.as_bytes(), &mut out, usize::MAX);
+    assert!(!applied.too_large);
+    assert_eq!(applied.redacted, 20_000);
 }

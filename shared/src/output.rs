@@ -272,8 +272,11 @@ impl<'c, 's> Batch<'c, 's> {
         })?;
         bucket.lines.push(b'}');
         if let Some(controls) = self.controls {
-            let applied = controls.apply(&bucket.lines[start..], &mut self.applied);
+            let applied = controls.apply(&bucket.lines[start..], &mut self.applied, max);
             bucket.lines.truncate(start);
+            if applied.too_large {
+                return Err(Limit::EventBytes(max).into());
+            }
             if !applied.keep {
                 (bucket.earliest, bucket.sender_times) = before;
                 bucket.events -= 1;

@@ -91,6 +91,12 @@ fn first_str<'a>(slots: [Option<&'a RawValue>; 2]) -> Option<Cow<'a, str>> {
         .map(|k| k.0)
 }
 
+/// `/raw`: the line is the message; the time comes from the query string.
+const RAW_RULES: Rules<'static> = Rules {
+    message: &[Cow::Borrowed("message")],
+    ..RULES
+};
+
 fn hec(code: u8, index: usize, what: impl Into<String>) -> Rejection {
     Rejection::Undecodable(DecodeError::Hec {
         code,
@@ -153,6 +159,10 @@ fn raw(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
         .filter_map(|name| query_param(input.query, name).map(|v| (name, v.into_owned())))
         .collect();
     let time = query_param(input.query, "time").and_then(|t| Timestamp::parse_number(t.trim()));
+    let given = Given {
+        time,
+        ..Given::default()
+    };
     // One value type for every event drain makes from text (one copy of the writer's code).
     let mut fields: Vec<(Key<'_>, Val<'_>)> = Vec::with_capacity(meta.len() + 1);
     for line in input.body.split(|&c| c == b'\n') {
@@ -167,15 +177,7 @@ fn raw(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {
             meta.iter()
                 .map(|(name, v)| (Key(Cow::Borrowed(*name)), Val::Text(Cow::Borrowed(v.as_str())))),
         );
-        let given = Given {
-            time,
-            ..Given::default()
-        };
-        let rules = Rules {
-            message: &[Cow::Borrowed("message")],
-            ..RULES
-        };
-        write_event_given(batch, &rules, &fields, None, given)?;
+        write_event_given(batch, &RAW_RULES, &fields, None, given)?;
     }
     Ok(())
 }
