@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zlib
 
@@ -109,11 +110,24 @@ def settled(store, before, what, only=None):
           list(left.items())[:3])
 
 
+RETRIED = []
+
+
 def post(url, body):
-    req = urllib.request.Request(url + "/burst", data=body, method="POST",
-                                 headers={"authorization": "Bearer burst-token", "content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return r.status
+    """One delivery, retried on 503 as every sender does (SPEC section 5: 503 means retry); the
+    retries are printed, so a run that needed them says so."""
+    for attempt in range(5):
+        req = urllib.request.Request(url + "/burst", data=body, method="POST",
+                                     headers={"authorization": "Bearer burst-token", "content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            if e.code != 503 or attempt == 4:
+                raise
+            RETRIED.append(e.read()[:200].decode("utf-8", "replace"))
+            print(f"note: a burst delivery answered 503 ({RETRIED[-1]!r}); retried", flush=True)
+            time.sleep(0.2)
 
 
 def burst(url, first, n, minute=None):
