@@ -15,9 +15,30 @@ pub struct Config {
     pub traces_prefix: String,
     /// Where OTLP metric points go.
     pub metrics_prefix: String,
+    /// Where compaction writes Parquet tables (SPEC section 9): `{tables_prefix}{signal}/…`.
+    pub tables_prefix: String,
+    pub compaction: Compaction,
     pub limits: Limits,
     pub storage: Storage,
     pub sources: Vec<Source>,
+}
+
+/// `[compaction]` (SPEC section 9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Compaction {
+    pub format: TableFormat,
+}
+
+/// What compaction writes a closed hour as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// One Parquet object per generation under `tables_prefix` (version 3's default).
+    #[default]
+    Parquet,
+    /// Gzip NDJSON in the hour's own partition (version 2's output).
+    Ndjson,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -303,6 +324,9 @@ struct RawConfig {
     prefix: Option<String>,
     traces_prefix: Option<String>,
     metrics_prefix: Option<String>,
+    tables_prefix: Option<String>,
+    #[serde(default)]
+    compaction: Compaction,
     #[serde(default)]
     limits: Limits,
     #[serde(default)]
@@ -406,6 +430,27 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         "metrics_prefix",
         raw.metrics_prefix.unwrap_or_else(|| "metrics/".to_string()),
     )?;
+    let tables_prefix = check_prefix(
+        "tables_prefix",
+        raw.tables_prefix.unwrap_or_else(|| "tables/".to_string()),
+    )?;
+    // A table's location holds only Parquet (SPEC section 9): no data prefix may lie inside a
+    // `{tables_prefix}{signal}/` (a table inside a data prefix is fine: the NDJSON globs and
+    // compaction's `drain=` listing never reach it).
+    for signal in ["logs", "traces", "metrics"] {
+        let table = format!("{tables_prefix}{signal}/");
+        for (key, data) in [
+            ("prefix", &prefix),
+            ("traces_prefix", &traces_prefix),
+            ("metrics_prefix", &metrics_prefix),
+        ] {
+            if data.starts_with(&table) {
+                return Err(invalid(format!(
+                    "tables_prefix `{tables_prefix}` puts the {signal} table at `{table}`, which overlaps {key} `{data}`: a location holds one format"
+                )));
+            }
+        }
+    }
     for (name, value, min, max) in raw.limits.ranges() {
         if !(min..=max).contains(&value) {
             return Err(invalid(format!("limits.{name} = {value}: must be {min} to {max}")));
@@ -459,6 +504,8 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         prefix,
         traces_prefix,
         metrics_prefix,
+        tables_prefix,
+        compaction: raw.compaction,
         limits: raw.limits,
         storage: raw.storage,
         sources,
@@ -815,6 +862,37 @@ mod tests {
         assert_eq!(secrets[0].expose(), "s3cret");
         assert_eq!(verify, &None);
         assert!(!format!("{c:?}").contains("s3cret"), "Debug must not show secrets");
+        assert_eq!(
+            (c.tables_prefix.as_str(), c.compaction.format),
+            ("tables/", TableFormat::Parquet)
+        );
+    }
+
+    #[test]
+    fn tables_take_a_format_and_a_prefix_of_their_own() {
+        let c = Config::parse(
+            &format!("tables_prefix = \"t/\"\n[compaction]\nformat = \"ndjson\"\n{VERCEL}"),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.tables_prefix.as_str(), c.compaction.format),
+            ("t/", TableFormat::Ndjson)
+        );
+        check_err(
+            &format!("[compaction]\nformat = \"orc\"\n{VERCEL}"),
+            "unknown variant `orc`",
+        );
+        check_err(&format!("tables_prefix = \"\"\n{VERCEL}"), "overlaps prefix `logs/`");
+        assert!(Config::parse(&format!("prefix = \"\"\n{VERCEL}"), &env).is_ok());
+        check_err(
+            &format!("prefix = \"tables/logs/app/\"\n{VERCEL}"),
+            "overlaps prefix `tables/logs/app/`",
+        );
+        check_err(
+            &format!("tables_prefix = \"logs\"\n{VERCEL}"),
+            "must be empty or end in `/`",
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! An output built from its inputs: each input inflated with a multi-member decoder, every line
-//! checked to be one JSON object, then copied byte for byte into one gzip member. An input with
-//! any unreadable part is left out whole (and left in place by the caller).
+//! checked to be one JSON object, then copied byte for byte into one gzip member (NDJSON) or into
+//! the rows of a Parquet table (`table.rs`). An input with any unreadable part is left out whole
+//! (and left in place by the caller).
 
 use std::io::Write;
 
@@ -19,7 +20,7 @@ pub struct Digest {
 
 /// Calls `f` with each non-empty line of a gzip NDJSON object (without its `\n`), checking that
 /// it is one JSON object no longer than `max_line`.
-fn each_line(gz: &[u8], max_line: usize, mut f: impl FnMut(&[u8])) -> Result<(), String> {
+pub(crate) fn each_line(gz: &[u8], max_line: usize, mut f: impl FnMut(&[u8])) -> Result<(), String> {
     let mut lines = Lines::new(gz, max_line);
     while let Some((n, line)) = lines.next_line().map_err(|e| e.to_string())? {
         if line.first() != Some(&b'{') || serde_json::from_slice::<IgnoredAny>(line).is_err() {
@@ -99,5 +100,62 @@ impl Builder {
                 hash: self.hash.digest128(),
             },
         )
+    }
+}
+
+/// The output of one generation, in the format its key names (fixed at the claim, so a run
+/// that resumes a generation builds what the claim said whatever its own settings).
+pub enum Output {
+    Ndjson(Box<Builder>),
+    Parquet(crate::table::TableBuilder),
+}
+
+impl Output {
+    pub fn for_key(key: &str, settings: &crate::Settings) -> Self {
+        match drain_layout::table_signal(key).filter(|_| drain_layout::is_table(key)) {
+            Some(signal) => Output::Parquet(crate::table::TableBuilder::new(
+                signal,
+                settings.max_table_bytes,
+                settings.max_line_bytes,
+            )),
+            None => Output::Ndjson(Box::new(Builder::new(settings.max_line_bytes))),
+        }
+    }
+
+    /// Whether no further input is to be taken (decided by the inputs alone).
+    pub fn full(&self, settings: &crate::Settings) -> bool {
+        match self {
+            Output::Ndjson(b) => b.inflated() > settings.max_inflated_bytes,
+            Output::Parquet(_) => false,
+        }
+    }
+
+    /// Adds an input: `Ok(true)` taken, `Ok(false)` not taken (the output is full), `Err` why
+    /// the input can't be read (nothing of it taken).
+    pub fn add(&mut self, gz: &[u8]) -> Result<bool, String> {
+        match self {
+            Output::Ndjson(b) => b.add(gz).map(|()| true),
+            Output::Parquet(t) => t.add(gz).map(|a| a == crate::table::Added::Taken),
+        }
+    }
+
+    /// The object's bytes, its content type and digest.
+    pub fn finish(self) -> Result<(Vec<u8>, &'static str, Digest), String> {
+        match self {
+            Output::Ndjson(b) => {
+                let (body, d) = b.finish();
+                Ok((body, "application/gzip", d))
+            }
+            Output::Parquet(t) => t.finish().map(|(body, d)| (body, "application/vnd.apache.parquet", d)),
+        }
+    }
+}
+
+/// An output read back: its digest (of its lines, or of its `json` column).
+pub fn read_back(key: &str, bytes: Vec<u8>, max_line: usize) -> Result<Digest, String> {
+    if drain_layout::is_table(key) {
+        crate::table::digest(bytes)
+    } else {
+        digest(&bytes, max_line)
     }
 }

@@ -13,6 +13,7 @@
 mod build;
 mod manifest;
 mod partition;
+pub mod table;
 #[cfg(test)]
 mod tests;
 
@@ -23,8 +24,15 @@ pub use partition::Step;
 /// How compaction runs; `Settings::default()` is what `drain compact` and the schedules use.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The data prefixes to compact (the config's `prefix`, `traces_prefix`, `metrics_prefix`).
+    /// The data prefixes to compact: the config's `prefix`, `traces_prefix`, `metrics_prefix`,
+    /// in that order (the signal of each is its place: logs, traces, metrics).
     pub prefixes: Vec<String>,
+    /// Where Parquet tables go (the config's `tables_prefix`, SPEC section 9); `None` compacts
+    /// to gzip NDJSON in the hour's own partition (`[compaction] format = "ndjson"`).
+    pub tables: Option<String>,
+    /// A Parquet output holds its lines in memory while it sorts them: at most this many bytes
+    /// of them (an input that would pass it goes to the next generation).
+    pub max_table_bytes: u64,
     /// Hours this far back (from the current one) are looked at; older ones are left alone.
     pub lookback_hours: i64,
     /// An hour is closed this many seconds after it ends: longer than a delivery can take.
@@ -51,6 +59,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             prefixes: vec!["logs/".into(), "traces/".into(), "metrics/".into()],
+            tables: Some("tables/".into()),
+            max_table_bytes: 128 << 20,
             lookback_hours: 48,
             settle_secs: 15 * 60,
             max_inputs: 10_000,
@@ -60,6 +70,30 @@ impl Default for Settings {
             min_inputs: 2,
             read_ahead: 8,
         }
+    }
+}
+
+impl Settings {
+    /// The defaults with the variables the Lambda function and the compaction Worker take:
+    /// `DRAIN_COMPACT_PREFIXES` (the logs, traces and metrics prefixes, space-separated),
+    /// `DRAIN_COMPACT_FORMAT` (`parquet`, the default, or `ndjson`) and `DRAIN_TABLES_PREFIX`
+    /// (default `tables/`): the ingest config's `prefix`…, `[compaction] format` and
+    /// `tables_prefix`, which `infra/run/check-shipped-configs` checks they agree with.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut s = Settings::default();
+        if let Some(p) = var("DRAIN_COMPACT_PREFIXES") {
+            s.prefixes = p.split_whitespace().map(str::to_owned).collect();
+        }
+        let tables = var("DRAIN_TABLES_PREFIX").unwrap_or_else(|| "tables/".into());
+        if !(tables.is_empty() || tables.ends_with('/')) {
+            return Err(format!("DRAIN_TABLES_PREFIX `{tables}`: must be empty or end in `/`"));
+        }
+        s.tables = match var("DRAIN_COMPACT_FORMAT").as_deref().unwrap_or("parquet") {
+            "parquet" => Some(tables),
+            "ndjson" => None,
+            other => return Err(format!("DRAIN_COMPACT_FORMAT `{other}`: `parquet` or `ndjson`")),
+        };
+        Ok(s)
     }
 }
 
@@ -172,6 +206,9 @@ pub fn due_hours(settings: &Settings, now: i64) -> std::ops::RangeInclusive<i64>
 
 pub use drain_layout::{is_delivery, MANIFESTS};
 
+/// The signal of each of `Settings::prefixes`, by place.
+pub const SIGNALS: [&str; 3] = ["logs", "traces", "metrics"];
+
 /// One compaction run over every due partition of every source under `settings.prefixes`.
 /// `now` is unix seconds; `hook` is called after each step of the protocol (the crash tests stop
 /// the process there). Only folders that exist are listed (a source's days, then a day's hours),
@@ -182,7 +219,8 @@ pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, h
     let mut report = Report::default();
     let due = due_hours(settings, now);
     let mut parts = Vec::new();
-    for prefix in &settings.prefixes {
+    for (i, prefix) in settings.prefixes.iter().enumerate() {
+        let signal = SIGNALS.get(i).copied().unwrap_or("logs");
         let sources = match bucket.folders(prefix).await {
             Ok(s) => s,
             Err(e) => {
@@ -215,7 +253,13 @@ pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, h
                 };
                 for hour in hours.iter().filter_map(|h| drain_layout::hour_of_folder(h)) {
                     if due.contains(&(first + hour)) {
-                        parts.extend(drain_layout::partition(prefix, source, first + hour));
+                        if let Some(part) = drain_layout::partition(prefix, source, first + hour) {
+                            let table = settings
+                                .tables
+                                .as_deref()
+                                .and_then(|t| drain_layout::table_partition(t, signal, &part));
+                            parts.push((part, table));
+                        }
                     }
                 }
             }
@@ -227,9 +271,9 @@ pub async fn run<B: Store + ?Sized>(bucket: &B, settings: &Settings, now: i64, h
         let start = now.div_euclid(3600).rem_euclid(parts.len() as i64) as usize;
         parts.rotate_left(start);
     }
-    for part in parts {
+    for (part, table) in parts {
         report.partitions += 1;
-        if let Err(e) = partition::compact(bucket, settings, &part, &mut report, hook).await {
+        if let Err(e) = partition::compact(bucket, settings, &part, table.as_deref(), &mut report, hook).await {
             report.errors.push(format!("{part}: {e}"));
         }
     }

@@ -75,8 +75,9 @@ impl Manifest {
         drain_layout::manifest_key(partition, generation)
     }
 
-    /// A pending claim of `inputs` (in key order) as `generation`.
-    pub fn claim(partition: &str, generation: u32, inputs: &[Listed]) -> Self {
+    /// A pending claim of `inputs` (in key order) as `generation`: its output Parquet in `table`
+    /// (the partition's table partition) when given, else gzip NDJSON in the partition.
+    pub fn claim(partition: &str, table: Option<&str>, generation: u32, inputs: &[Listed]) -> Self {
         let inputs: Vec<Input> = inputs.iter().map(Input::from).collect();
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for i in &inputs {
@@ -92,7 +93,10 @@ impl Manifest {
             state: State::Pending,
             partition: partition.to_owned(),
             generation,
-            output: drain_layout::output_key(partition, generation, &tag),
+            output: match table {
+                Some(t) => drain_layout::table_key(t, generation, &tag),
+                None => drain_layout::output_key(partition, generation, &tag),
+            },
             inputs,
             written: None,
             why: None,

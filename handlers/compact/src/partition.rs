@@ -9,11 +9,14 @@
 //! 3. **Claim** generation N+1 with a create-only manifest write (`pending`). A refused write means
 //!    another run claimed it first: start again at 1, which helps that run finish.
 //! 4. **Build** the output from the listed inputs (each read whole, checked, copied line by line),
-//!    stopping after the input whose lines pass `max_inflated_bytes` (the commit names only the
-//!    inputs taken; the rest go to the next generation), and write it create-only under the key
-//!    fixed in the manifest. Refused means another run
-//!    wrote it; the verify below decides whether it is the same.
-//! 5. **Verify** by reading the output back: the same lines (count and hash) as built.
+//!    in the format the manifest's output key names (gzip NDJSON in the partition, or Parquet in
+//!    the hour's table partition), stopping after the input whose lines pass
+//!    `max_inflated_bytes` (NDJSON) or before the one that would pass `max_table_bytes` (Parquet)
+//!    (the commit names only the inputs taken; the rest go to the next generation), and write it
+//!    create-only under the key fixed in the manifest. Refused means another run wrote it; the
+//!    verify below decides whether it is the same.
+//! 5. **Verify** by reading the output back: the same lines (count and hash) as built (a
+//!    Parquet output's `json` column, in its row order).
 //! 6. **Commit**: the manifest replaced by its `committed` form only if it is still the version
 //!    this run read (compare-and-swap). Nothing is ever deleted before this point.
 //! 7. **Delete** the inputs the committed manifest names (S3: only that version), except the
@@ -28,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::build::{digest, Builder};
+use crate::build::{read_back, Output};
 use crate::manifest::{generation_of, Manifest, State, Unreadable, Written};
 use crate::{is_delivery, Cond, Listed, Report, Settings, Store, Wrote, MANIFESTS};
 
@@ -65,6 +68,7 @@ pub async fn compact<B: Store + ?Sized>(
     bucket: &B,
     settings: &Settings,
     part: &str,
+    table: Option<&str>,
     report: &mut Report,
     hook: &dyn Fn(&str, Step),
 ) -> Result<(), String> {
@@ -77,7 +81,7 @@ pub async fn compact<B: Store + ?Sized>(
             return Ok(());
         }
         let before = report.committed;
-        let (claimed, last) = recover(bucket, settings, part, &listing, report, hook).await?;
+        let (claimed, last) = recover(bucket, settings, part, table, &listing, report, hook).await?;
         let fresh: Vec<&Listed> = listing
             .iter()
             .filter(|l| is_delivery(&l.key) && !claimed.contains(&l.key))
@@ -99,7 +103,7 @@ pub async fn compact<B: Store + ?Sized>(
         if chosen.len() < settings.min_inputs {
             return Ok(());
         }
-        let manifest = Manifest::claim(part, last + 1, &chosen);
+        let manifest = Manifest::claim(part, table, last + 1, &chosen);
         let key = Manifest::key(part, manifest.generation);
         match bucket
             .put(&key, manifest.to_bytes(), "application/json", Cond::IfAbsent)
@@ -125,6 +129,7 @@ async fn recover<B: Store + ?Sized>(
     bucket: &B,
     settings: &Settings,
     part: &str,
+    table: Option<&str>,
     listing: &[Listed],
     report: &mut Report,
     hook: &dyn Fn(&str, Step),
@@ -136,7 +141,19 @@ async fn recover<B: Store + ?Sized>(
         .filter_map(|l| Some((generation_of(&l.key)?, l.key)))
         .collect();
     manifests.sort();
-    let sizes: HashMap<&str, u64> = listing.iter().map(|l| (l.key.as_str(), l.size)).collect();
+    // Outputs are in the partition (NDJSON) or in its table partition (Parquet). A manifest
+    // whose output is in neither (`tables_prefix` or the format changed since) is looked at
+    // where its output is, below.
+    let outputs = match table {
+        Some(t) => bucket.list(t, None).await?,
+        None => Vec::new(),
+    };
+    let listed_here = |key: &str| folder_of(key).is_some_and(|d| d == part || Some(d) == table);
+    let sizes: HashMap<&str, u64> = listing
+        .iter()
+        .chain(&outputs)
+        .map(|l| (l.key.as_str(), l.size))
+        .collect();
     let mut claimed = HashSet::new();
     let mut last = 0;
     for (generation, key) in manifests {
@@ -158,14 +175,17 @@ async fn recover<B: Store + ?Sized>(
                 } else {
                     // The listing may predate the output: another run committed this generation
                     // after it was taken. Only a listing taken now can say the output is missing.
-                    let again = bucket.list(part, None).await?;
+                    let mut again = bucket.list(part, None).await?;
+                    if let Some(dir) = folder_of(&m.output).filter(|d| *d != part) {
+                        again.extend(bucket.list(dir, None).await?);
+                    }
                     let now: HashMap<&str, u64> = again.iter().map(|l| (l.key.as_str(), l.size)).collect();
                     delete_inputs(bucket, &m, Some(&now), report, hook).await?;
                 }
                 m
             }
             State::Aborted => {
-                if sizes.contains_key(m.output.as_str()) {
+                if sizes.contains_key(m.output.as_str()) || !listed_here(&m.output) {
                     bucket.delete(&m.output, None).await?;
                 }
                 m
@@ -178,6 +198,11 @@ async fn recover<B: Store + ?Sized>(
     Ok((claimed, last))
 }
 
+/// The folder a key is in (with its `/`).
+fn folder_of(key: &str) -> Option<&str> {
+    key.rfind('/').map(|i| &key[..=i])
+}
+
 /// Steps 4 to 7 for a pending manifest read at version `etag`; the manifest as it ends.
 async fn finish<B: Store + ?Sized>(
     bucket: &B,
@@ -188,7 +213,7 @@ async fn finish<B: Store + ?Sized>(
     hook: &dyn Fn(&str, Step),
 ) -> Result<Manifest, String> {
     let key = Manifest::key(&m.partition, m.generation);
-    let mut builder = Builder::new(settings.max_line_bytes);
+    let mut builder = Output::for_key(&m.output, settings);
     let mut unreadable = Vec::new();
     let mut bytes_in = 0;
     // Inputs are fetched `read_ahead` at a time (each a round trip) and added in their order, so
@@ -196,15 +221,14 @@ async fn finish<B: Store + ?Sized>(
     let mut gets = stream::iter(m.inputs.iter().map(|i| bucket.get(&i.key))).buffered(settings.read_ahead.max(1));
     let mut inputs = m.inputs.iter();
     let mut gone = None;
-    // Inputs taken into this output: all of them, unless the lines pass `max_inflated_bytes`
-    // first (decided by the inputs alone, so every run finishing this generation stops at the
-    // same one); the rest are left to the next generation.
+    // Inputs taken into this output: all of them, unless the output fills first (decided by
+    // the inputs alone, so every run finishing this generation stops at the same one); the rest
+    // are left to the next generation.
     let mut taken = 0;
     while let Some(got) = gets.next().await {
-        if builder.inflated() > settings.max_inflated_bytes {
+        if builder.full(settings) {
             break;
         }
-        taken += 1;
         let input = inputs.next().expect("one answer per input");
         match got? {
             None => gone = Some(format!("{} vanished before the commit", input.key)),
@@ -212,14 +236,19 @@ async fn finish<B: Store + ?Sized>(
                 gone = Some(format!("{} changed before the commit", input.key))
             }
             Some((bytes, _)) => {
-                bytes_in += bytes.len() as u64;
-                if let Err(why) = builder.add(&bytes) {
-                    report.unreadable.push(format!("{}: {why}", input.key));
-                    unreadable.push(Unreadable {
-                        key: input.key.clone(),
-                        why,
-                    });
+                match builder.add(&bytes) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(why) => {
+                        report.unreadable.push(format!("{}: {why}", input.key));
+                        unreadable.push(Unreadable {
+                            key: input.key.clone(),
+                            why,
+                        });
+                    }
                 }
+                bytes_in += bytes.len() as u64;
+                taken += 1;
                 continue;
             }
         }
@@ -231,23 +260,23 @@ async fn finish<B: Store + ?Sized>(
     }
     let mut m = m;
     m.inputs.truncate(taken);
-    let (body, built) = builder.finish();
+    let (body, content_type, built) = builder.finish().map_err(|e| format!("{}: {e}", m.output))?;
     let mut size = 0;
     if built.lines > 0 {
-        bucket.put(&m.output, body, "application/gzip", Cond::IfAbsent).await?;
+        bucket.put(&m.output, body, content_type, Cond::IfAbsent).await?;
         hook(&m.partition, Step::Written);
         let (back, _) = bucket
             .get(&m.output)
             .await?
             .ok_or_else(|| format!("{} vanished after it was written", m.output))?;
-        let read = digest(&back, settings.max_line_bytes).map_err(|e| format!("{}: {e}", m.output))?;
+        size = back.len() as u64;
+        let read = read_back(&m.output, back, settings.max_line_bytes).map_err(|e| format!("{}: {e}", m.output))?;
         if read != built {
             return Err(format!(
                 "{} reads back as {} lines, not the {} built: not committed",
                 m.output, read.lines, built.lines
             ));
         }
-        size = back.len() as u64;
     }
     let mut done = m.clone();
     done.state = State::Committed;

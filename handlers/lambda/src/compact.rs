@@ -1,7 +1,7 @@
 //! The compaction function (`DRAIN_ROLE=compact`, invoked by EventBridge Scheduler): one
 //! `drain_compact::run` over `DRAIN_BUCKET` per invocation, after the self-test that refuses a
-//! store ignoring conditional writes. The prefixes are `DRAIN_COMPACT_PREFIXES` (space-separated;
-//! default `logs/ traces/ metrics/`), which must be the ingest config's. The event may carry
+//! store ignoring conditional writes. The prefixes, format and tables prefix are the variables of
+//! `Settings::from_vars`, which must match the ingest config. The event may carry
 //! `{"lookback_hours": N}` for a backfill; a run cut short by the function's timeout is finished
 //! by the next one.
 
@@ -16,11 +16,8 @@ fn now_secs() -> i64 {
 }
 
 pub async fn serve(store: S3Store) -> Result<(), lambda_runtime::Error> {
-    let mut base = Settings::default();
-    if let Ok(p) = std::env::var("DRAIN_COMPACT_PREFIXES") {
-        base.prefixes = p.split_whitespace().map(str::to_owned).collect();
-    }
-    tracing::info!(bucket = store.bucket(), prefixes = ?base.prefixes, "drain compaction ready");
+    let base = Settings::from_vars(|v| std::env::var(v).ok())?;
+    tracing::info!(bucket = store.bucket(), prefixes = ?base.prefixes, tables = ?base.tables, "drain compaction ready");
     let (store, base) = (&store, &base);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
         let mut settings = base.clone();

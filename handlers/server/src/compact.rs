@@ -23,7 +23,8 @@ pub struct CompactArgs {
     /// Compact this S3-compatible bucket instead (standard AWS environment, AWS_ENDPOINT_URL_S3).
     #[arg(long, env = "DRAIN_S3_BUCKET")]
     s3_bucket: Option<String>,
-    /// The config whose prefixes to compact (defaults: logs/, traces/, metrics/).
+    /// The config whose prefixes and `[compaction] format` to use (defaults: logs/, traces/,
+    /// metrics/, Parquet under tables/).
     #[arg(long, env = "DRAIN_CONFIG_FILE")]
     config: Option<PathBuf>,
     /// Hours back from now to look at.
@@ -38,7 +39,8 @@ pub struct CompactArgs {
     /// Delivery objects per output at most.
     #[arg(long, default_value_t = 10_000)]
     max_inputs: usize,
-    /// Stored MiB of input per output at most (an output is held in memory while written).
+    /// Stored MiB of input per output at most (an output is held in memory while written; a
+    /// Parquet output also holds its lines, at most 128 MiB of them, while it sorts them).
     #[arg(long, default_value_t = 64)]
     max_input_mib: u64,
     /// Stop the process (abort) right after this step of the first generation: for the crash
@@ -51,6 +53,15 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Compaction's settings for a config's prefixes and format (SPEC section 9).
+pub fn settings_of(p: &crate::read::Prefixes) -> Settings {
+    Settings {
+        prefixes: crate::read::Signal::ALL.iter().map(|s| p.of(*s).to_owned()).collect(),
+        tables: p.parquet.then(|| p.tables_prefix.clone()),
+        ..Settings::default()
+    }
 }
 
 /// Runs the self-test, then one compaction, on the current thread.
@@ -66,15 +77,11 @@ pub async fn once(target: &Target, settings: &Settings, hook: &dyn Fn(&str, Step
 pub fn run(args: CompactArgs) -> Result<()> {
     let prefixes = crate::read::Prefixes::load(args.config.as_deref())?;
     let mut settings = Settings {
-        prefixes: crate::read::Signal::ALL
-            .iter()
-            .map(|s| prefixes.of(*s).to_owned())
-            .collect(),
         lookback_hours: args.lookback_hours.max(0),
         settle_secs: args.settle_minutes.max(0) * 60,
         max_inputs: args.max_inputs.max(1),
         max_input_bytes: args.max_input_mib.max(1) << 20,
-        ..Settings::default()
+        ..settings_of(&prefixes)
     };
     if let Some(since) = &args.since {
         let from = crate::read::logs::parse_when(since, now_secs() as i128 * 1_000_000_000).context("--since")?;

@@ -117,6 +117,14 @@ fn main() -> Result<()> {
                 l.max_body, l.max_decompressed, l.max_objects, l.max_event_bytes, l.max_fields, l.max_depth, l.max_stored
             );
             println!("storage: gzip level {}", config.storage.gzip_level);
+            println!(
+                "compaction: {}",
+                match config.compaction.format {
+                    drain_core::TableFormat::Parquet =>
+                        format!("Parquet tables under {}{{logs,traces,metrics}}/", config.tables_prefix),
+                    drain_core::TableFormat::Ndjson => "gzip NDJSON in each hour's partition".to_owned(),
+                }
+            );
             for s in &config.sources {
                 println!(
                     "source {:<20} kind {:<12} {}",
@@ -151,14 +159,7 @@ fn main() -> Result<()> {
                     data: data.clone(),
                     s3_bucket: s3_bucket.clone(),
                 };
-                let settings = drain_compact::Settings {
-                    prefixes: vec![
-                        config.prefix.clone(),
-                        config.traces_prefix.clone(),
-                        config.metrics_prefix.clone(),
-                    ],
-                    ..drain_compact::Settings::default()
-                };
+                let settings = drain_server::compact::settings_of(&drain_server::read::Prefixes::of_config(&config));
                 drain_server::compact::spawn_timer(target, settings, Duration::from_secs(compact_every_minutes * 60));
             }
             let settings = Settings {

@@ -4,7 +4,8 @@
 //! The store is `drain-r2`'s, the ingest Worker's. Every R2 call is a subrequest: a run stops
 //! at `DRAIN_COMPACT_BUDGET` calls (default 900, under the paid plan's 1,000) and the next Cron
 //! run goes on from there (a generation takes at most a third of it in inputs; deletes go 1,000
-//! keys to a call); outputs stay within 16 MiB of input, well inside 128 MB.
+//! keys to a call); outputs stay within 16 MiB of input and a Parquet output holds at most 24 MiB
+//! of lines, well inside 128 MB.
 
 #![forbid(unsafe_code)]
 
@@ -17,13 +18,13 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     run(&env).await;
 }
 
-/// One compaction run; its summary goes to Workers Logs. The prefixes are the
-/// `DRAIN_COMPACT_PREFIXES` var (space-separated): the drain Worker's config's.
+/// One compaction run; its summary goes to Workers Logs. The prefixes, format and tables prefix
+/// are the vars of `Settings::from_vars`: the drain Worker's config's.
 async fn run(env: &Env) {
-    let mut settings = Settings::default();
-    if let Ok(p) = env.var("DRAIN_COMPACT_PREFIXES") {
-        settings.prefixes = p.to_string().split_whitespace().map(str::to_owned).collect();
-    }
+    let mut settings = match Settings::from_vars(|v| env.var(v).ok().map(|x| x.to_string())) {
+        Ok(s) => s,
+        Err(e) => return worker::console_error!("compaction: {e}"),
+    };
     let budget = env
         .var("DRAIN_COMPACT_BUDGET")
         .ok()
@@ -37,6 +38,8 @@ async fn run(env: &Env) {
     // that begins with a pending one finish it and start the next.
     settings.max_inputs = (budget / 3).clamp(2, 300) as usize;
     settings.max_input_bytes = 16 << 20;
+    // A Parquet output holds its lines while it sorts them, within the isolate's 128 MB.
+    settings.max_table_bytes = 24 << 20;
     let now_ms = worker::Date::now().as_millis();
     let r = match drain_compact::run_checked(
         &r2,

@@ -29,6 +29,7 @@ const SOURCE: &str = "drain=";
 const DAY: &str = "day=";
 const HOUR: &str = "hour=";
 const GZ_NDJSON: &str = ".ndjson.gz";
+const PARQUET: &str = ".parquet";
 
 /// An instant's calendar fields in UTC, to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +163,30 @@ pub fn is_object(key: &str) -> bool {
 /// A compaction output's key in `partition`: `c{generation}-{tag}.ndjson.gz`.
 pub fn output_key(partition: &str, generation: u32, tag: &str) -> String {
     format!("{partition}c{generation:06}-{tag}{GZ_NDJSON}")
+}
+
+/// The table partition of a data partition (SPEC section 9):
+/// `{tables_prefix}{signal}/drain={source}/day=…/hour=…/`, where a compacted hour's Parquet goes.
+pub fn table_partition(tables_prefix: &str, signal: &str, partition: &str) -> Option<String> {
+    let at = partition.find(SOURCE)?;
+    Some(format!("{tables_prefix}{signal}/{}", &partition[at..]))
+}
+
+/// A Parquet output's key in a table partition: `c{generation}-{tag}.parquet`.
+pub fn table_key(table_partition: &str, generation: u32, tag: &str) -> String {
+    format!("{table_partition}c{generation:06}-{tag}{PARQUET}")
+}
+
+/// Whether a key is a Parquet table object.
+pub fn is_table(key: &str) -> bool {
+    key.ends_with(PARQUET)
+}
+
+/// The signal a table object's key is under (`tables/logs/drain=…` → `logs`): the last folder of
+/// its data prefix.
+pub fn table_signal(key: &str) -> Option<&str> {
+    let p = parse(key)?;
+    p.prefix.strip_suffix('/')?.rsplit('/').next()
 }
 
 /// The manifest key of `generation` of `partition`.

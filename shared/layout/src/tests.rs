@@ -35,6 +35,16 @@ fn keys_are_spelled_as_the_spec_says() {
         "_drain/manifests/logs/drain=app/day=2026-11-22/hour=09/g000012.json"
     );
     assert_eq!(generation_of(&manifest_key(&part, 12)), Some(12));
+    let table = table_partition("tables/", "logs", &part).unwrap();
+    assert_eq!(table, "tables/logs/drain=app/day=2026-11-22/hour=09/");
+    let key = table_key(&table, 3, "00bb");
+    assert_eq!(key, "tables/logs/drain=app/day=2026-11-22/hour=09/c000003-00bb.parquet");
+    assert!(is_table(&key) && !is_object(&key) && !is_delivery(&key));
+    assert_eq!(table_signal(&key), Some("logs"));
+    assert_eq!(
+        table_signal(&table_key(&table_partition("", "traces", &part).unwrap(), 1, "a")),
+        Some("traces")
+    );
     // UTC whatever the instant's offset was: 2022-12-31T23:45:59-02:00.
     assert_eq!(stamp(1_672_537_559).unwrap(), "20230101T014559Z");
     // Years 0000 to 9999 only (key names have four-digit years).

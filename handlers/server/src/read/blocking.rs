@@ -1,6 +1,7 @@
 //! `drain logs`'s view of the store (`Blocking`): blocking calls from its reader threads,
 //! partition folders listed one at a time (never the whole bucket), each object streamed in
-//! ranges of `CHUNK` bytes (never held whole).
+//! ranges of `CHUNK` bytes (never held whole); a Parquet table object read page by page
+//! (`Table`).
 
 use std::io::Read;
 
@@ -29,38 +30,87 @@ impl Blocking {
     }
 
     /// The objects in one partition folder `prefix` (ending in `/`), after `start_after`, in key
-    /// order.
-    pub fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<String>> {
+    /// order, with their sizes: gzip NDJSON objects and Parquet table objects.
+    pub fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<(String, u64)>> {
         let listed = self
             .rt
             .block_on(self.store.list(prefix, start_after))
             .with_context(|| format!("listing {prefix} in the {}", self.store.describe()))?;
         Ok(listed
             .into_iter()
-            .map(|l| l.key)
-            .filter(|k| drain_layout::is_object(k))
+            .filter(|l| drain_layout::is_object(&l.key) || drain_layout::is_table(&l.key))
+            .map(|l| (l.key, l.size))
             .collect())
     }
 
     /// An object's bytes as a blocking stream; called from a reader thread, never from the
     /// runtime's own threads.
     pub fn open(self: &std::sync::Arc<Self>, key: &str) -> Result<Box<dyn Read + Send>, String> {
-        Ok(Box::new(Ranges {
+        Ok(Box::new(self.ranges(key, 0, CHUNK)))
+    }
+
+    fn ranges(self: &std::sync::Arc<Self>, key: &str, at: u64, chunk: u64) -> Ranges {
+        Ranges {
             bucket: self.clone(),
             key: key.to_owned(),
-            at: 0,
+            at,
+            size: chunk,
             chunk: Vec::new(),
             used: 0,
             done: false,
-        }))
+        }
     }
 }
 
-/// An object read `CHUNK` bytes at a time.
-struct Ranges {
+/// A Parquet object of `len` bytes, read as the Parquet reader asks: its footer, then each
+/// page's header (a small range) and body (a range of the page's size). What one holds is a
+/// page, not the object.
+pub struct Table {
+    pub bucket: std::sync::Arc<Blocking>,
+    pub key: String,
+    pub len: u64,
+}
+
+/// Bytes fetched to read a page header (headers are tens of bytes; a longer one takes another
+/// fetch).
+const HEADER_CHUNK: u64 = 16 << 10;
+
+impl drain_compact::table::Length for Table {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl drain_compact::table::ChunkReader for Table {
+    type T = Ranges;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Ranges> {
+        Ok(self.bucket.ranges(&self.key, start, HEADER_CHUNK))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<drain_compact::table::Bytes> {
+        let b = &self.bucket;
+        let got = b
+            .rt
+            .block_on(b.store.get_range(&self.key, start, length as u64))
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?
+            .ok_or_else(|| parquet::errors::ParquetError::General("the object is gone (deleted while read)".into()))?;
+        if got.len() != length {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at {start} asked, {} read",
+                got.len()
+            )));
+        }
+        Ok(got.into())
+    }
+}
+
+/// An object read `size` bytes at a time from `at`.
+pub struct Ranges {
     bucket: std::sync::Arc<Blocking>,
     key: String,
     at: u64,
+    size: u64,
     chunk: Vec<u8>,
     used: usize,
     done: bool,
@@ -74,12 +124,12 @@ impl Read for Ranges {
             }
             let b = &self.bucket;
             self.chunk =
-                b.rt.block_on(b.store.get_range(&self.key, self.at, CHUNK))
+                b.rt.block_on(b.store.get_range(&self.key, self.at, self.size))
                     .map_err(std::io::Error::other)?
                     .ok_or_else(|| std::io::Error::other("the object is gone (compacted or deleted while read)"))?;
             self.used = 0;
             self.at += self.chunk.len() as u64;
-            self.done = (self.chunk.len() as u64) < CHUNK;
+            self.done = (self.chunk.len() as u64) < self.size;
             if self.chunk.is_empty() {
                 return Ok(0);
             }

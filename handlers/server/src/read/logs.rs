@@ -309,14 +309,22 @@ pub fn run(args: LogsArgs) -> Result<()> {
         tty: std::io::stderr().is_terminal(),
         shown: false,
     };
+    // A compacted hour is in the signal's Parquet table (SPEC section 9), whatever format
+    // compaction writes now: an earlier run may have written either.
+    let table = (!args.refused).then(|| prefixes.table(args.signal));
     let sources = |b: &Blocking| -> Result<Vec<String>> {
         if !args.sources.is_empty() {
             return Ok(args.sources.clone());
         }
-        Ok(b.folders(&prefix)?
-            .into_iter()
-            .filter_map(|f| drain_layout::source_of_folder(&f).map(str::to_owned))
-            .collect())
+        let mut found = BTreeSet::new();
+        for p in std::iter::once(&prefix).chain(&table) {
+            found.extend(
+                b.folders(p)?
+                    .into_iter()
+                    .filter_map(|f| drain_layout::source_of_folder(&f).map(str::to_owned)),
+            );
+        }
+        Ok(found.into_iter().collect())
     };
     let objects_of = |b: &Blocking, dirs: &[String], hour: i128, after: Option<&str>| -> Result<Vec<Obj>> {
         let mut objs = Vec::new();
@@ -327,7 +335,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
             objs.extend(
                 b.list(dir, after.as_deref())?
                     .into_iter()
-                    .map(|k| Obj::new(k, hour * HOUR))
+                    .map(|(k, size)| Obj::new(k, hour * HOUR).sized(size))
                     .filter(|o| args.follow || o.stamp < until),
             );
         }
@@ -336,7 +344,12 @@ pub fn run(args: LogsArgs) -> Result<()> {
     let srcs = sources(&bucket)?;
     let first_hour = since.div_euclid(HOUR);
     let last_hour = until.min(start).div_euclid(HOUR);
-    let plan = partitions(&bucket, &prefix, &srcs, first_hour, last_hour)?;
+    let mut plan = partitions(&bucket, &prefix, &srcs, first_hour, last_hour)?;
+    if let Some(t) = &table {
+        for (hour, dirs) in partitions(&bucket, t, &srcs, first_hour, last_hour)? {
+            plan.entry(hour).or_default().extend(dirs);
+        }
+    }
     let mut seen: BTreeSet<(i128, String)> = BTreeSet::new();
     let cutoff = start - FOLLOW_LOOKBACK;
     let remember = |objs: &[Obj], seen: &mut BTreeSet<(i128, String)>| {

@@ -1,5 +1,6 @@
 //! Reads a set of objects concurrently and hands their kept events on in time order, holding a
-//! bounded amount: each object is streamed (multi-member gzip, line by line) by a reader thread
+//! bounded amount: each object is streamed (multi-member gzip, line by line; a Parquet table
+//! object page by page, its `json` column) by a reader thread
 //! into a small channel, a few objects ahead of the one being merged; events wait in a heap
 //! until no object still unread can hold an earlier one (an object's key stamp is at or before
 //! each of its events, SPEC section 4). Past `buffer` bytes the oldest waiting event goes out
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use drain_layout::Lines;
 
-use super::blocking::Blocking;
+use super::blocking::{Blocking, Table};
 use super::line::{keep, Event, Filter};
 
 /// Longest line read; a longer one (drain never writes one: `max_event_bytes`) makes the object bad.
@@ -29,6 +30,8 @@ const CHANNEL: usize = 2;
 pub struct Obj {
     pub stamp: i128,
     pub key: String,
+    /// Its size as listed (a Parquet object's reader starts at its footer).
+    pub size: u64,
 }
 
 impl Obj {
@@ -39,7 +42,12 @@ impl Obj {
             .map(|secs| i128::from(secs) * 1_000_000_000)
             .filter(|&t| t >= floor)
             .unwrap_or(floor);
-        Obj { stamp, key }
+        Obj { stamp, key, size: 0 }
+    }
+
+    pub fn sized(mut self, size: u64) -> Self {
+        self.size = size;
+        self
     }
 }
 
@@ -86,21 +94,29 @@ impl Reader {
         let (tx, rx) = sync_channel(CHANNEL);
         let bucket = self.bucket.clone();
         let filter = self.filter.clone();
-        let (key, stamp) = (obj.key.clone(), obj.stamp);
+        let (key, stamp, size) = (obj.key.clone(), obj.stamp, obj.size);
         std::thread::spawn(move || {
             let mut batch = Vec::new();
             let mut bytes = 0;
-            let result = bucket.open(&key).and_then(|r| {
-                read_object(r, &filter, stamp, |at, out| {
-                    bytes += out.len();
-                    batch.push((at, out));
-                    if bytes < BATCH {
-                        return true;
-                    }
-                    bytes = 0;
-                    tx.send(Item::Events(std::mem::take(&mut batch))).is_ok()
-                })
-            });
+            let send = |at, out: String| {
+                bytes += out.len();
+                batch.push((at, out));
+                if bytes < BATCH {
+                    return true;
+                }
+                bytes = 0;
+                tx.send(Item::Events(std::mem::take(&mut batch))).is_ok()
+            };
+            let result = if drain_layout::is_table(&key) {
+                let table = Table {
+                    bucket,
+                    key: key.clone(),
+                    len: size,
+                };
+                read_table(table, &filter, stamp, send)
+            } else {
+                bucket.open(&key).and_then(|r| read_object(r, &filter, stamp, send))
+            };
             if !batch.is_empty() {
                 let _ = tx.send(Item::Events(batch));
             }
@@ -184,6 +200,33 @@ impl Reader {
     pub fn reset_order(&mut self) {
         self.last_out = i128::MIN;
     }
+}
+
+/// A Parquet table object's rows (their `json`, the stored line) through the filter, as
+/// [`read_object`] does an NDJSON object's lines.
+pub fn read_table<R: drain_compact::table::ChunkReader + 'static>(
+    table: R,
+    filter: &Filter,
+    stamp: i128,
+    mut send: impl FnMut(i128, String) -> bool,
+) -> Result<(), String> {
+    let mut bad = None;
+    let mut n = 0u64;
+    drain_compact::table::each_row_in(table, |line| {
+        n += 1;
+        let kept = std::str::from_utf8(line)
+            .map_err(|e| format!("row {n} is not UTF-8: {e}"))
+            .and_then(|l| keep(l, filter, stamp).map_err(|e| format!("row {n} is not a JSON object: {e}")));
+        match kept {
+            Ok(Some((at, out))) => send(at, out),
+            Ok(None) => true,
+            Err(e) => {
+                bad = Some(e);
+                false
+            }
+        }
+    })?;
+    bad.map_or(Ok(()), Err)
 }
 
 /// Streams one object's lines through the filter; `Err` names the first thing that made it

@@ -38,6 +38,11 @@ pub struct Prefixes {
     logs: String,
     traces: String,
     metrics: String,
+    /// The config's `tables_prefix` (SPEC section 9): where compacted hours are read from
+    /// whatever the format compaction writes now (an earlier run may have written Parquet).
+    pub tables_prefix: String,
+    /// Whether compaction writes Parquet (`[compaction] format`).
+    pub parquet: bool,
 }
 
 impl Prefixes {
@@ -48,16 +53,29 @@ impl Prefixes {
                 logs: "logs/".into(),
                 traces: "traces/".into(),
                 metrics: "metrics/".into(),
+                tables_prefix: "tables/".into(),
+                parquet: true,
             });
         };
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let c = drain_core::Config::parse(&text, &|_| Some("placeholder".to_owned()))
             .with_context(|| format!("{} can't be used", file.display()))?;
-        Ok(Prefixes {
-            logs: c.prefix,
-            traces: c.traces_prefix,
-            metrics: c.metrics_prefix,
-        })
+        Ok(Self::of_config(&c))
+    }
+
+    pub fn of_config(c: &drain_core::Config) -> Self {
+        Prefixes {
+            logs: c.prefix.clone(),
+            traces: c.traces_prefix.clone(),
+            metrics: c.metrics_prefix.clone(),
+            tables_prefix: c.tables_prefix.clone(),
+            parquet: c.compaction.format == drain_core::TableFormat::Parquet,
+        }
+    }
+
+    /// Where a signal's Parquet table is: `{tables_prefix}{signal}/`.
+    pub fn table(&self, signal: Signal) -> String {
+        format!("{}{}/", self.tables_prefix, signal.name())
     }
 
     pub fn of(&self, signal: Signal) -> &str {

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
+use drain_compact::table::Type;
+
 use super::{Prefixes, Signal};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -124,21 +126,23 @@ fn statements(args: &SqlArgs) -> Result<String> {
             placeholder.to_owned()
         }
     };
-    // Which signals have objects: a view over a glob that matches nothing fails in DuckDB and
-    // has no columns in ClickHouse, so such a signal gets an empty view. `None`: the store
-    // couldn't be looked at (a folder that doesn't exist, a bucket not reachable with these
-    // credentials within a few seconds), and every view is printed as it is.
+    // Which signals have objects in each format: a view over a glob that matches nothing fails
+    // in DuckDB and has no columns in ClickHouse, so each view reads only what is there (a fresh
+    // deployment has no Parquet yet, a quiet source no NDJSON, a logs-only sender no traces),
+    // and is empty, with its columns, where there is nothing. `None`: the store couldn't be
+    // looked at (a folder that doesn't exist, a bucket not reachable with these credentials
+    // within a few seconds), and every view reads both formats.
     let held = match args.engine {
         Engine::Athena => None,
-        _ => held_signals(&place, &prefix_of, &args.region),
+        _ => held_signals(&place, &prefix_of, &|s| prefixes.table(s), &args.region),
     };
-    let empty_at = |s: Signal| -> Option<String> {
-        let held = held?;
+    let holds = |s: Signal| -> (bool, bool) {
         let i = Signal::ALL.iter().position(|x| *x == s).expect("a signal");
-        (!held[i]).then(|| match &place {
-            Place::Dir(d) => format!("{d}/{}", prefix_of(s)),
-            Place::Bucket { name, .. } => format!("s3://{name}/{}", prefix_of(s)),
-        })
+        held.map_or((true, true), |h| h[i])
+    };
+    let at = |p: &str| match &place {
+        Place::Dir(d) => format!("{d}/{p}"),
+        Place::Bucket { name, .. } => format!("s3://{name}/{p}"),
     };
     let mut out = String::new();
     match args.engine {
@@ -175,25 +179,59 @@ fn statements(args: &SqlArgs) -> Result<String> {
                     format!("s3://{name}")
                 }
             };
+            let hive = "hive_partitioning = true, hive_types = {'drain': VARCHAR, 'day': DATE, 'hour': INTEGER}";
             for s in Signal::ALL {
-                if let Some(at) = empty_at(s) {
+                let (ndjson, parquet) = holds(s);
+                let mut parts = Vec::new();
+                if ndjson {
+                    parts.push(format!(
+                        "SELECT {}, drain, day, hour FROM read_json_objects({}, format = 'newline_delimited', {hive})",
+                        duckdb_from_json(s),
+                        quote(&format!("{base}/{}**/*.ndjson.gz", prefix_of(s)))
+                    ));
+                }
+                if parquet {
+                    parts.push(format!(
+                        "SELECT {}, drain, day, hour FROM read_parquet({}, union_by_name = true, {hive})",
+                        table_columns(s)
+                            .iter()
+                            .map(|(n, _)| if *n == "json" {
+                                "json::JSON AS json".to_owned()
+                            } else {
+                                (*n).to_owned()
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        quote(&format!("{base}/{}**/*.parquet", prefixes.table(s)))
+                    ));
+                }
+                if parts.is_empty() {
                     let _ = writeln!(
                         out,
-                        "-- no {} stored under {at} yet (DuckDB refuses a glob that matches nothing): an empty view; run drain sql again once there are\n\
-                         CREATE OR REPLACE VIEW {} AS SELECT {} WHERE false;",
+                        "-- no {} stored under {} or {} yet (DuckDB refuses a glob that matches nothing): an empty view; run drain sql again once there are",
                         s.name(),
-                        s.name(),
-                        duckdb_empty_columns(s)
+                        at(&prefix_of(s)),
+                        at(&prefixes.table(s))
                     );
-                    continue;
+                    parts.push(format!("SELECT {} WHERE false", duckdb_empty_columns(s)));
+                } else if parts.len() == 1 && held.is_some() {
+                    let (what, missing) = if ndjson {
+                        ("Parquet", prefixes.table(s))
+                    } else {
+                        ("NDJSON", prefix_of(s))
+                    };
+                    let _ = writeln!(
+                        out,
+                        "-- no {} {what} under {} yet: run drain sql again once there is",
+                        s.name(),
+                        at(&missing)
+                    );
                 }
                 let _ = writeln!(
                     out,
-                    "CREATE OR REPLACE VIEW {} AS SELECT * REPLACE (TRY_CAST(dt AS TIMESTAMPTZ) AS dt) FROM read_json({}, \
-                     format = 'newline_delimited', hive_partitioning = true, union_by_name = true, \
-                     map_inference_threshold = -1, hive_types = {{'drain': VARCHAR, 'day': DATE, 'hour': INTEGER}});",
+                    "CREATE OR REPLACE VIEW {} AS {};",
                     s.name(),
-                    quote(&format!("{base}/{}**/*.ndjson.gz", prefix_of(s)))
+                    parts.join(" UNION ALL BY NAME ")
                 );
             }
             let _ = writeln!(
@@ -202,22 +240,15 @@ fn statements(args: &SqlArgs) -> Result<String> {
             );
         }
         Engine::Clickhouse => {
-            let from = |s: Signal| match &place {
-                Place::Dir(d) => format!(
-                    "file({}, 'JSONAsObject')",
-                    ch_quote(&format!("{d}/{}**/*.ndjson.gz", prefix_of(s)))
-                ),
+            let from = |prefix: &str, glob: &str, format: &str| match &place {
+                Place::Dir(d) => format!("file({}, '{format}')", ch_quote(&format!("{d}/{prefix}**/{glob}"))),
                 Place::Bucket { name, endpoint } => {
                     let url = match endpoint {
-                        Some(e) => format!("{}/{name}/{}**/*.ndjson.gz", e.trim_end_matches('/'), prefix_of(s)),
-                        None => format!(
-                            "https://{name}.s3.{}.amazonaws.com/{}**/*.ndjson.gz",
-                            args.region,
-                            prefix_of(s)
-                        ),
+                        Some(e) => format!("{}/{name}/{prefix}**/{glob}", e.trim_end_matches('/')),
+                        None => format!("https://{name}.s3.{}.amazonaws.com/{prefix}**/{glob}", args.region),
                     };
                     format!(
-                        "s3({}, {}, {}, 'JSONAsObject')",
+                        "s3({}, {}, {}, '{format}')",
                         ch_quote(&url),
                         ch_quote(&credentials("<access key id>", "AWS_ACCESS_KEY_ID")),
                         ch_quote(&credentials("<secret access key>", "AWS_SECRET_ACCESS_KEY"))
@@ -230,35 +261,38 @@ fn statements(args: &SqlArgs) -> Result<String> {
                  CREATE DATABASE IF NOT EXISTS drain;"
             );
             for s in Signal::ALL {
-                if let Some(at) = empty_at(s) {
+                let (ndjson, parquet) = holds(s);
+                let mut parts = Vec::new();
+                if ndjson {
+                    parts.push(format!(
+                        "SELECT {}, toString(drain) AS drain, toDate(day) AS day, toUInt8(hour) AS hour FROM {} \
+                         SETTINGS use_hive_partitioning = 1, input_format_try_infer_datetimes = 0, input_format_try_infer_dates = 0",
+                        clickhouse_from_json(s),
+                        from(&prefix_of(s), "*.ndjson.gz", "JSONAsObject")
+                    ));
+                }
+                if parquet {
+                    parts.push(format!(
+                        "SELECT {}, toString(drain) AS drain, toDate(day) AS day, toUInt8(hour) AS hour FROM {} SETTINGS use_hive_partitioning = 1",
+                        clickhouse_from_parquet(s),
+                        from(&prefixes.table(s), "*.parquet", "Parquet")
+                    ));
+                }
+                if parts.is_empty() {
                     let _ = writeln!(
                         out,
-                        "-- no {} stored under {at} yet (the view would not know its columns): an empty one; run drain sql again once there are\n\
-                         CREATE OR REPLACE VIEW drain.{} AS SELECT {} WHERE 0;",
+                        "-- no {} stored under {} or {} yet (the view would not know its columns): an empty one; run drain sql again once there are",
                         s.name(),
-                        s.name(),
-                        clickhouse_empty_columns(s)
+                        at(&prefix_of(s)),
+                        at(&prefixes.table(s))
                     );
-                    continue;
+                    parts.push(format!("SELECT {} WHERE 0", clickhouse_empty_columns(s)));
                 }
-                let own = match s {
-                    Signal::Logs => {
-                        "json.level::Nullable(String) AS level, json.message::Nullable(String) AS message, "
-                    }
-                    Signal::Traces => {
-                        "json.name::Nullable(String) AS name, json.duration_ns::Nullable(Int64) AS duration_ns, "
-                    }
-                    Signal::Metrics => {
-                        "json.metric::Nullable(String) AS metric, json.value::Nullable(Float64) AS value, "
-                    }
-                };
                 let _ = writeln!(
                     out,
-                    "CREATE OR REPLACE VIEW drain.{} AS SELECT parseDateTime64BestEffortOrNull(json.dt::String, 9, 'UTC') AS dt, \
-                     drain, toDate(day) AS day, toUInt8(hour) AS hour, {own}json FROM {} \
-                     SETTINGS use_hive_partitioning = 1, input_format_try_infer_datetimes = 0, input_format_try_infer_dates = 0;",
+                    "CREATE OR REPLACE VIEW drain.{} AS {};",
                     s.name(),
-                    from(s)
+                    parts.join(" UNION ALL ")
                 );
             }
             let _ = writeln!(
@@ -309,9 +343,14 @@ fn statements(args: &SqlArgs) -> Result<String> {
     Ok(out)
 }
 
-/// For each of [`Signal::ALL`], whether the store holds an object of it; `None` when the store
-/// can't be looked at (see the caller).
-fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &str) -> Option<[bool; 3]> {
+/// For each of [`Signal::ALL`], whether the store holds an NDJSON object of it and a Parquet
+/// one; `None` when the store can't be looked at (see the caller).
+fn held_signals(
+    place: &Place,
+    prefix_of: &dyn Fn(Signal) -> String,
+    table_of: &dyn Fn(Signal) -> String,
+    region: &str,
+) -> Option<[(bool, bool); 3]> {
     use drain_store::Store as _;
     if let Place::Dir(d) = place {
         if !std::path::Path::new(d).is_dir() {
@@ -330,9 +369,12 @@ fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &st
                     drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await,
                 ),
             };
-            let mut held = [false; 3];
+            let mut held = [(false, false); 3];
             for (i, s) in Signal::ALL.into_iter().enumerate() {
-                held[i] = store.holds_any(&prefix_of(s)).await?;
+                held[i] = (
+                    store.holds_any(&prefix_of(s)).await?,
+                    store.holds_any(&table_of(s)).await?,
+                );
             }
             Ok::<_, drain_store::Error>(held)
         };
@@ -358,35 +400,97 @@ fn held_signals(place: &Place, prefix_of: &dyn Fn(Signal) -> String, region: &st
     }
 }
 
-/// The columns of a signal's view when nothing is stored yet: the partitions, `dt`, and the
-/// signal's common fields (the Athena table's), all typed and empty, so the example queries run.
+/// A signal's table columns (SPEC section 9): `dt`, `received_at`, the common fields typed,
+/// `json`. Every engine's view has them, then `drain`, `day`, `hour`, whichever format a row is in.
+fn table_columns(s: Signal) -> &'static [(&'static str, Type)] {
+    drain_compact::table::columns(s.name())
+}
+
+/// DuckDB: the table columns from a line read as one JSON value (`read_json_objects`).
+fn duckdb_from_json(s: Signal) -> String {
+    let cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| match t {
+            _ if *n == "json" => "json".to_owned(),
+            Type::Timestamp => format!("TRY_CAST(json->>'{n}' AS TIMESTAMPTZ) AS {n}"),
+            Type::Text => format!("json->>'{n}' AS {n}"),
+            Type::Int => format!("TRY_CAST(json->>'{n}' AS BIGINT) AS {n}"),
+            Type::Float => format!("TRY_CAST(json->>'{n}' AS DOUBLE) AS {n}"),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// DuckDB: a signal's view when nothing is stored yet, its columns typed and empty.
 fn duckdb_empty_columns(s: Signal) -> String {
-    let mut cols: Vec<String> = athena_columns(s)
-        .split(", ")
-        .filter_map(|c| {
-            let (name, ty) = c.split_once(' ')?;
-            let ty = match (name, ty) {
-                ("dt", _) => "TIMESTAMPTZ",
-                (_, "bigint") => "BIGINT",
-                (_, "double") => "DOUBLE",
-                (_, "int") => "INTEGER",
-                _ => "VARCHAR",
+    let mut cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| {
+            let ty = match t {
+                _ if *n == "json" => "JSON",
+                Type::Timestamp => "TIMESTAMPTZ",
+                Type::Text => "VARCHAR",
+                Type::Int => "BIGINT",
+                Type::Float => "DOUBLE",
             };
-            Some(format!("NULL::{ty} AS {name}"))
+            format!("NULL::{ty} AS {n}")
         })
         .collect();
     cols.extend(["NULL::VARCHAR AS drain", "NULL::DATE AS day", "NULL::INTEGER AS hour"].map(String::from));
     cols.join(", ")
 }
 
-/// The columns of a signal's ClickHouse view when nothing is stored yet: the ones its view has
-/// (`dt`, the partitions, the signal's own two, `json`), typed and empty.
-fn clickhouse_empty_columns(s: Signal) -> &'static str {
-    match s {
-        Signal::Logs => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS level, CAST(NULL, 'Nullable(String)') AS message, CAST('{}', 'JSON') AS json",
-        Signal::Traces => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS name, CAST(NULL, 'Nullable(Int64)') AS duration_ns, CAST('{}', 'JSON') AS json",
-        Signal::Metrics => "CAST(NULL, 'Nullable(DateTime64(9, \\'UTC\\'))') AS dt, CAST(NULL, 'Nullable(String)') AS drain, CAST(NULL, 'Nullable(Date)') AS day, CAST(NULL, 'Nullable(UInt8)') AS hour, CAST(NULL, 'Nullable(String)') AS metric, CAST(NULL, 'Nullable(Float64)') AS value, CAST('{}', 'JSON') AS json",
-    }
+const CH_TIME: &str = "Nullable(DateTime64(9, \\'UTC\\'))";
+
+/// ClickHouse: the table columns from a line read as one JSON object (`JSONAsObject`).
+fn clickhouse_from_json(s: Signal) -> String {
+    let cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| match t {
+            _ if *n == "json" => "json".to_owned(),
+            Type::Timestamp => format!("parseDateTime64BestEffortOrNull(json.{n}::String, 9, 'UTC') AS {n}"),
+            Type::Text => format!("json.{n}::Nullable(String) AS {n}"),
+            Type::Int => format!("toInt64OrNull(json.{n}::String) AS {n}"),
+            Type::Float => format!("toFloat64OrNull(json.{n}::String) AS {n}"),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// ClickHouse: the table columns from a Parquet object, typed as the NDJSON side types them.
+fn clickhouse_from_parquet(s: Signal) -> String {
+    let cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| match t {
+            _ if *n == "json" => "CAST(json, 'JSON') AS json".to_owned(),
+            Type::Timestamp => format!("CAST({n}, '{CH_TIME}') AS {n}"),
+            _ => (*n).to_owned(),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+/// ClickHouse: a signal's view when nothing is stored yet, its columns typed and empty.
+fn clickhouse_empty_columns(s: Signal) -> String {
+    let mut cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| match t {
+            _ if *n == "json" => "CAST('{}', 'JSON') AS json".to_owned(),
+            Type::Timestamp => format!("CAST(NULL, '{CH_TIME}') AS {n}"),
+            Type::Text => format!("CAST(NULL, 'Nullable(String)') AS {n}"),
+            Type::Int => format!("CAST(NULL, 'Nullable(Int64)') AS {n}"),
+            Type::Float => format!("CAST(NULL, 'Nullable(Float64)') AS {n}"),
+        })
+        .collect();
+    cols.extend(
+        [
+            "CAST(NULL, 'Nullable(String)') AS drain",
+            "CAST(NULL, 'Nullable(Date)') AS day",
+            "CAST(NULL, 'Nullable(UInt8)') AS hour",
+        ]
+        .map(String::from),
+    );
+    cols.join(", ")
 }
 
 /// The sender's fields as strings (one of another type never fails a query; nested values stay
