@@ -2,8 +2,12 @@
 bucket that a conformance run and a burst of deliveries filled are compacted by `drain compact`
 stopped after each step and rerun, by two runs at once, while deliveries land, with an input
 deleted behind its back, by `drain serve`'s timer and (bucket) by the Lambda compaction function
-under the cargo lambda emulator. After each, every stored line is there
-exactly once. Prints `N passed, N failed` last.
+under the cargo lambda emulator. After each, every stored line is there exactly once (in the
+delivery objects, the NDJSON outputs, or the Parquet tables' `json` column). The format is the
+config's `[compaction] format` (Parquet unless it says `ndjson`); with Parquet, pyarrow, DuckDB
+and chdb read every table object, DuckDB's union view returns every row as before compaction,
+and a query of dt, level and message reads a fraction of the bytes an NDJSON scan does.
+Prints `N passed, N failed` last.
 
     python infra/run/compact.py DRAIN BOOTSTRAP CONFIG STORE...
     STORE: folder=DIR,url=http://… | bucket=NAME,root=S3S_ROOT,url=http://…
@@ -24,6 +28,10 @@ import urllib.error
 import urllib.request
 import zlib
 
+import chdb
+import duckdb
+import pyarrow.parquet as pq
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from checks import check, done, free_port  # noqa: E402
 
@@ -36,6 +44,11 @@ _burst = time.gmtime(time.time() - 3 * 3600)
 BURST_DAY, BURST_HOUR = time.strftime("%Y-%m-%d", _burst), _burst.tm_hour
 BURST_PART = f"logs/drain=burst/day={BURST_DAY}/hour={BURST_HOUR:02}"
 DELIVERY = re.compile(r"^\d{8}T\d{6}Z-.+\.ndjson\.gz$")
+NDJSON = re.search(r'(?m)^format = "ndjson"', open(config).read()) is not None
+FORMAT = "ndjson" if NDJSON else "parquet"
+# Where a compacted hour goes, and what its output is named.
+OUTPUT = (re.compile(r"^logs/drain=[^/]+/day=[^/]+/hour=\d\d/c\d{6}-[0-9a-f]{12}\.ndjson\.gz$") if NDJSON
+          else re.compile(r"^tables/logs/drain=[^/]+/day=[^/]+/hour=\d\d/c\d{6}-[0-9a-f]{12}\.parquet$"))
 
 
 def files(store):
@@ -47,6 +60,7 @@ def where(store):
 
 
 def copy(store, name):
+    name = f"{name}-{FORMAT}"
     if "folder" in store:
         dst = f"{store['folder']}-{name}"
         shutil.copytree(store["folder"], dst)
@@ -68,7 +82,16 @@ def lines(store):
                 out.update(l.rstrip("\n") for l in f if l.strip())
         except (OSError, EOFError, UnicodeDecodeError, zlib.error):
             out["unreadable " + rel] += 1
+    for path in glob.glob(f"{root}/**/*.parquet", recursive=True):
+        out.update(pq.read_table(path, columns=["json"]).column("json").to_pylist())
     return out
+
+
+def objects(store):
+    """Every data object (NDJSON and Parquet) with its size."""
+    root = files(store)
+    return sorted((os.path.relpath(f, root), os.path.getsize(f)) for ext in ("ndjson.gz", "parquet")
+                  for f in glob.glob(f"{root}/**/*.{ext}", recursive=True) if "/_drain/" not in f)
 
 
 def diff(got, want):
@@ -156,21 +179,53 @@ def serve(store, *extra):
     raise RuntimeError(f"drain serve on {store['name']} did not start")
 
 
-def duckdb_count(folder):
-    import duckdb
+def duckdb_rows(folder):
+    """Every row of DuckDB's logs view (drain sql duckdb) as JSON text, counted."""
     sql = subprocess.run([drain, "sql", "duckdb", "--data", folder, "--config", config],
                          capture_output=True, text=True, check=True).stdout
     con = duckdb.connect()
     for stmt in sql.splitlines():
         if stmt.strip() and not stmt.startswith("--"):
             con.execute(stmt)
-    return con.execute("SELECT count(*), count(DISTINCT to_json(logs)) FROM logs").fetchone()
+    return collections.Counter(r[0] for r in con.execute("SELECT to_json(logs)::VARCHAR FROM logs").fetchall())
+
+
+def tables_read_by_every_engine(store):
+    """pyarrow, DuckDB and chdb each read every Parquet object whole: as many rows as its json
+    column has lines, dt typed as microseconds in UTC. Returns the failures."""
+    bad = []
+    for path in glob.glob(f"{files(store)}/tables/**/*.parquet", recursive=True):
+        t = pq.read_table(path)
+        n = t.num_rows
+        if str(t.schema.field("dt").type) != "timestamp[us, tz=UTC]":
+            bad.append(f"{path}: dt is {t.schema.field('dt').type}")
+        d = duckdb.sql(f"SELECT count(*), count(dt) FROM read_parquet('{path}')").fetchone()
+        c = str(chdb.query(f"SELECT count(), count(dt) FROM file('{path}', 'Parquet')", "CSV")).strip()
+        lines_with_dt = sum(1 for l in t.column("json").to_pylist() if '"dt":' in l)
+        if d != (n, lines_with_dt) or c != f"{n},{lines_with_dt}":
+            bad.append(f"{path}: pyarrow {n} rows, DuckDB {d}, chdb {c}")
+    return bad
+
+
+def bytes_for_three_columns(store, part):
+    """What a query of dt, level and message reads from the compacted hour `part` (the Parquet
+    column chunks, from the files' own statistics) and what an NDJSON scan of the same rows reads
+    (the gzip objects they came from, in the pristine store)."""
+    read = 0
+    for path in glob.glob(f"{files(store)}/tables/{part}/*.parquet"):
+        meta = pq.ParquetFile(path).metadata
+        for g in range(meta.num_row_groups):
+            rg = meta.row_group(g)
+            for c in range(rg.num_columns):
+                if rg.column(c).path_in_schema in ("dt", "level", "message"):
+                    read += rg.column(c).total_compressed_size
+    return read
 
 
 for pristine in stores:
     kind = "folder" if "folder" in pristine else "bucket"
     pristine["name"] = f"{kind} pristine"
-    print(f"== {kind}")
+    print(f"== {kind}, compacting to {FORMAT}")
     # Fewer on s3s-fs, whose every request takes tens of milliseconds here; still several
     # generations per hour (--max-inputs).
     n, per = (400, "100") if kind == "folder" else (150, "40")
@@ -199,11 +254,9 @@ for pristine in stores:
     check(f"{s['name']}: one run compacts ({(p.stdout.strip() or p.stderr)[:160]})",
           p.returncode == 0 and m and int(m.group(1)) >= 5 and int(m.group(2)) >= n, p.stdout + p.stderr[-300:])
     settled(s, before, "one run")
-    listing = sorted((os.path.relpath(f, files(s)), os.path.getsize(f))
-                     for f in glob.glob(f"{files(s)}/**/*.ndjson.gz", recursive=True))
+    listing = objects(s)
     p = compact(s)
-    again = sorted((os.path.relpath(f, files(s)), os.path.getsize(f))
-                   for f in glob.glob(f"{files(s)}/**/*.ndjson.gz", recursive=True))
+    again = objects(s)
     check(f"{s['name']}: a rerun over compacted hours changes nothing",
           p.returncode == 0 and "0 outputs committed" in p.stdout and again == listing, p.stdout)
     # A sender's retry after the commit re-creates one of the merged delivery keys (same key, same
@@ -218,8 +271,9 @@ for pristine in stores:
           merged and p.returncode == 0 and not os.path.exists(os.path.join(files(s), merged[0])), (merged[:1], p.stdout, p.stderr[-300:]))
     settled(s, before, "a retry after the commit")
     outputs = [k for k, _ in listing if "/c0" in k]
-    check(f"{s['name']}: outputs are in the same partitions, named apart from deliveries",
-          outputs and all(re.search(r"/day=[^/]+/hour=\d\d/c\d{6}-[0-9a-f]{12}\.ndjson\.gz$", k) for k in outputs), outputs[:3])
+    where_to = "in the same partitions, named apart from deliveries" if NDJSON else "Parquet in the tables/logs/ partitions"
+    check(f"{s['name']}: outputs are {where_to}", outputs and all(OUTPUT.match(k) for k in outputs if k.startswith(("logs/", "tables/logs/"))),
+          outputs[:3])
     manifests = glob.glob(f"{files(s)}/_drain/manifests/**/g*.json", recursive=True)
     states = collections.Counter(json.load(open(f))["state"] for f in manifests)
     check(f"{s['name']}: one committed manifest per output, under _drain/", states == {"committed": len(outputs)}, states)
@@ -234,8 +288,20 @@ for pristine in stores:
     check(f"{s['name']}: drain logs reads the same events as before compaction ({len(new)})", rc0 == rc1 == 0 and old == new and new,
           f"{len(old)} vs {len(new)}")
     if kind == "folder":
-        b, a = duckdb_count(pristine["folder"]), duckdb_count(s["folder"])
-        check(f"{s['name']}: DuckDB's logs view counts the same rows ({a[0]})", a == b and a[0] > n, f"{b} vs {a}")
+        b, a = duckdb_rows(pristine["folder"]), duckdb_rows(s["folder"])
+        check(f"{s['name']}: DuckDB's logs view returns every row as before, once, same dt, partitions and fields ({sum(a.values())})",
+              a == b and sum(a.values()) > n, diff(a, b))
+    if not NDJSON:
+        bad = tables_read_by_every_engine(s)
+        tables = glob.glob(f"{files(s)}/tables/**/*.parquet", recursive=True)
+        check(f"{s['name']}: pyarrow, DuckDB and chdb read all {len(tables)} Parquet objects", tables and not bad, bad[:3])
+        if kind == "folder":
+            scan = sum(os.path.getsize(f) for f in glob.glob(f"{files(pristine)}/{BURST_PART}/*.ndjson.gz"))
+            three = bytes_for_three_columns(s, BURST_PART)
+            print(f"note: dt, level and message of the burst hour: {three} bytes of Parquet column chunks "
+                  f"against {scan} bytes of gzip NDJSON scanned ({three / max(scan, 1):.3f})")
+            check(f"{s['name']}: a query of dt, level and message reads under a quarter of the NDJSON scan's bytes",
+                  0 < three < scan / 4, (three, scan))
 
     # An object in the burst hour that is not gzip: left in place and reported.
     s = copy(pristine, "corrupt")
@@ -331,7 +397,8 @@ for pristine in stores:
                 time.sleep(0.1)
             env = dict(os.environ, AWS_LAMBDA_FUNCTION_VERSION="1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
                        AWS_LAMBDA_FUNCTION_NAME="_", AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{rt}/.rt",
-                       DRAIN_ROLE="compact", DRAIN_BUCKET=s["bucket"], DRAIN_COMPACT_PREFIXES="logs/ traces/ metrics/")
+                       DRAIN_ROLE="compact", DRAIN_BUCKET=s["bucket"], DRAIN_COMPACT_PREFIXES="logs/ traces/ metrics/",
+                       DRAIN_COMPACT_FORMAT=FORMAT)
             fn = subprocess.Popen([bootstrap], env=env, stdout=open(f"{logdir}/fn.log", "w"), stderr=subprocess.STDOUT)
             event = {"version": "0", "id": "c0ffee00-0000-4000-8000-000000000000", "detail-type": "Scheduled Event",
                      "source": "aws.scheduler", "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -7,7 +7,6 @@
 //! at most its cap, and refuses the one that would pass it (that input goes to the next
 //! generation; one that alone passes it is left in place as unreadable).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use bytes::Bytes;
@@ -92,7 +91,8 @@ fn schema(signal: &str) -> String {
     s
 }
 
-/// Lines per row group at most about this many bytes.
+/// Lines per row group at most about this many bytes (SPEC section 9: ~128 MiB or the file;
+/// a Parquet output holds at most `max_table_bytes`, 128 MiB by default, so it is one group).
 const ROW_GROUP_BYTES: usize = 128 << 20;
 
 /// One row: where its line is in the arena, and its `dt` in microseconds (`None` sorts first).
@@ -230,7 +230,9 @@ fn int(v: &RawValue) -> Option<i64> {
 }
 
 fn float(v: &RawValue) -> Option<f64> {
-    serde_json::from_str::<f64>(v.get()).ok()
+    let raw = v.get();
+    let raw = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(raw);
+    raw.parse::<f64>().ok()
 }
 
 fn write(signal: &str, arena: &Bytes, rows: &[Row]) -> parquet::errors::Result<Vec<u8>> {
@@ -257,11 +259,16 @@ fn write(signal: &str, arena: &Bytes, rows: &[Row]) -> parquet::errors::Result<V
             end += 1;
         }
         let group = &rows[at..end];
-        // The typed fields of each line in this group, by column.
-        let fields: Vec<Fields<'_>> = group
-            .iter()
-            .map(|r| serde_json::from_slice(&arena[r.start..r.end]).unwrap_or_default())
-            .collect();
+        // The typed columns' values of each line in this group: one slot per column, row after
+        // row, borrowed from the arena (16 bytes a slot).
+        let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+        let width = names.len();
+        let mut picked: Vec<Option<&RawValue>> = vec![None; group.len() * width];
+        for (r, slots) in group.iter().zip(picked.chunks_mut(width)) {
+            pick(&arena[r.start..r.end], &names, slots);
+        }
+        let fields: Vec<&[Option<&RawValue>]> = picked.chunks(width).collect();
+        let at_col = |name: &str| names.iter().position(|n| *n == name).expect("a column");
         let mut rg = w.next_row_group()?;
         for (name, ty) in cols {
             let mut col = rg.next_column()?.expect("a column per schema field");
@@ -276,24 +283,24 @@ fn write(signal: &str, arena: &Bytes, rows: &[Row]) -> parquet::errors::Result<V
                     Type::Timestamp => {
                         let v: Vec<Option<i64>> = match *name {
                             "dt" => group.iter().map(|r| r.dt).collect(),
-                            _ => fields.iter().map(|f| field(f, name).and_then(micros)).collect(),
+                            _ => fields.iter().map(|f| f[at_col(name)].and_then(micros)).collect(),
                         };
                         let (def, vals) = levels(v);
                         col.typed::<Int64Type>().write_batch(&vals, Some(&def), None)?;
                     }
                     Type::Int => {
-                        let (def, vals) = levels(fields.iter().map(|f| field(f, name).and_then(int)).collect());
+                        let (def, vals) = levels(fields.iter().map(|f| f[at_col(name)].and_then(int)).collect());
                         col.typed::<Int64Type>().write_batch(&vals, Some(&def), None)?;
                     }
                     Type::Float => {
-                        let (def, vals) = levels(fields.iter().map(|f| field(f, name).and_then(float)).collect());
+                        let (def, vals) = levels(fields.iter().map(|f| f[at_col(name)].and_then(float)).collect());
                         col.typed::<DoubleType>().write_batch(&vals, Some(&def), None)?;
                     }
                     Type::Text => {
                         let (def, vals) = levels(
                             fields
                                 .iter()
-                                .map(|f| field(f, name).and_then(|v| text(arena, v)))
+                                .map(|f| f[at_col(name)].and_then(|v| text(arena, v)))
                                 .collect(),
                         );
                         col.typed::<ByteArrayType>().write_batch(&vals, Some(&def), None)?;
@@ -308,11 +315,41 @@ fn write(signal: &str, arena: &Bytes, rows: &[Row]) -> parquet::errors::Result<V
     w.into_inner()
 }
 
-/// A line's top-level fields, borrowed from the arena.
-type Fields<'a> = HashMap<std::borrow::Cow<'a, str>, &'a RawValue>;
-
-fn field<'a>(f: &Fields<'a>, name: &str) -> Option<&'a RawValue> {
-    f.get(name).copied()
+/// Fills `out` (a slot per name) with a line's top-level values of those names (the first of a
+/// repeated key); a line that isn't a JSON object fills nothing.
+fn pick<'de>(line: &'de [u8], names: &[&str], out: &mut [Option<&'de RawValue>]) {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    struct Pick<'n, 'o, 'de> {
+        names: &'n [&'n str],
+        out: &'o mut [Option<&'de RawValue>],
+    }
+    impl<'de> Visitor<'de> for Pick<'_, '_, 'de> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+            while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                match self.names.iter().position(|n| *n == k) {
+                    Some(i) if self.out[i].is_none() => self.out[i] = Some(m.next_value::<&'de RawValue>()?),
+                    _ => {
+                        m.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Pick<'_, '_, 'de> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    let mut d = serde_json::Deserializer::from_slice(line);
+    if (Pick { names, out: &mut *out }).deserialize(&mut d).is_err() {
+        out.iter_mut().for_each(|o| *o = None);
+    }
 }
 
 /// Definition levels (1 present, 0 null) and the present values.

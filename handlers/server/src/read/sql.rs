@@ -315,28 +315,55 @@ fn statements(args: &SqlArgs) -> Result<String> {
                 "-- drain: Athena tables with partition projection (drain sql athena); run one statement at a time\n\
                  CREATE DATABASE IF NOT EXISTS {db};"
             );
+            athena_safe(
+                "tables_prefix",
+                &prefixes.tables_prefix,
+                "/._=-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            )?;
+            let projection = "'projection.enabled' = 'true', 'projection.drain.type' = 'injected', \
+                 'projection.day.type' = 'date', 'projection.day.format' = 'yyyy-MM-dd', 'projection.day.range' = '2024-01-01,NOW', \
+                 'projection.day.interval' = '1', 'projection.day.interval.unit' = 'DAYS', \
+                 'projection.hour.type' = 'integer', 'projection.hour.range' = '0,23', 'projection.hour.digits' = '2'";
+            let template = drain_layout::LOCATION_TEMPLATE;
             for s in Signal::ALL {
+                let n = s.name();
                 let cols = athena_columns(s);
                 let location = format!("s3://{name}/{}", prefix_of(s));
-                let template = drain_layout::LOCATION_TEMPLATE;
+                // The NDJSON objects, a sender field per column (OpenX JSON SerDe).
                 let _ = writeln!(
                     out,
-                    "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{} ({cols})\n\
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{n} ({cols})\n\
                      PARTITIONED BY (drain string, day string, hour int)\n\
                      ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')\n\
                      LOCATION '{location}'\n\
-                     TBLPROPERTIES ('projection.enabled' = 'true', 'projection.drain.type' = 'injected', \
-                     'projection.day.type' = 'date', 'projection.day.format' = 'yyyy-MM-dd', 'projection.day.range' = '2024-01-01,NOW', \
-                     'projection.day.interval' = '1', 'projection.day.interval.unit' = 'DAYS', \
-                     'projection.hour.type' = 'integer', 'projection.hour.range' = '0,23', 'projection.hour.digits' = '2', \
-                     'storage.location.template' = '{location}{template}');",
-                    s.name()
+                     TBLPROPERTIES ({projection}, 'storage.location.template' = '{location}{template}');"
                 );
+                // The same objects, each line whole in `json` (a line never holds the byte 0x01:
+                // JSON escapes it).
+                let _ = writeln!(
+                    out,
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{n}_lines (json string)\n\
+                     PARTITIONED BY (drain string, day string, hour int)\n\
+                     ROW FORMAT DELIMITED FIELDS TERMINATED BY '\\001'\n\
+                     LOCATION '{location}'\n\
+                     TBLPROPERTIES ({projection}, 'storage.location.template' = '{location}{template}');"
+                );
+                let table = format!("s3://{name}/{}", prefixes.table(s));
+                let _ = writeln!(
+                    out,
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS {db}.{n}_parquet ({})\n\
+                     PARTITIONED BY (drain string, day string, hour int)\n\
+                     STORED AS PARQUET\n\
+                     LOCATION '{table}'\n\
+                     TBLPROPERTIES ({projection}, 'storage.location.template' = '{table}{template}');",
+                    athena_table_columns(s)
+                );
+                let _ = writeln!(out, "{};", athena_view(s, db));
             }
             let _ = writeln!(
                 out,
                 "-- for example (drain is injected: name the source):\n\
-                 -- SELECT from_iso8601_timestamp(dt) AS dt, level, message FROM {db}.logs WHERE drain = 'my-source' AND day = cast(current_date AS varchar) ORDER BY dt DESC LIMIT 50;"
+                 -- SELECT dt, level, message FROM {db}.logs_all WHERE drain = 'my-source' AND day = cast(current_date AS varchar) ORDER BY dt DESC LIMIT 50;"
             );
         }
     }
@@ -491,6 +518,51 @@ fn clickhouse_empty_columns(s: Signal) -> String {
         .map(String::from),
     );
     cols.join(", ")
+}
+
+/// Athena: a signal's Parquet table columns.
+pub fn athena_table_columns(s: Signal) -> String {
+    let cols: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(n, t)| format!("{n} {}", athena_type(*t)))
+        .collect();
+    cols.join(", ")
+}
+
+fn athena_type(t: Type) -> &'static str {
+    match t {
+        Type::Timestamp => "timestamp",
+        Type::Text => "string",
+        Type::Int => "bigint",
+        Type::Float => "double",
+    }
+}
+
+/// Athena: the view of a signal over both formats (`{signal}_all`): the NDJSON hours through
+/// the `_lines` table, their columns taken from `json` as the Parquet writer types them, and the
+/// Parquet hours as they are. The template's Glue view holds the same query.
+pub fn athena_view(s: Signal, db: &str) -> String {
+    let n = s.name();
+    let from_json: Vec<String> = table_columns(s)
+        .iter()
+        .map(|(c, t)| match t {
+            _ if *c == "json" => "json".to_owned(),
+            Type::Timestamp => {
+                format!(
+                    "try(CAST(from_iso8601_timestamp_nanos(json_extract_scalar(json, '$.{c}')) AS timestamp)) AS {c}"
+                )
+            }
+            Type::Text => format!("json_extract_scalar(json, '$.{c}') AS {c}"),
+            Type::Int => format!("try_cast(json_extract_scalar(json, '$.{c}') AS bigint) AS {c}"),
+            Type::Float => format!("try_cast(json_extract_scalar(json, '$.{c}') AS double) AS {c}"),
+        })
+        .collect();
+    let names: Vec<&str> = table_columns(s).iter().map(|(c, _)| *c).collect();
+    format!(
+        "CREATE OR REPLACE VIEW {db}.{n}_all AS SELECT {}, drain, day, hour FROM {db}.{n}_lines UNION ALL SELECT {}, drain, day, hour FROM {db}.{n}_parquet",
+        from_json.join(", "),
+        names.join(", ")
+    )
 }
 
 /// The sender's fields as strings (one of another type never fails a query; nested values stay
