@@ -227,7 +227,7 @@ for store in stores:
         want = expected(root, prefix + "/")
         try:
             rows = con.execute(f"SELECT drain, strftime(day, '%Y-%m-%d'), hour, epoch_us(dt), "
-                               f"{'message' if prefix == 'logs' else 'NULL'}, received_at FROM {prefix}").fetchall()
+                               f"{'message' if prefix == 'logs' else 'NULL'}, json->>'received_at' FROM {prefix}").fetchall()
             types = con.execute(f"SELECT typeof(dt), typeof(day), typeof(hour) FROM {prefix} LIMIT 1").fetchone()
         except Exception as e:
             check(f"duckdb ({name}): {prefix}", False, str(e))
@@ -241,9 +241,9 @@ for store in stores:
         check(f"duckdb ({name}): {prefix}: dt is a timestamp, day a date, hour an integer",
               types == ("TIMESTAMP WITH TIME ZONE", "DATE", "INTEGER"), types)
     if name == "folder":
-        # A sender's own fields are columns too (a Vercel field from the conformance cases).
-        n = con.execute("SELECT count(*) FROM logs WHERE drain = 'vercel' AND source IS NOT NULL").fetchone()[0]
-        check("duckdb (folder): a sender's fields are columns (vercel source)", n > 0, n)
+        # A sender's own fields are in `json`, in every format (a Vercel field from the cases).
+        n = con.execute("SELECT count(*) FROM logs WHERE drain = 'vercel' AND (json->>'source') IS NOT NULL").fetchone()[0]
+        check("duckdb (folder): a sender's fields are in json (vercel source)", n > 0, n)
         session = chdb.session.Session()
         try:
             session.query(sql(store, "clickhouse"))
@@ -260,27 +260,58 @@ for store in stores:
 
 # What `drain sql` prints runs on a store holding no signal yet, one, two and all three (issue 28,
 # item 2: DuckDB refused the whole script at the first view whose glob matched nothing, and a
-# ClickHouse view over no files doesn't know its columns): a signal without objects is an empty
-# view with the same columns.
+# ClickHouse view over no files doesn't know its columns), in either format or both (issue 31: a
+# fresh deployment has NDJSON only, a quiet source's compacted hours Parquet only): a signal
+# without objects is an empty view with the same columns, and each view reads what is there.
+# `signal/p` is a signal whose objects are compacted to Parquet by `drain compact` itself;
+# `logs+p` holds both (a compacted hour and a fresh one).
 import tempfile  # noqa: E402
 with tempfile.TemporaryDirectory() as tmp:
-    line = json.dumps({"dt": "2026-11-22T10:00:00Z", "level": "info", "message": "m", "name": "s", "metric": "x",
-                       "value": 1, "drain": "app", "received_at": "2026-11-22T10:00:01Z"}) + "\n"
-    for held in ([], ["logs"], ["logs", "traces"], ["traces", "metrics"], ["logs", "traces", "metrics"]):
-        store = os.path.join(tmp, "-".join(held) or "none")
+    def line(hour, n):
+        return json.dumps({"dt": f"2026-11-22T{hour}:00:0{n}Z", "level": "info", "message": f"m{n}", "name": "s",
+                           "metric": "x", "value": 1, "drain": "app", "received_at": "2026-11-22T10:00:01Z"}) + "\n"
+    def mv(src, dst):
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.move(src, dst)
+
+    for held in ([], ["logs"], ["logs", "traces"], ["traces", "metrics"], ["logs", "traces", "metrics"],
+                 ["logs/p"], ["logs+p", "traces/p"], ["logs", "traces/p", "metrics/p"]):
+        store = os.path.join(tmp, "-".join(held).replace("/", "_").replace("+", "_") or "none")
         os.makedirs(store)
-        for signal in held:
-            part = os.path.join(store, signal, "drain=app", "day=2026-11-22", "hour=10")
-            os.makedirs(part)
-            with gzip.open(os.path.join(part, "20261122T100000Z-x.ndjson.gz"), "wt") as f:
-                f.write(line)
-        want = [int(t in held) for t in ("logs", "traces", "metrics")]
+        want = [0, 0, 0]
+        for h in held:
+            signal = re.split(r"[/+]", h)[0]
+            # Two deliveries in a closed hour (compacted into one Parquet row group of 2 rows
+            # when asked), and with `+p` one more in another hour that stays NDJSON.
+            hours = [("10", 2)] + ([("11", 1)] if h.endswith("+p") else [])
+            for hour, n in hours:
+                part = os.path.join(store, signal, "drain=app", "day=2026-11-22", f"hour={hour}")
+                os.makedirs(part)
+                for i in range(n):
+                    with gzip.open(os.path.join(part, f"20261122T{hour}000{i}Z-{i}.ndjson.gz"), "wt") as f:
+                        f.write(line(hour, i))
+                want[("logs", "traces", "metrics").index(signal)] += n
+        if any(h.endswith("p") for h in held):
+            ndjson_only = [h for h in held if not h.endswith("p")]
+            hidden = os.path.join(tmp, "hidden-" + os.path.basename(store))
+            for sig in ndjson_only:  # kept out of the compaction's way
+                mv(os.path.join(store, sig), os.path.join(hidden, sig))
+            for hour_dir in glob.glob(f"{store}/*/drain=app/day=2026-11-22/hour=11"):
+                mv(hour_dir, os.path.join(hidden, "late", os.path.relpath(hour_dir, store)))
+            subprocess.run([drain, "compact", "--data", store, "--since", "2026-11-22T00:00Z"], check=True,
+                           capture_output=True, text=True)
+            for sig in ndjson_only:
+                mv(os.path.join(hidden, sig), os.path.join(store, sig))
+            for late in glob.glob(f"{hidden}/late/*/drain=app/day=2026-11-22/hour=11"):
+                mv(late, os.path.join(store, os.path.relpath(late, os.path.join(hidden, "late"))))
+            tables = glob.glob(f"{store}/tables/**/*.parquet", recursive=True)
+            check(f"drain compact wrote the Parquet of {held}", len(tables) == sum(h.endswith("p") for h in held), tables)
         # The same objects in a bucket of the local S3 server (a folder beside the readback
         # bucket's is a bucket of its own), which drain sql lists with one-key listings.
         bucket = next((b for b in stores if "bucket" in b), None)
         places = [("folder", {"folder": store})]
         if bucket is not None:
-            name = "rb-sql-" + ("-".join(held) or "none")
+            name = "rb-sql-" + os.path.basename(store).replace("_", "-")
             shutil.copytree(store, os.path.join(os.path.dirname(bucket["dir"]), name))
             places.append(("bucket", {"bucket": name, "endpoint": bucket["endpoint"]}))
         for where_, place in places:
@@ -296,6 +327,7 @@ with tempfile.TemporaryDirectory() as tmp:
             session = chdb.session.Session()
             session.query(sql({"folder": store}, "clickhouse"))
             got = [int(str(session.query(f"SELECT count() FROM drain.{t}", "CSV")).strip()) for t in ("logs", "traces", "metrics")]
+            session.query("SELECT dt, level, drain, message FROM drain.logs WHERE day >= today() - 1 ORDER BY dt DESC LIMIT 50")
             session.close()
             check(f"clickhouse (chdb): drain sql's script runs on a store holding {held or 'nothing'}", got == want, got)
         except Exception as e:

@@ -616,4 +616,79 @@ mod tests {
         ))
         .is_ok());
     }
+
+    /// Each view reads what is there: NDJSON only (a fresh deployment), Parquet only (a quiet
+    /// source after compaction), or nothing (a logs-only sender's traces), never a glob that
+    /// matches nothing.
+    #[test]
+    fn each_view_reads_the_formats_that_are_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let put = |rel: &str| {
+            let p = d.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b"x").unwrap();
+        };
+        put("logs/drain=a/day=2026-11-22/hour=10/20261122T100000Z-1.ndjson.gz");
+        put("tables/traces/drain=a/day=2026-11-22/hour=09/c000001-ab.parquet");
+        let data = d.to_str().unwrap();
+        for engine in [Engine::Duckdb, Engine::Clickhouse] {
+            let out = statements(&args(engine, &["--data", data])).unwrap();
+            let view = |name: &str| {
+                out.lines()
+                    .find(|l| {
+                        l.starts_with("CREATE OR REPLACE VIEW") && l.contains(&format!("VIEW {name} "))
+                            || l.contains(&format!("VIEW drain.{name} "))
+                    })
+                    .unwrap_or_else(|| panic!("no {name} view in {out}"))
+                    .to_owned()
+            };
+            let (logs, traces, metrics) = (view("logs"), view("traces"), view("metrics"));
+            assert!(
+                logs.contains("/logs/**/*.ndjson.gz") && !logs.contains(".parquet"),
+                "{logs}"
+            );
+            assert!(
+                traces.contains("/tables/traces/**/*.parquet") && !traces.contains(".ndjson.gz"),
+                "{traces}"
+            );
+            assert!(!metrics.contains("**") && metrics.contains("WHERE"), "{metrics}");
+            // The same columns in every case: the table's, then the partitions.
+            for v in [&logs, &traces, &metrics] {
+                assert!(v.contains(" AS dt") || v.contains("SELECT dt,"), "{v}");
+                assert!(v.contains("json") && v.contains("hour"), "{v}");
+            }
+            assert!(
+                out.contains("no traces NDJSON") || matches!(engine, Engine::Clickhouse),
+                "{out}"
+            );
+        }
+        // Both formats: one view over both.
+        put("tables/logs/drain=a/day=2026-11-22/hour=09/c000001-cd.parquet");
+        let out = statements(&args(Engine::Duckdb, &["--data", data])).unwrap();
+        assert!(
+            out.contains(".ndjson.gz', format = 'newline_delimited'")
+                && out.contains("UNION ALL BY NAME SELECT dt, received_at, level"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn athena_prints_three_tables_and_a_view_per_signal() {
+        let out = statements(&args(Engine::Athena, &["--bucket", "b"])).unwrap();
+        for s in ["logs", "traces", "metrics"] {
+            for t in [
+                format!("drain.{s} ("),
+                format!("drain.{s}_lines (json string)"),
+                format!("drain.{s}_parquet (dt timestamp"),
+            ] {
+                assert!(out.contains(&t), "{t} in {out}");
+            }
+            assert!(out.contains(&format!("LOCATION 's3://b/tables/{s}/'")), "{out}");
+            assert!(
+                out.contains(&format!("CREATE OR REPLACE VIEW drain.{s}_all AS SELECT")),
+                "{out}"
+            );
+        }
+    }
 }
