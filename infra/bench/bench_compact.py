@@ -1,9 +1,13 @@
-"""infra/bench/compact's measurements: one hour of N delivery objects (~2 KB of gzip each, two dozen
-Vercel-like lines) in a folder and in s3s-fs; `drain compact` on each (wall time, peak RSS); DuckDB
-over that hour before and after (best of three). Prints a Markdown table.
+"""infra/bench/compact's measurements: one hour of N delivery objects of Vercel-like log lines
+(~2 KB of gzip each, two dozen lines) and one of N objects of OTLP spans as drain stores them,
+in a folder and in s3s-fs; `drain compact` to gzip NDJSON and to Parquet on copies of each (wall
+time, peak RSS, output size); DuckDB over the hour (a count, a filter on `level` or `kind`, a
+search in `message` or `name`; best of three) through the views `drain sql duckdb` prints: the
+delivery objects, the NDJSON output, the Parquet output. Prints Markdown tables.
 
     python infra/bench/bench_compact.py DRAIN WORKDIR N
 """
+import glob
 import gzip
 import os
 import random
@@ -20,71 +24,119 @@ drain, work, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ext_dir = os.path.join(list(duckdb_ext.__path__)[0], "extensions")
 hour = time.gmtime(time.time() - 3 * 3600)
 day, hh = time.strftime("%Y-%m-%d", hour), hour.tm_hour
-folder = os.path.join(work, "data")
-part = os.path.join(folder, f"logs/drain=bench/day={day}/hour={hh:02}")
-os.makedirs(part)
+endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
 rng = random.Random(7)
 LINES = 24
-sizes = []
-for i in range(n):
-    lines = []
-    for j in range(LINES):
-        dt = f"{day}T{hh:02}:{(i // 60) % 60:02}:{i % 60:02}.{j:03}Z"
-        lines.append(
-            f'{{"dt":"{dt}","level":"info","message":"GET /api/items/{rng.randrange(10**6)} 200 in {rng.randrange(900)}ms",'
+
+
+def log_line(dt, i, j):
+    level = "error" if (i * LINES + j) % 50 == 0 else "info"
+    return (f'{{"dt":"{dt}","level":"{level}","message":"GET /api/items/{rng.randrange(10**6)} 200 in {rng.randrange(900)}ms",'
             f'"drain":"bench","source":"lambda","requestId":"{rng.getrandbits(96):024x}","path":"/api/items",'
             f'"statusCode":200,"host":"app.example.com","deploymentId":"dpl_{rng.getrandbits(64):016x}",'
             f'"traceId":"{rng.getrandbits(128):032x}","spanId":"{rng.getrandbits(64):016x}","received_at":"{dt}"}}')
-    body = gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
-    sizes.append(len(body))
-    name = f"{day.replace('-', '')}T{hh:02}{(i // 60) % 60:02}{i % 60:02}Z-{i:08x}.ndjson.gz"
-    with open(os.path.join(part, name), "wb") as f:
-        f.write(body)
-shutil.copytree(folder, os.path.join(work, "s3", "bench"))
-print(f"{n} objects of {sum(sizes) / n:.0f} B on average ({sum(sizes)} B), {LINES * n} lines, in {day} hour {hh:02}")
-
-endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
-where = {"folder": ["--data", folder], "s3s-fs": ["--bucket", "bench", "--endpoint", endpoint, "--inline-credentials"]}
-query = f"SELECT count(*), count(DISTINCT requestId) FROM logs WHERE drain = 'bench' AND day = DATE '{day}' AND hour = {hh}"
 
 
-def duck(store):
+def span_line(dt, i, j):
+    kind = "server" if j == 0 else "client" if j % 3 else "internal"
+    return (f'{{"dt":"{dt}","end_dt":"{dt}","duration_ns":{rng.randrange(10**8)},"trace_id":"{rng.getrandbits(128):032x}",'
+            f'"span_id":"{rng.getrandbits(64):016x}","parent_span_id":"{rng.getrandbits(64):016x}","name":"GET /api/items/{rng.randrange(1000)}",'
+            f'"kind":"{kind}","status_code":"unset","service":"web","resource":{{"service.name":"web","host.name":"ip-10-0-0-{i % 250}"}},'
+            f'"scope":{{"name":"@opentelemetry/instrumentation-http","version":"0.57.0"}},'
+            f'"attributes":{{"http.method":"GET","http.status_code":200,"net.peer.name":"api.example.com"}},'
+            f'"drain":"otel","received_at":"{dt}"}}')
+
+
+SIGNALS = {
+    # signal: (data prefix, source, line maker, view, (filter, search))
+    "logs": ("logs", "bench", log_line, "logs", ("level = 'error'", "message LIKE '%items/12%'")),
+    "traces": ("traces", "otel", span_line, "traces", ("kind = 'server'", "name LIKE '%items/12%'")),
+}
+
+pristine = os.path.join(work, "pristine")
+parts = {}
+for signal, (prefix, source, make, _, _) in SIGNALS.items():
+    part = f"{prefix}/drain={source}/day={day}/hour={hh:02}"
+    os.makedirs(os.path.join(pristine, part))
+    parts[signal] = part
+    size = 0
+    for i in range(n):
+        lines = [make(f"{day}T{hh:02}:{(i // 60) % 60:02}:{i % 60:02}.{j:03}123456Z", i, j) for j in range(LINES)]
+        body = gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
+        size += len(body)
+        name = f"{day.replace('-', '')}T{hh:02}{(i // 60) % 60:02}{i % 60:02}Z-{i:08x}.ndjson.gz"
+        with open(os.path.join(pristine, part, name), "wb") as f:
+            f.write(body)
+    print(f"{signal}: {n} objects of {size / n:.0f} B on average ({size} B), {LINES * n} lines, in {day} hour {hh:02}")
+
+configs = {}
+for fmt in ("ndjson", "parquet"):
+    configs[fmt] = os.path.join(work, f"drain-{fmt}.toml")
+    with open(configs[fmt], "w") as f:
+        f.write(f'[compaction]\nformat = "{fmt}"\n\n[[source]]\nname = "bench"\nkind = "betterstack"\ntokens = ["t"]\n')
+
+
+def store_of(kind, name):
+    """A copy of the pristine hour: a folder, or a bucket of s3s-fs (a folder under its root)."""
+    root = os.path.join(work, name) if kind == "folder" else os.path.join(work, "s3", name)
+    shutil.copytree(pristine, root)
+    return root, (["--data", root] if kind == "folder" else ["--s3-bucket", name])
+
+
+def duck(kind, name, root, view, where):
     con = duckdb.connect(config={"extension_directory": ext_dir, "autoinstall_known_extensions": False})
-    sql = subprocess.run([drain, "sql", "duckdb", *where[store]], capture_output=True, text=True, check=True).stdout
+    place = ["--data", root] if kind == "folder" else ["--bucket", name, "--endpoint", endpoint, "--inline-credentials"]
+    sql = subprocess.run([drain, "sql", "duckdb", *place], capture_output=True, text=True, check=True).stdout
     for stmt in sql.splitlines():
-        if stmt.strip() and not stmt.startswith("--") and "VIEW traces" not in stmt and "VIEW metrics" not in stmt:
+        if stmt.strip() and not stmt.startswith("--"):
             con.execute(stmt)
-    best, rows = None, None
-    for _ in range(3):
-        t = time.perf_counter()
-        rows = con.execute(query).fetchone()
-        took = time.perf_counter() - t
-        best = took if best is None else min(best, took)
-    assert rows == (LINES * n, LINES * n), rows
-    return best
+    out = []
+    base = f"FROM {view} WHERE day = DATE '{day}' AND hour = {hh}"
+    for q in (f"SELECT count(*) {base}", f"SELECT count(*) {base} AND {where[0]}", f"SELECT count(*) {base} AND {where[1]}"):
+        best, got = None, None
+        for _ in range(3):
+            t = time.perf_counter()
+            got = con.execute(q).fetchone()
+            took = time.perf_counter() - t
+            best = took if best is None else min(best, took)
+        out.append((best, got[0]))
+    return out
 
 
-def compact(store):
-    args = ["--data", folder] if store == "folder" else ["--s3-bucket", "bench"]
-    p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", drain, "compact", *args, "--since", day],
+def compact(fmt, args):
+    p = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", drain, "compact", *args, "--config", configs[fmt], "--since", day],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     secs, rss = re.search(r"TIME (\S+) (\d+)", p.stderr).groups()
-    return float(secs), int(rss) / 1024, p.stdout.strip()
+    return float(secs), int(rss) / 1024
 
 
-rows = []
-for store in ["folder", "s3s-fs"]:
-    before = duck(store)
-    secs, rss, summary = compact(store)
-    after = duck(store)
-    objects = sum(len(fs) for _, _, fs in os.walk(part if store == "folder" else os.path.join(work, "s3", "bench", os.path.relpath(part, folder))))
-    rows.append((store, secs, rss, before, after, objects, summary))
+results = []
+for kind in ("folder", "s3s-fs"):
+    for fmt in ("ndjson", "parquet"):
+        name = f"bench-{kind.replace('-', '')}-{fmt}"
+        root, args = store_of(kind, name)
+        before = {s: duck(kind, name, root, SIGNALS[s][3], SIGNALS[s][4]) for s in SIGNALS}
+        secs, rss = compact(fmt, args)
+        for s in SIGNALS:
+            after = duck(kind, name, root, SIGNALS[s][3], SIGNALS[s][4])
+            assert [c for _, c in after] == [c for _, c in before[s]], (s, after, before[s])
+            out_glob = (f"{root}/{parts[s]}/c*.ndjson.gz" if fmt == "ndjson"
+                        else f"{root}/tables/{s}/{parts[s].split('/', 1)[1]}/*.parquet")
+            outputs = glob.glob(out_glob)
+            results.append((kind, fmt, s, secs, rss, sum(os.path.getsize(o) for o in outputs), len(outputs), before[s], after))
 
+inputs = {s: sum(os.path.getsize(f) for f in glob.glob(f"{pristine}/{parts[s]}/*")) for s in SIGNALS}
 print()
-print("| store | compact: wall | peak RSS | objects in the hour after | DuckDB over the hour: before | after |")
-print("| --- | --- | --- | --- | --- | --- |")
-for store, secs, rss, before, after, objects, _ in rows:
-    print(f"| {store} | {secs:.2f} s | {rss:.0f} MiB | {objects} | {before * 1000:.0f} ms | {after * 1000:.0f} ms |")
-for store, *_, summary in rows:
-    print(f"{store}: {summary}")
+print("`drain compact` of both hours (3,600 objects each) on a copy of the pristine store, then DuckDB")
+print("over each hour through `drain sql duckdb`'s view: count / filter / search, best of three.")
+print()
+print("| store | format | hour | compact (both hours): wall | peak RSS | output | ÷ input | DuckDB before: count / filter / search | after |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for kind, fmt, s, secs, rss, size, count, before, after in results:
+    b = " / ".join(f"{t * 1000:.0f}" for t, _ in before)
+    a = " / ".join(f"{t * 1000:.0f}" for t, _ in after)
+    print(f"| {kind} | {fmt} | {s} | {secs:.2f} s | {rss:.0f} MiB | {size:,} B in {count} | {size / inputs[s]:.2f} | {b} ms | {a} ms |")
+print()
+print("rows matched (count / filter / search): " + "; ".join(
+    f"{s} {' / '.join(str(c) for _, c in results[i][8])}" for i, s in enumerate(SIGNALS)))

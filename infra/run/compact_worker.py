@@ -2,7 +2,9 @@
 this after the cases): deliveries into a closed hour, then the Worker's Cron handler run again and
 again through the reader Worker's `/__r2/scheduled`. The session's DRAIN_COMPACT_BUDGET is small,
 so each run stops part way through the protocol (as a Worker out of subrequests or CPU would) and
-the next goes on; after every run no line is lost, and at the end every line is stored once.
+the next goes on; after every run no line is lost, and at the end every line is stored once. The
+Worker compacts to Parquet (wrangler.compact.toml's DRAIN_COMPACT_FORMAT): its tables are read
+with pyarrow, every row's `json` a line.
 
     python infra/run/compact_worker.py URL CONFIG
 """
@@ -15,6 +17,9 @@ import tomllib
 import urllib.parse
 import urllib.request
 import os
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from checks import check, done  # noqa: E402
@@ -32,10 +37,15 @@ def keys():
 
 
 def lines(prefix=""):
+    """The lines under `prefix` (and, for a data partition, its table partition's rows)."""
     out = collections.Counter()
+    tables = "tables/" + prefix if prefix else "tables/"
     for k in keys():
         if k.startswith(prefix) and k.endswith(".ndjson.gz") and not k.startswith("_drain/"):
             out.update(l for l in gzip.decompress(get("/__r2/get?key=" + urllib.parse.quote(k))).decode().splitlines() if l)
+        elif k.startswith(tables) and k.endswith(".parquet"):
+            table = pq.read_table(pa.BufferReader(get("/__r2/get?key=" + urllib.parse.quote(k))))
+            out.update(table.column("json").to_pylist())
     return out
 
 
@@ -71,6 +81,7 @@ after_all = lines()
 check("worker: every line in the bucket stored exactly once afterwards", after_all == before_all,
       f"{sum((before_all - after_all).values())} missing, {sum((after_all - before_all).values())} extra")
 manifests = [k for k in keys() if k.startswith("_drain/manifests/" + part)]
-outputs = [k for k in keys() if k.startswith(part + "c0")]
-check(f"worker: {len(outputs)} outputs and as many manifests, under _drain/", outputs and len(manifests) >= len(outputs), (outputs, manifests))
+outputs = [k for k in keys() if k.startswith("tables/" + part + "c0") and k.endswith(".parquet")]
+check(f"worker: {len(outputs)} Parquet outputs under tables/{part} and as many manifests, under _drain/",
+      outputs and len(manifests) >= len(outputs), (outputs, manifests))
 done()

@@ -93,7 +93,8 @@ fn the_templates_tables_use_this_layout() {
         .lines()
         .filter(|l| l.contains("storage.location.template"))
         .collect();
-    assert_eq!(found.len(), 3, "one table per signal");
+    // Per signal: the NDJSON table, its lines table and the Parquet table.
+    assert_eq!(found.len(), 9, "three tables per signal");
     let cloudformation = LOCATION_TEMPLATE.replace("${", "${!");
     for line in found {
         assert!(
