@@ -367,8 +367,15 @@ pub fn each_row(object: impl Into<Bytes>, mut f: impl FnMut(&[u8])) -> Result<u6
 }
 
 /// [`each_row`] over any Parquet source (`drain logs` reads a bucket's object page by page),
-/// stopping when `f` returns false.
-pub fn each_row_in<R: ChunkReader + 'static>(source: R, mut f: impl FnMut(&[u8]) -> bool) -> Result<u64, String> {
+/// stopping when `f` returns false. The `parquet` crate panics on some damaged objects (its
+/// metadata decoder indexes what it read): that is caught and is an error like any other, where
+/// panics unwind (the server and Lambda; a Worker aborts, and reads back only what it wrote).
+pub fn each_row_in<R: ChunkReader + 'static>(source: R, f: impl FnMut(&[u8]) -> bool) -> Result<u64, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rows_in(source, f)))
+        .unwrap_or_else(|_| Err("not a readable Parquet object: its reader gave up on it".into()))
+}
+
+fn rows_in<R: ChunkReader + 'static>(source: R, mut f: impl FnMut(&[u8]) -> bool) -> Result<u64, String> {
     let e = |e: parquet::errors::ParquetError| format!("not a readable Parquet object: {e}");
     let reader = SerializedFileReader::new(source).map_err(e)?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
@@ -510,5 +517,42 @@ mod tests {
         let e = small.add(&input).unwrap_err();
         assert!(e.contains("pass what one Parquet output holds"), "{e}");
         assert!(super::digest(b"PAR1 not really".to_vec()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod corrupt {
+    use super::*;
+
+    /// A Parquet object read back (compaction's verify, `drain logs`) may be anything a bucket
+    /// holds: every single-byte change and every truncation of a real one is an error or rows,
+    /// never a panic.
+    #[test]
+    fn any_damage_to_an_object_is_an_error_not_a_panic() {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..20 {
+            std::io::Write::write_all(
+                &mut e,
+                format!("{{\"dt\":\"2026-11-22T10:00:{i:02}Z\",\"level\":\"info\",\"message\":\"m{i}\"}}\n").as_bytes(),
+            )
+            .unwrap();
+        }
+        let mut b = TableBuilder::new("logs", 1 << 20, 1 << 20);
+        b.add(&e.finish().unwrap()).unwrap();
+        let (object, _) = b.finish().unwrap();
+        let mut errors = 0;
+        for at in 0..object.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut bad = object.clone();
+                bad[at] ^= flip;
+                errors += usize::from(digest(bad).is_err());
+            }
+            errors += usize::from(digest(object[..at].to_vec()).is_err());
+        }
+        assert!(
+            errors > object.len(),
+            "{errors} errors of {} variants",
+            4 * object.len()
+        );
     }
 }
