@@ -86,6 +86,9 @@ enum Command {
     Logs(drain_server::read::logs::LogsArgs),
     /// Print ready-to-run DuckDB, Athena or ClickHouse statements over the stored objects.
     Sql(drain_server::read::sql::SqlArgs),
+    /// A log explorer in the browser over a folder or a bucket, on this machine (README "See it:
+    /// drain ui").
+    Ui(drain_server::read::ui::UiArgs),
     /// Say what a config defines, or exactly what is wrong with it.
     CheckConfig {
         /// The TOML config.
@@ -103,6 +106,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Logs(args) => drain_server::read::logs::run(args),
         Command::Sql(args) => drain_server::read::sql::run(args),
+        Command::Ui(args) => drain_server::read::ui::run(args),
         Command::Compact(args) => drain_server::compact::run(args),
         Command::CheckConfig { file } => {
             let config = load(&file)?;

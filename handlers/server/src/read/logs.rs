@@ -152,7 +152,7 @@ fn partition(prefix: &str, source: &str, hour: i128) -> String {
 const LIST_DAYS_PAST: i128 = 48;
 
 /// The partition folders of the hours `first..=last`, by hour (only hours that may hold objects).
-fn partitions(
+pub(super) fn partitions(
     b: &Blocking,
     prefix: &str,
     sources: &[String],

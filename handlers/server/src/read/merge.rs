@@ -73,6 +73,10 @@ pub struct Reader {
     pub concurrency: usize,
     pub buffer: usize,
     pub tally: Tally,
+    /// The objects that could not be read whole, each with why (`drain ui` reports them).
+    pub bad: Vec<String>,
+    /// Whether to say so on stderr too (`drain logs`).
+    pub quiet: bool,
     seq: u64,
     last_out: i128,
 }
@@ -85,6 +89,8 @@ impl Reader {
             concurrency: concurrency.max(1),
             buffer: buffer.max(1 << 20),
             tally: Tally::default(),
+            bad: Vec::new(),
+            quiet: false,
             seq: 0,
             last_out: i128::MIN,
         }
@@ -172,7 +178,12 @@ impl Reader {
                     }
                     Item::Bad(why) => {
                         self.tally.bad += 1;
-                        eprintln!("drain logs: skipped the rest of {why}");
+                        if !self.quiet {
+                            eprintln!("drain logs: skipped the rest of {why}");
+                        }
+                        if self.bad.len() < 100 {
+                            self.bad.push(why);
+                        }
                     }
                 }
             }

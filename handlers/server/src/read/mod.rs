@@ -5,7 +5,9 @@ mod blocking;
 mod line;
 pub mod logs;
 mod merge;
+pub mod query;
 pub mod sql;
+pub mod ui;
 
 use std::path::Path;
 
