@@ -43,7 +43,11 @@ pub fn sources(b: &Blocking, p: &Prefixes, signal: Signal) -> Result<Vec<String>
 
 /// The objects of each hour of the range, data and table partitions alike, newest hour last.
 fn plan(b: &Blocking, p: &Prefixes, r: &Range) -> Result<BTreeMap<i128, Vec<Obj>>> {
-    let sources = if r.sources.is_empty() { sources(b, p, r.signal)? } else { r.sources.clone() };
+    let sources = if r.sources.is_empty() {
+        sources(b, p, r.signal)?
+    } else {
+        r.sources.clone()
+    };
     let (first, last) = (r.since.div_euclid(HOUR), (r.until - 1).div_euclid(HOUR));
     let mut out: BTreeMap<i128, Vec<Obj>> = BTreeMap::new();
     for prefix in [p.of(r.signal).to_owned(), p.table(r.signal)] {
@@ -88,7 +92,15 @@ pub struct Page {
 
 /// The newest `limit` events of the range, after dropping the newest `skip` events at exactly
 /// `until - 1` (the cursor of a previous page: its oldest time and how many at that time it held).
-pub fn newest(b: &Arc<Blocking>, p: &Prefixes, r: &Range, limit: usize, skip: usize, concurrency: usize, buffer: usize) -> Result<Page> {
+pub fn newest(
+    b: &Arc<Blocking>,
+    p: &Prefixes,
+    r: &Range,
+    limit: usize,
+    skip: usize,
+    concurrency: usize,
+    buffer: usize,
+) -> Result<Page> {
     let plan = plan(b, p, r)?;
     let want = limit + skip + 1;
     let mut hours: Vec<Vec<(i128, String)>> = Vec::new();
@@ -112,7 +124,7 @@ pub fn newest(b: &Arc<Blocking>, p: &Prefixes, r: &Range, limit: usize, skip: us
             },
             &mut |_| {},
         );
-        bad.extend(reader.bad.drain(..));
+        bad.append(&mut reader.bad);
         have += ring.len();
         hours.push(ring.into());
     }
@@ -135,7 +147,15 @@ pub fn newest(b: &Arc<Blocking>, p: &Prefixes, r: &Range, limit: usize, skip: us
 /// The oldest `limit` events of the range, after dropping the oldest `skip` events at exactly
 /// `since` (the cursor of a previous page read oldest first). Hours are read oldest first and the
 /// read stops once the page is full.
-pub fn oldest(b: &Arc<Blocking>, p: &Prefixes, r: &Range, limit: usize, skip: usize, concurrency: usize, buffer: usize) -> Result<Page> {
+pub fn oldest(
+    b: &Arc<Blocking>,
+    p: &Prefixes,
+    r: &Range,
+    limit: usize,
+    skip: usize,
+    concurrency: usize,
+    buffer: usize,
+) -> Result<Page> {
     let plan = plan(b, p, r)?;
     let mut events: Vec<(i128, String)> = Vec::new();
     let mut skipped = 0;
@@ -162,11 +182,14 @@ pub fn oldest(b: &Arc<Blocking>, p: &Prefixes, r: &Range, limit: usize, skip: us
             },
             &mut |_| {},
         );
-        bad.extend(reader.bad.drain(..));
+        bad.append(&mut reader.bad);
     }
     bad.truncate(20);
     Ok(Page { events, more, bad })
 }
+
+/// Events per (bucket start in ns, level class).
+pub type Counts = BTreeMap<(i128, &'static str), u64>;
 
 /// Counts per time bucket (`width` ns from `since`) and level class, and the objects that could
 /// not be read.
@@ -177,7 +200,7 @@ pub fn counts(
     width: i128,
     concurrency: usize,
     buffer: usize,
-) -> Result<(BTreeMap<(i128, &'static str), u64>, Vec<String>)> {
+) -> Result<(Counts, Vec<String>)> {
     let mut out = BTreeMap::new();
     let mut bad = Vec::new();
     for (_, objs) in plan(b, p, r)? {
@@ -191,7 +214,7 @@ pub fn counts(
             },
             &mut |_| {},
         );
-        bad.extend(reader.bad.drain(..));
+        bad.append(&mut reader.bad);
     }
     bad.truncate(20);
     Ok((out, bad))

@@ -75,7 +75,10 @@ pub fn run(args: UiArgs) -> Result<()> {
         );
     }
     if args.s3_bucket.is_none() && !args.data.is_dir() {
-        bail!("{} is not a folder (--data; or --s3-bucket to read a bucket)", args.data.display());
+        bail!(
+            "{} is not a folder (--data; or --s3-bucket to read a bucket)",
+            args.data.display()
+        );
     }
     let prefixes = Prefixes::load(args.config.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -88,7 +91,10 @@ pub fn run(args: UiArgs) -> Result<()> {
         bucket,
         prefixes,
         token: args.token.clone(),
-        concurrency: args.concurrency.unwrap_or(if args.s3_bucket.is_some() { 32 } else { 8 }).max(1),
+        concurrency: args
+            .concurrency
+            .unwrap_or(if args.s3_bucket.is_some() { 32 } else { 8 })
+            .max(1),
         buffer: args.buffer_mib.max(1) << 20,
     });
     let app = router(ui);
@@ -96,7 +102,10 @@ pub fn run(args: UiArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen).await?;
         let addr = listener.local_addr()?;
         let url = match &args.token {
-            Some(t) => format!("http://{addr}/?token={}", form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>()),
+            Some(t) => format!(
+                "http://{addr}/?token={}",
+                form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>()
+            ),
             None => format!("http://{addr}/"),
         };
         println!("drain ui: {url}");
@@ -139,7 +148,10 @@ async fn guard(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response 
         let given = bearer.or(query).unwrap_or_default();
         let same: bool = subtle::ConstantTimeEq::ct_eq(given.as_bytes(), want.as_bytes()).into();
         if !same {
-            return error(StatusCode::UNAUTHORIZED, "this drain ui needs its token (?token=… or Authorization: Bearer …)");
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "this drain ui needs its token (?token=… or Authorization: Bearer …)",
+            );
         }
     }
     let mut res = next.run(req).await;
@@ -222,14 +234,20 @@ fn range(p: &HashMap<String, String>) -> Result<Range, String> {
         return Err("from must be before to, both between 1970 and 9999".into());
     }
     let min_rank = match p.get("level").filter(|l| !l.is_empty()) {
-        Some(l) => Some(super::line::rank(l).ok_or_else(|| format!("level `{}`: one of {}", brief(l), LEVELS.join(", ")))?),
+        Some(l) => {
+            Some(super::line::rank(l).ok_or_else(|| format!("level `{}`: one of {}", brief(l), LEVELS.join(", ")))?)
+        }
         None => None,
     };
     let sources: Vec<String> = p
         .get("source")
         .map(|s| s.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect())
         .unwrap_or_default();
-    let name = |s: &str| (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let name = |s: &str| {
+        (1..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
     if let Some(bad) = sources.iter().find(|s| !name(s)) {
         return Err(format!("source `{}` is not a source name", brief(bad)));
     }
@@ -256,8 +274,16 @@ async fn events(State(ui): State<Arc<Ui>>, Query(p): Query<HashMap<String, Strin
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e),
     };
-    let limit = p.get("limit").and_then(|l| l.parse().ok()).unwrap_or(200usize).clamp(1, MAX_LIMIT);
-    let skip = p.get("skip").and_then(|l| l.parse().ok()).unwrap_or(0usize).min(1_000_000);
+    let limit = p
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(200usize)
+        .clamp(1, MAX_LIMIT);
+    let skip = p
+        .get("skip")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(0usize)
+        .min(1_000_000);
     let ascending = p.get("order").is_some_and(|o| o == "asc");
     if let Some(before) = p.get("before_ns").and_then(|b| b.parse::<i128>().ok()) {
         r.until = r.until.min(before + 1);
@@ -307,7 +333,11 @@ async fn counts(State(ui): State<Arc<Ui>>, Query(p): Query<HashMap<String, Strin
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e),
     };
-    let n = p.get("buckets").and_then(|l| l.parse().ok()).unwrap_or(60i128).clamp(1, MAX_BUCKETS as i128);
+    let n = p
+        .get("buckets")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(60i128)
+        .clamp(1, MAX_BUCKETS as i128);
     // Whole milliseconds, so the page can name each bucket exactly.
     let width = (((r.until - r.since) + n - 1) / n).max(1_000_000).div_euclid(1_000_000) * 1_000_000;
     let work = tokio::task::spawn_blocking(move || {
