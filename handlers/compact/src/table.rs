@@ -1,7 +1,7 @@
 //! A compacted hour as Parquet (SPEC section 9): `dt` and `received_at` as `TIMESTAMP(MICROS,
 //! UTC)`, the signal's common fields typed, and `json`, the stored line itself. Rows sorted by
-//! `dt` (stable: lines with the same `dt`, or none, keep their input order), snappy pages (pure
-//! Rust, so it builds for the Worker), one row group per ~128 MiB of lines.
+//! `dt` (stable: lines with the same `dt`, or none, keep their input order), zstd pages (snappy
+//! on the Worker, where it must be pure Rust), one row group per ~128 MiB of lines.
 //!
 //! The lines are held while they are sorted: a builder takes inputs while their lines add up to
 //! at most its cap, and refuses the one that would pass it (that input goes to the next
@@ -89,6 +89,16 @@ fn schema(signal: &str) -> String {
     }
     s.push('}');
     s
+}
+
+/// The page codec: zstd natively (level 3: a compacted hour about the size of its gzip NDJSON),
+/// snappy on wasm32 (the compaction Worker: pure Rust). DuckDB, ClickHouse, pyarrow and Athena
+/// read both.
+fn codec() -> Compression {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Compression::ZSTD(parquet::basic::ZstdLevel::try_new(3).expect("3 is a zstd level"));
+    #[cfg(target_arch = "wasm32")]
+    return Compression::SNAPPY;
 }
 
 /// Lines per row group at most about this many bytes (SPEC section 9: ~128 MiB or the file;
@@ -241,7 +251,7 @@ fn write(signal: &str, arena: &Bytes, rows: &[Row]) -> parquet::errors::Result<V
     let message = ColumnPath::from("message");
     let props = WriterProperties::builder()
         .set_writer_version(WriterVersion::PARQUET_1_0)
-        .set_compression(Compression::SNAPPY)
+        .set_compression(codec())
         .set_created_by("drain".into())
         .set_column_dictionary_enabled(json.clone(), false)
         .set_column_encoding(json.clone(), Encoding::PLAIN)

@@ -733,3 +733,31 @@ fn runs_start_at_a_partition_that_moves_with_the_hour() {
         );
     });
 }
+
+/// The Lambda function's and the compaction Worker's variables (issue 31): the format and the
+/// tables prefix, refused when they can't be used.
+#[test]
+fn the_hosts_variables_choose_the_format() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    };
+    let s = Settings::from_vars(vars(&[])).unwrap();
+    assert_eq!((s.tables.as_deref(), s.prefixes.len()), (Some("tables/"), 3));
+    let s = Settings::from_vars(vars(&[
+        ("DRAIN_COMPACT_FORMAT", "ndjson"),
+        ("DRAIN_COMPACT_PREFIXES", "a/ b/ c/"),
+    ]))
+    .unwrap();
+    assert_eq!(
+        (s.tables, s.prefixes),
+        (None, vec!["a/".to_owned(), "b/".into(), "c/".into()])
+    );
+    let s = Settings::from_vars(vars(&[("DRAIN_TABLES_PREFIX", "t/")])).unwrap();
+    assert_eq!(s.tables.as_deref(), Some("t/"));
+    assert!(Settings::from_vars(vars(&[("DRAIN_COMPACT_FORMAT", "orc")]))
+        .unwrap_err()
+        .contains("`parquet` or `ndjson`"));
+    assert!(Settings::from_vars(vars(&[("DRAIN_TABLES_PREFIX", "t")]))
+        .unwrap_err()
+        .contains("end in `/`"));
+}

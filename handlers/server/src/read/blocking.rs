@@ -63,17 +63,58 @@ impl Blocking {
 }
 
 /// A Parquet object of `len` bytes, read as the Parquet reader asks: its footer, then each
-/// page's header (a small range) and body (a range of the page's size). What one holds is a
-/// page, not the object.
+/// page's header and body, in order. Ranges are fetched `TABLE_CHUNK` bytes (or a page, if
+/// larger) at a time and the last one kept, so consecutive pages cost one request, not two each;
+/// what one holds is a chunk or a page, not the object.
 pub struct Table {
     pub bucket: std::sync::Arc<Blocking>,
     pub key: String,
     pub len: u64,
+    /// The last range fetched: its start and bytes.
+    pub chunk: std::sync::Mutex<Option<(u64, drain_compact::table::Bytes)>>,
 }
 
-/// Bytes fetched to read a page header (headers are tens of bytes; a longer one takes another
-/// fetch).
-const HEADER_CHUNK: u64 = 16 << 10;
+/// Bytes fetched at once from a Parquet object.
+const TABLE_CHUNK: u64 = 2 << 20;
+
+impl Table {
+    pub fn new(bucket: std::sync::Arc<Blocking>, key: String, len: u64) -> Self {
+        Table {
+            bucket,
+            key,
+            len,
+            chunk: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// `length` bytes at `start`, from the kept chunk or a new fetch of at least a chunk.
+    fn bytes(&self, start: u64, length: u64) -> parquet::errors::Result<drain_compact::table::Bytes> {
+        let mut kept = self.chunk.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, b)) = kept.as_ref() {
+            if start >= *at && start + length <= at + b.len() as u64 {
+                let from = (start - at) as usize;
+                return Ok(b.slice(from..from + length as usize));
+            }
+        }
+        let want = length.max(TABLE_CHUNK).min(self.len.saturating_sub(start)).max(length);
+        let b = &self.bucket;
+        let got: drain_compact::table::Bytes = b
+            .rt
+            .block_on(b.store.get_range(&self.key, start, want))
+            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?
+            .ok_or_else(|| parquet::errors::ParquetError::General("the object is gone (deleted while read)".into()))?
+            .into();
+        if (got.len() as u64) < length {
+            return Err(parquet::errors::ParquetError::EOF(format!(
+                "{length} bytes at {start} asked, {} read",
+                got.len()
+            )));
+        }
+        let out = got.slice(..length as usize);
+        *kept = Some((start, got));
+        Ok(out)
+    }
+}
 
 impl drain_compact::table::Length for Table {
     fn len(&self) -> u64 {
@@ -82,26 +123,18 @@ impl drain_compact::table::Length for Table {
 }
 
 impl drain_compact::table::ChunkReader for Table {
-    type T = Ranges;
+    type T = bytes::buf::Reader<drain_compact::table::Bytes>;
 
-    fn get_read(&self, start: u64) -> parquet::errors::Result<Ranges> {
-        Ok(self.bucket.ranges(&self.key, start, HEADER_CHUNK))
+    /// A page header: read from what is left of the chunk at `start` (a header is tens of
+    /// bytes; the reader reads no further than it).
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        use bytes::Buf as _;
+        let rest = self.len.saturating_sub(start).min(TABLE_CHUNK);
+        Ok(self.bytes(start, rest)?.reader())
     }
 
     fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<drain_compact::table::Bytes> {
-        let b = &self.bucket;
-        let got = b
-            .rt
-            .block_on(b.store.get_range(&self.key, start, length as u64))
-            .map_err(|e| parquet::errors::ParquetError::External(Box::new(e)))?
-            .ok_or_else(|| parquet::errors::ParquetError::General("the object is gone (deleted while read)".into()))?;
-        if got.len() != length {
-            return Err(parquet::errors::ParquetError::EOF(format!(
-                "{length} bytes at {start} asked, {} read",
-                got.len()
-            )));
-        }
-        Ok(got.into())
+        self.bytes(start, length as u64)
     }
 }
 

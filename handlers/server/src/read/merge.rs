@@ -114,11 +114,7 @@ impl Reader {
                 tx.send(Item::Events(std::mem::take(&mut batch))).is_ok()
             };
             let result = if drain_layout::is_table(&key) {
-                let table = Table {
-                    bucket,
-                    key: key.clone(),
-                    len: size,
-                };
+                let table = Table::new(bucket, key.clone(), size);
                 read_table(table, &filter, stamp, send)
             } else {
                 bucket.open(&key).and_then(|r| read_object(r, &filter, stamp, send))
