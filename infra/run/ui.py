@@ -5,12 +5,13 @@ table's rows), the filters, the detail of a clicked row, live mode, a trace's wa
 metric's chart, a phone-sized window, the JSON errors and the token rule. Screenshots go to SHOTS.
 Prints `N passed, N failed` last.
 
-    python infra/run/ui.py DRAIN CONFIG DATA SERVE_URL SHOTS
+    python infra/run/ui.py DRAIN CONFIG DATA SERVE_URL SHOTS S3S_ROOT
 """
 import collections
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from checks import check, done, free_port  # noqa: E402
 
-drain, config, data, serve, shots = sys.argv[1:6]
+drain, config, data, serve, shots, s3_root = sys.argv[1:7]
 now = time.time()
 
 
@@ -218,6 +219,29 @@ try:
     width_ok = d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
     check("at 390 px wide the page fits and shows its rows", width_ok and d.execute_script("return rows.length") == 200)
     d.save_screenshot(os.path.join(shots, "phone.png"))
+    d.set_window_size(1280, 800)
+
+    # The same page over a bucket: the folder as it is now, copied into s3s-fs.
+    shutil.copytree(data, os.path.join(s3_root, "ui-bucket"))
+    s3_port = free_port()
+    over_s3 = subprocess.Popen([drain, "ui", "--s3-bucket", "ui-bucket", "--config", config, "--listen", f"127.0.0.1:{s3_port}"],
+                               stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{s3_port}/api/meta", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        d.get(f"http://127.0.0.1:{s3_port}/?range=1h&source=web")
+        ready()
+        total = d.execute_script("return document.getElementById('hist').dataset.total")
+        first = [json.loads(l) for l in page_rows()]
+        check("over a bucket of s3s-fs the page shows the same hour: 301 events counted, the same newest rows",
+              total == "301" and first[1:] == shown[:199] and "ui live" in first[0]["message"], (total, first[:1]))
+    finally:
+        over_s3.terminate()
+        over_s3.wait()
 finally:
     d.quit()
     ui.terminate()
