@@ -120,12 +120,14 @@ pub struct Report {
     /// Partitions that stopped on an error (the store failed, a committed output is missing); a
     /// later run picks each up where it stopped.
     pub errors: Vec<String>,
+    /// The store requests the run made, self-test included (what the bucket bills).
+    pub requests: drain_store::Requests,
 }
 
 impl Report {
     /// What a run counts, by name: the one list every host logs (a tracing line, a Worker's JSON
     /// log line, the Lambda function's answer).
-    pub fn counts(&self) -> [(&'static str, u64); 9] {
+    pub fn counts(&self) -> [(&'static str, u64); 13] {
         [
             ("partitions", self.partitions as u64),
             ("committed", self.committed as u64),
@@ -136,6 +138,10 @@ impl Report {
             ("bytes_out", self.bytes_out),
             ("aborted", self.aborted as u64),
             ("unreadable", self.unreadable.len() as u64),
+            ("puts", self.requests.puts),
+            ("gets", self.requests.gets),
+            ("lists", self.requests.lists),
+            ("deletes", self.requests.deletes),
         ]
     }
 
@@ -190,10 +196,13 @@ pub async fn run_checked<B: Store + ?Sized>(
     probe: &str,
     hook: &dyn Fn(&str, Step),
 ) -> Result<Report, String> {
-    self_test(store, probe)
+    let store = drain_store::Counted::new(store);
+    self_test(&store, probe)
         .await
         .map_err(|e| format!("compaction refused: {e}"))?;
-    Ok(run(store, settings, now, hook).await)
+    let mut report = run(&store, settings, now, hook).await;
+    report.requests = store.requests();
+    Ok(report)
 }
 
 /// The hours (as unix hour numbers) that are closed at `now` (unix seconds) and within the look-

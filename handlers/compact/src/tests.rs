@@ -761,3 +761,29 @@ fn the_hosts_variables_choose_the_format() {
         .unwrap_err()
         .contains("end in `/`"));
 }
+
+/// What a compacted hour costs in store requests (`infra/cost` prices it): per input object one
+/// GET and one delete; the rest (self-test, listings, manifest, output, read-back) does not grow
+/// with the hour.
+#[test]
+fn the_report_counts_requests_and_only_reads_and_deletes_grow_with_the_inputs() {
+    each_format(|| {
+        let run = |n: usize| {
+            let mem = Mem::default();
+            deliver(&mem, PART, 0, n);
+            let r = futures_executor::block_on(run_checked(&mem, &base(), NOW, "p", &|_, _| {})).unwrap();
+            assert_eq!((r.merged, r.deleted), (n, n), "{r:?}");
+            r.requests
+        };
+        let (small, large) = (run(50), run(100));
+        assert_eq!(large.gets - small.gets, 50, "{small:?} {large:?}");
+        assert_eq!(large.deletes - small.deletes, 50, "{small:?} {large:?}");
+        assert_eq!(
+            (large.puts, large.lists),
+            (small.puts, small.lists),
+            "{small:?} {large:?}"
+        );
+        assert!(small.puts >= 3 && small.lists >= 1, "{small:?}");
+        eprintln!("{} 50 inputs: {small:?}", if ndjson() { "ndjson" } else { "parquet" });
+    });
+}

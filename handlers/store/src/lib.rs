@@ -8,11 +8,13 @@
 
 #![forbid(unsafe_code)]
 
+mod counted;
 mod either;
 #[cfg(feature = "folder")]
 mod folder;
 mod probe;
 
+pub use counted::{Counted, Requests};
 pub use either::Either;
 #[cfg(feature = "folder")]
 pub use folder::{Folder, Offload};
