@@ -20,7 +20,64 @@ pub struct Config {
     pub compaction: Compaction,
     pub limits: Limits,
     pub storage: Storage,
+    pub log: Log,
     pub sources: Vec<Source>,
+}
+
+/// `[log]`: which deliveries get a line in the platform's own log (CloudWatch Logs, Workers Logs,
+/// stderr). Counters (Prometheus, Analytics Engine) count every delivery whatever this says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    pub deliveries: LogDeliveries,
+    /// With `deliveries = "sample"`: one stored delivery in this many has its line, which then
+    /// stands for that many (its `sample` field; Lambda's metrics in it are multiplied by it).
+    pub sample_one_in: u32,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            deliveries: LogDeliveries::All,
+            sample_one_in: 10,
+        }
+    }
+}
+
+/// Which deliveries [`Log`] writes a line for. Refusals and storage failures always have theirs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogDeliveries {
+    /// Every delivery.
+    #[default]
+    All,
+    /// Only refusals and deliveries that failed to store.
+    Failures,
+    /// Refusals, failures, and one stored delivery in `sample_one_in`, picked by its request id.
+    Sample,
+}
+
+impl Log {
+    /// How many deliveries the line of a *stored* delivery with this request id stands for: 1
+    /// for every line with `all`, `sample_one_in` for the sampled ones, 0 for no line.
+    pub fn weight(&self, request_id: &str) -> u32 {
+        match self.deliveries {
+            LogDeliveries::All => 1,
+            LogDeliveries::Failures => 0,
+            LogDeliveries::Sample => {
+                // FNV-1a: the same request id picks the same way on every platform and run.
+                let h = request_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                let n = u64::from(self.sample_one_in.max(1));
+                if h % n == 0 {
+                    self.sample_one_in.max(1)
+                } else {
+                    0
+                }
+            }
+        }
+    }
 }
 
 /// `[compaction]` (SPEC section 9).
@@ -331,6 +388,8 @@ struct RawConfig {
     limits: Limits,
     #[serde(default)]
     storage: Storage,
+    #[serde(default)]
+    log: Log,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
 }
@@ -456,6 +515,12 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
             return Err(invalid(format!("limits.{name} = {value}: must be {min} to {max}")));
         }
     }
+    if !(1..=1_000_000).contains(&raw.log.sample_one_in) {
+        return Err(invalid(format!(
+            "log.sample_one_in {}: must be 1 to 1000000",
+            raw.log.sample_one_in
+        )));
+    }
     if raw.storage.gzip_level > 9 {
         return Err(invalid(format!(
             "storage.gzip_level {}: must be 0 to 9",
@@ -508,6 +573,7 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         compaction: raw.compaction,
         limits: raw.limits,
         storage: raw.storage,
+        log: raw.log,
         sources,
     })
 }
@@ -865,6 +931,30 @@ mod tests {
         assert_eq!(
             (c.tables_prefix.as_str(), c.compaction.format),
             ("tables/", TableFormat::Parquet)
+        );
+    }
+
+    #[test]
+    fn the_log_section_picks_which_deliveries_have_a_line() {
+        let c = Config::parse(VERCEL, &env).unwrap();
+        assert_eq!(c.log, Log::default());
+        assert_eq!(c.log.weight("any"), 1);
+        let c = Config::parse(&format!("[log]\ndeliveries = \"failures\"\n{VERCEL}"), &env).unwrap();
+        assert_eq!(c.log.weight("any"), 0);
+        let c = Config::parse(
+            &format!("[log]\ndeliveries = \"sample\"\nsample_one_in = 4\n{VERCEL}"),
+            &env,
+        )
+        .unwrap();
+        let weights: Vec<u32> = (0..4000).map(|i| c.log.weight(&format!("req-{i}"))).collect();
+        assert!(weights.iter().all(|w| *w == 0 || *w == 4));
+        let picked = weights.iter().filter(|w| **w == 4).count();
+        assert!((800..1200).contains(&picked), "{picked} of 4000 picked at one in 4");
+        assert_eq!(c.log.weight("req-7"), c.log.weight("req-7"));
+        check_err(&format!("[log]\nsample_one_in = 0\n{VERCEL}"), "log.sample_one_in 0");
+        check_err(
+            &format!("[log]\ndeliveries = \"some\"\n{VERCEL}"),
+            "unknown variant `some`",
         );
     }
 

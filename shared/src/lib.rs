@@ -35,7 +35,9 @@ mod route;
 mod scratch;
 
 pub use answer::{not_configured, RETRY_AFTER_SECS};
-pub use config::{Compaction, Config, ConfigError, KeyAuth, Limits, OtlpAuth, Source, SourceKind, TableFormat};
+pub use config::{
+    Compaction, Config, ConfigError, KeyAuth, Limits, Log, LogDeliveries, OtlpAuth, Source, SourceKind, TableFormat,
+};
 pub use error::{DecodeError, Refusal, Rejection};
 pub use output::SMALL_OBJECT;
 pub use plan::{Object, Plan};

@@ -19,7 +19,8 @@ pub trait Host {
     fn millis(&self) -> f64;
     /// Ends when storing a delivery's objects has taken too long (then 503).
     fn deadline(&self) -> impl Future<Output = ()>;
-    /// A delivery's record: its log line and its counters (never called for a health check).
+    /// A delivery's record: its counters, and its log line when [`Record::logged`] (never called
+    /// for a health check).
     fn record(&self, record: &Record);
 }
 
@@ -106,6 +107,7 @@ where
         request_id,
         bytes_in,
         decode_ms: host.millis() - started,
+        log: config.log,
     };
     finish(host, plan, context).await
 }

@@ -74,6 +74,8 @@ pub struct Context<'a> {
     pub bytes_in: usize,
     /// Time spent reading and deciding, in milliseconds.
     pub decode_ms: f64,
+    /// The config's `[log]`: whether this delivery's line is written.
+    pub log: drain_core::Log,
 }
 
 /// Stores the plan's objects in order, stopping at the first failure or when `deadline` ends,
@@ -132,6 +134,9 @@ pub async fn carry_out<S: Store + ?Sized>(
         }
     };
     record.status = response.status().as_u16();
+    if record.refusal.is_some() || record.storage_failed() {
+        record.sample = 1; // always logged, each for itself
+    }
     (response, record)
 }
 

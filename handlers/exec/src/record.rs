@@ -38,6 +38,14 @@ pub struct Record {
     pub decode_ms: f64,
     pub store_ms: f64,
     pub keys: Vec<String>,
+    /// How many deliveries this line stands for (`[log] deliveries = "sample"`: one stored
+    /// delivery in N has a line); 0: this delivery has no line. Written only when not 1.
+    #[serde(skip_serializing_if = "is_one")]
+    pub sample: u32,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 impl Record {
@@ -64,7 +72,13 @@ impl Record {
             decode_ms: context.decode_ms,
             store_ms: 0.0,
             keys: plan.objects.iter().map(|o| o.key.clone()).collect(),
+            sample: context.log.weight(context.request_id),
         }
+    }
+
+    /// Whether this delivery has a log line (`[log]`): refusals and failures always do.
+    pub fn logged(&self) -> bool {
+        self.sample > 0
     }
 
     /// A `GET /healthz`: answered, but neither logged nor counted.
@@ -132,6 +146,8 @@ impl Record {
         let mut v = serde_json::to_value(self).expect("a record serializes");
         let obj = v.as_object_mut().expect("a record is an object");
         for (c, value) in self.counted() {
+            // A sampled line's metrics stand for the deliveries it stands for.
+            let value = value * f64::from(self.sample.max(1));
             let value = match c.unit {
                 Unit::Milliseconds => value.into(),
                 Unit::Count | Unit::Bytes => (value as u64).into(),

@@ -83,6 +83,7 @@ fn context() -> Context<'static> {
         request_id: "r1",
         bytes_in: 100,
         decode_ms: 0.5,
+        log: drain_core::Log::default(),
     }
 }
 
@@ -204,4 +205,55 @@ fn counters_count_what_was_stored() {
     for c in &COUNTERS {
         assert!(emf[c.name].is_number(), "{} in the EMF line", c.name);
     }
+}
+
+/// `[log]`: a stored delivery's line is written for all, none, or one in N (standing for N, its
+/// EMF metrics multiplied); a failed delivery's line is always written, standing for itself.
+#[test]
+fn the_log_policy_decides_which_lines_are_written() {
+    use drain_core::{Log, LogDeliveries};
+    let with = |log: Log, store: &Memory, request_id: &'static str| {
+        let context = Context {
+            request_id,
+            log,
+            ..context()
+        };
+        block_on(carry_out(store, plan(), context, std::future::pending(), || 0.0)).1
+    };
+    let failures = Log {
+        deliveries: LogDeliveries::Failures,
+        ..Log::default()
+    };
+    let stored = with(failures, &Memory::default(), "r1");
+    assert!(!stored.logged());
+    let failing = Memory {
+        fail_at: Some(0),
+        ..Memory::default()
+    };
+    let failed = with(failures, &failing, "r1");
+    assert!(failed.logged() && failed.sample == 1);
+    assert!(!failed.json().contains("\"sample\""));
+
+    let sample = Log {
+        deliveries: LogDeliveries::Sample,
+        sample_one_in: 5,
+    };
+    let ids = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+    let records: Vec<Record> = ids.iter().map(|id| with(sample, &Memory::default(), id)).collect();
+    let logged: Vec<&Record> = records.iter().filter(|r| r.logged()).collect();
+    assert!(
+        !logged.is_empty() && logged.len() < ids.len(),
+        "{} of {} logged",
+        logged.len(),
+        ids.len()
+    );
+    let emf: serde_json::Value = serde_json::from_str(&logged[0].emf(0)).unwrap();
+    assert_eq!(
+        (
+            emf["sample"].as_u64(),
+            emf["deliveries"].as_u64(),
+            emf["stored_events"].as_u64()
+        ),
+        (Some(5), Some(5), Some(15))
+    );
 }

@@ -26,6 +26,9 @@ impl Host for State {
     }
 
     fn record(&self, record: &Record) {
+        if !record.logged() {
+            return; // `[log]`: its metrics are in a sampled line, or not wanted
+        }
         let now_ms = (wall_clock().unix_nanos() / 1_000_000) as i64;
         println!("{}", record.emf(now_ms));
     }

@@ -273,6 +273,7 @@ async fn finish(state: &AppState, plan: Plan, request_id: &str, bytes_in: usize,
         request_id,
         bytes_in,
         decode_ms: state.millis() - started,
+        log: state.config.log,
     };
     drain_exec::finish(state, plan, context).await.map(AxumBody::from)
 }
@@ -295,6 +296,9 @@ impl Host for AppState {
     /// Counted for `/metrics`; the delivery line to stderr (JSON, or text with `tracing`).
     fn record(&self, record: &Record) {
         self.metrics.observe(record);
+        if !record.logged() {
+            return;
+        }
         if self.settings.log_json {
             eprintln!("{}", record.json());
         } else if record.storage_failed() {

@@ -140,7 +140,9 @@ impl Host for WorkerHost {
     /// The JSON line to Workers Logs; with a `METRICS` binding, one Analytics Engine data point:
     /// indexed by source; blobs source, kind, status, refusal; doubles `drain_exec::COUNTERS`.
     fn record(&self, r: &Record) {
-        worker::console_log!("{}", r.json());
+        if r.logged() {
+            worker::console_log!("{}", r.json());
+        }
         let Some(dataset) = &self.metrics else {
             return;
         };

@@ -91,6 +91,35 @@ fn main() {
         redaction(&mut b, &kinds);
         return;
     }
+    // `drain-bench LEVEL profile TEXT`: the pipeline alone on the first kind whose name holds
+    // TEXT at 1 MiB, for ~10 s, under a profiler (`perf record`).
+    if std::env::args().nth(2).as_deref() == Some("profile") {
+        let text = std::env::args().nth(3).unwrap_or_default();
+        let case = kinds
+            .iter()
+            .map(|make| make(1 << 20))
+            .find(|c| c.kind.contains(text.as_str()))
+            .expect("a kind with that name");
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            let _ = black_box(b.plan(&case));
+        }
+        return;
+    }
+    // `drain-bench LEVEL only TEXT`: the main table's 100 KB and 1 MiB rows of the kinds whose
+    // name holds TEXT (`otlp`, `loki`, …), for working on one kind.
+    if std::env::args().nth(2).as_deref() == Some("only") {
+        let text = std::env::args().nth(3).unwrap_or_default();
+        for &(size, label) in &SIZES[2..4] {
+            for make in kinds {
+                let case = make(size);
+                if case.kind.contains(text.as_str()) {
+                    row(&mut b, &case, label);
+                }
+            }
+        }
+        return;
+    }
     // `drain-bench LEVEL fixed`: only the fixed-cost and linearity table.
     if std::env::args().nth(2).as_deref() != Some("fixed") {
         println!("| kind | body | events | pipeline MB/s | µs/delivery | µs/event | HMAC-SHA1 MB/s | gzip-only MB/s | validate-only MB/s | msgpack validate-only MB/s | naive MB/s | pipeline/gzip | ceiling | pipeline/gzip ÷ ceiling | pipeline/naive | peak extra heap / body | stored / body |");

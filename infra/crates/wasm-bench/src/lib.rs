@@ -21,7 +21,7 @@ impl Pipeline {
     pub fn new(secret: &str, gzip_level: u32) -> Pipeline {
         let config = Config::parse(
             &format!(
-                "[storage]\ngzip_level={gzip_level}\n[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n"
+                "[storage]\ngzip_level={gzip_level}\n[[source]]\nname=\"vercel\"\nkind=\"vercel\"\nsecrets=[\"{secret}\"]\n[[source]]\nname=\"otel\"\nkind=\"otlp\"\nauth={{bearer=\"{secret}\"}}\n"
             ),
             &|_| None,
         )
@@ -46,6 +46,21 @@ impl Pipeline {
     }
 }
 
+#[wasm_bindgen]
+impl Pipeline {
+    /// An OTLP/HTTP protobuf export of spans (`/otel/v1/traces`, Bearer the secret) through the
+    /// core; the stored object bytes (0 when nothing was stored).
+    pub fn otlp_traces(&mut self, body: &[u8], secret: &str) -> usize {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("content-type", http::HeaderValue::from_static("application/x-protobuf"));
+        headers.insert(
+            "authorization",
+            http::HeaderValue::from_str(&format!("Bearer {secret}")).expect("token"),
+        );
+        self.run("/otel/v1/traces", &headers, body, None)
+    }
+}
+
 impl Pipeline {
     fn deliver(&mut self, body: &[u8], signature: &str, macs: Option<&[[u8; 20]]>) -> usize {
         let mut headers = http::HeaderMap::new();
@@ -54,10 +69,14 @@ impl Pipeline {
             "x-vercel-signature",
             http::HeaderValue::from_str(signature).expect("hex"),
         );
+        self.run("/vercel", &headers, body, macs)
+    }
+
+    fn run(&mut self, path: &str, headers: &http::HeaderMap, body: &[u8], macs: Option<&[[u8; 20]]>) -> usize {
         let req = Request {
             method: "POST",
-            path: "/vercel",
-            headers: &headers,
+            path,
+            headers,
             body: Body::Complete(body),
             request_id: "bench",
             body_macs: macs,
