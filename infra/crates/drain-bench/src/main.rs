@@ -91,21 +91,6 @@ fn main() {
         redaction(&mut b, &kinds);
         return;
     }
-    // `drain-bench LEVEL profile TEXT`: the pipeline alone on the first kind whose name holds
-    // TEXT at 1 MiB, for ~10 s, under a profiler (`perf record`).
-    if std::env::args().nth(2).as_deref() == Some("profile") {
-        let text = std::env::args().nth(3).unwrap_or_default();
-        let case = kinds
-            .iter()
-            .map(|make| make(1 << 20))
-            .find(|c| c.kind.contains(text.as_str()))
-            .expect("a kind with that name");
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            let _ = black_box(b.plan(&case));
-        }
-        return;
-    }
     // `drain-bench LEVEL only TEXT`: the main table's 100 KB and 1 MiB rows of the kinds whose
     // name holds TEXT (`otlp`, `loki`, …), for working on one kind.
     if std::env::args().nth(2).as_deref() == Some("only") {
