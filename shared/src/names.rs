@@ -8,15 +8,32 @@ use std::collections::BTreeMap;
 
 /// Past this many names the list becomes a set.
 const FEW: usize = 16;
+/// The first names are kept in place, so an object of a few keys allocates nothing.
+const INLINE: usize = 8;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Names<'a> {
     /// ASCII case folded before comparing (the top level of a stored line, for Athena).
     fold: bool,
+    inline: [Cow<'a, [u8]>; INLINE],
+    inlined: usize,
     few: Vec<Cow<'a, [u8]>>,
     many: BTreeMap<Cow<'a, [u8]>, ()>,
     /// For a name that was repeated: how many underscores were last added to it.
     next: BTreeMap<Vec<u8>, usize>,
+}
+
+impl Default for Names<'_> {
+    fn default() -> Self {
+        Names {
+            fold: false,
+            inline: std::array::from_fn(|_| Cow::Borrowed(&[][..])),
+            inlined: 0,
+            few: Vec::new(),
+            many: BTreeMap::new(),
+            next: BTreeMap::new(),
+        }
+    }
 }
 
 impl<'a> Names<'a> {
@@ -43,18 +60,27 @@ impl<'a> Names<'a> {
 
     fn contains(&self, norm: &[u8]) -> bool {
         if self.many.is_empty() {
-            self.few.iter().any(|n| n.as_ref() == norm)
+            self.inline[..self.inlined].iter().any(|n| n.as_ref() == norm) || self.few.iter().any(|n| n.as_ref() == norm)
         } else {
             self.many.contains_key(norm)
         }
     }
 
     fn insert(&mut self, norm: Cow<'a, [u8]>) {
-        if self.many.is_empty() && self.few.len() < FEW {
+        if self.many.is_empty() && self.inlined < INLINE {
+            self.inline[self.inlined] = norm;
+            self.inlined += 1;
+            return;
+        }
+        if self.many.is_empty() && self.inlined + self.few.len() < FEW {
             self.few.push(norm);
             return;
         }
         if self.many.is_empty() {
+            for n in self.inline[..self.inlined].iter_mut() {
+                self.many.insert(std::mem::take(n), ());
+            }
+            self.inlined = 0;
             for n in self.few.drain(..) {
                 self.many.insert(n, ());
             }

@@ -90,6 +90,9 @@ impl Bucket {
 pub struct Line<'b> {
     pub out: &'b mut Vec<u8>,
     common: &'b [u8],
+    /// The line's hour and its text, for other times in the same hour.
+    hour: i64,
+    hour_text: &'b HourText,
     /// `out.len()` past which the line is over `max_event_bytes`.
     end: usize,
     max_event_bytes: usize,
@@ -159,9 +162,22 @@ impl Line<'_> {
 
     pub fn name(&mut self, name: &'static str) {
         debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        self.out.reserve(name.len() + 4);
         self.out.extend_from_slice(b",\"");
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\":");
+    }
+
+    /// `,"name":"<RFC 3339>"`; a time in the line's own hour reuses its hour's text.
+    pub fn time_field(&mut self, name: &'static str, t: Timestamp) {
+        self.name(name);
+        self.out.push(b'"');
+        if t.hour() == self.hour {
+            t.write_rfc3339_in(self.hour_text, self.out);
+        } else {
+            t.write_rfc3339(self.out);
+        }
+        self.out.push(b'"');
     }
 }
 
@@ -267,6 +283,8 @@ impl<'c, 's> Batch<'c, 's> {
         write(&mut Line {
             out: &mut bucket.lines,
             common: &self.common,
+            hour,
+            hour_text: &bucket.hour_text,
             end: start + max,
             max_event_bytes: max,
         })?;

@@ -4,7 +4,9 @@
 
 use std::hint::black_box;
 
-use drain_bench::{betterstack, logplex, northflank, otlp_logs, otlp_traces, vercel, CONFIG};
+use drain_bench::{
+    betterstack, datadog, logplex, loki, northflank, otlp_logs, otlp_traces, splunk_hec, vercel, webhook, CONFIG,
+};
 use drain_core::{handle_with, Body, Config, Request, Scratch, Timestamp};
 
 fn main() {
@@ -19,6 +21,10 @@ fn main() {
         "logplex" => logplex(size),
         "otlp-logs" => otlp_logs(size),
         "otlp-traces" => otlp_traces(size),
+        "webhook" => webhook(size),
+        "splunk-hec" => splunk_hec(size),
+        "datadog" => datadog(size),
+        "loki" => loki(size),
         other => panic!("unknown kind {other}"),
     };
     let config = Config::parse(CONFIG, &|_| None).expect("bench config");

@@ -189,14 +189,17 @@ fn write_attributes(
                 out.push(b',');
             }
             n += 1;
-            let key = kv.str(0)?;
-            let name = match &key {
-                Cow::Borrowed(k) => Cow::Borrowed(k.as_bytes()),
-                Cow::Owned(k) => Cow::Owned(k.as_bytes().to_vec()),
+            // The key's bytes; not ASCII, its lossy text, so that two invalid keys that read
+            // alike are told apart by the names they are written as.
+            let key = kv.text(0)?;
+            let key = if key.is_ascii() {
+                key
+            } else {
+                Cow::Owned(crate::output::lossy(&key).into_owned().into_bytes())
             };
-            match names.take(name) {
-                None => write_json_str(out, &key),
-                Some(prefix) => crate::output::write_json_bytes(out, &renamed(&prefix, key.as_bytes())),
+            match names.take(key.clone()) {
+                None => crate::output::write_json_bytes(out, &key),
+                Some(prefix) => crate::output::write_json_bytes(out, &renamed(&prefix, &key)),
             }
             out.push(b':');
             kv.message_into(1, &mut value)?;
@@ -276,11 +279,33 @@ fn time(nanos: u64) -> Option<Timestamp> {
 /// `,"name":"<RFC 3339>"` when `nanos` is a time.
 fn time_field(line: &mut Line<'_>, name: &'static str, nanos: u64) {
     if let Some(t) = time(nanos) {
-        line.name(name);
-        line.out.push(b'"');
-        t.write_rfc3339(line.out);
-        line.out.push(b'"');
+        line.time_field(name, t);
     }
+}
+
+/// `,"name":"<hex>"` unless the id is absent or all zero.
+fn id_field(line: &mut Line<'_>, name: &'static str, view: &View<'_>, field: usize) -> Result<()> {
+    let bytes = view.id_bytes(field)?;
+    if !bytes.is_empty() {
+        line.name(name);
+        let out = &mut *line.out;
+        out.push(b'"');
+        let start = out.len();
+        out.resize(start + bytes.len() * 2, 0);
+        hex::encode_to_slice(&bytes, &mut out[start..]).expect("sized for the hex");
+        out.push(b'"');
+    }
+    Ok(())
+}
+
+/// `,"name":"…"` of a string field unless it is empty; written from its bytes (invalid UTF-8
+/// replaced as it is written), so valid text is scanned once.
+fn text_field(line: &mut Line<'_>, name: &'static str, view: &View<'_>, field: usize) -> Result<()> {
+    let text = view.text(field)?;
+    if !text.is_empty() {
+        line.bytes_field(name, &text);
+    }
+    Ok(())
 }
 
 fn str_field(line: &mut Line<'_>, name: &'static str, value: &str) {
@@ -381,9 +406,9 @@ fn log_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, r: &View<'_>) -> Result<
         shared_fields(line, c)?;
         time_field(line, "observed_dt", r.u64(LOG_OBSERVED)?);
         int_field(line, "severity_number", number as i64);
-        str_field(line, "trace_id", &r.id(LOG_TRACE_ID)?);
-        str_field(line, "span_id", &r.id(LOG_SPAN_ID)?);
-        str_field(line, "event_name", &r.str(LOG_EVENT_NAME)?);
+        id_field(line, "trace_id", r, LOG_TRACE_ID)?;
+        id_field(line, "span_id", r, LOG_SPAN_ID)?;
+        text_field(line, "event_name", r, LOG_EVENT_NAME)?;
         int_field(line, "flags", r.u64(LOG_FLAGS)? as i64);
         if let Some(json) = body_json {
             line.name("body");
@@ -406,11 +431,11 @@ fn span_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, s: &View<'_>) -> Result
         if start != 0 && end >= start {
             int_field(line, "duration_ns", (end - start).min(i64::MAX as u64) as i64);
         }
-        str_field(line, "trace_id", &s.id(SPAN_TRACE_ID)?);
-        str_field(line, "span_id", &s.id(SPAN_SPAN_ID)?);
-        str_field(line, "parent_span_id", &s.id(SPAN_PARENT)?);
-        str_field(line, "trace_state", &s.str(SPAN_TRACE_STATE)?);
-        str_field(line, "name", &s.str(SPAN_NAME)?);
+        id_field(line, "trace_id", s, SPAN_TRACE_ID)?;
+        id_field(line, "span_id", s, SPAN_SPAN_ID)?;
+        id_field(line, "parent_span_id", s, SPAN_PARENT)?;
+        text_field(line, "trace_state", s, SPAN_TRACE_STATE)?;
+        text_field(line, "name", s, SPAN_NAME)?;
         let kind = s.enumeration(SPAN_KIND, "SPAN_KIND_", SPAN_KINDS)?;
         if let Some(k) = SPAN_KINDS.get(kind as usize).filter(|_| kind != 0) {
             line.plain_field("kind", k);
@@ -420,7 +445,7 @@ fn span_line(batch: &mut Batch<'_, '_>, c: &Context<'_>, s: &View<'_>) -> Result
         if let Some(k) = STATUS_CODES.get(code as usize).filter(|_| code != 0) {
             line.plain_field("status_code", k);
         }
-        str_field(line, "status_message", &status.str(0)?);
+        text_field(line, "status_message", &status, 0)?;
         int_field(line, "flags", s.u64(SPAN_FLAGS)? as i64);
         attributes_field(line, "attributes", s, SPAN_ATTRIBUTES, &mut budget)?;
         list_field(line, "events", s, SPAN_EVENTS, SPAN_EVENT, &mut budget, |out, e, budget| {

@@ -317,10 +317,10 @@ impl<'a> View<'a> {
         })
     }
 
-    /// A trace or span id as lowercase hex (`""` when absent or all zero): protobuf bytes; JSON
-    /// hex (the OTLP rule) or base64 (protobuf's generic JSON mapping).
-    pub(crate) fn id(&self, field: usize) -> Result<Id> {
-        let bytes: Cow<'_, [u8]> = match self.slot(field) {
+    /// A trace or span id's bytes (empty when absent or all zero): protobuf bytes; JSON hex (the
+    /// OTLP rule) or base64 (protobuf's generic JSON mapping). At most 64 bytes.
+    pub(crate) fn id_bytes(&self, field: usize) -> Result<Cow<'a, [u8]>> {
+        let bytes: Cow<'a, [u8]> = match self.slot(field) {
             Some(Slot::Json(r)) if r.get() != "null" => {
                 let s = json_str(r).ok_or_else(|| self.wrong(field, "an id"))?;
                 let hexlike = s.len() % 2 == 0 && s.bytes().all(|c| c.is_ascii_hexdigit());
@@ -339,11 +339,14 @@ impl<'a> View<'a> {
         if bytes.len() > 64 {
             return Err(self.wrong(field, "an id of at most 64 bytes"));
         }
-        let mut id = Id { hex: [0; 128], len: 0 };
-        if bytes.iter().any(|&b| b != 0) {
-            id.len = bytes.len() * 2;
-            hex::encode_to_slice(&bytes, &mut id.hex[..id.len]).expect("sized for 64 bytes");
-        }
+        Ok(if bytes.iter().all(|&b| b == 0) { Cow::Borrowed(&[]) } else { bytes })
+    }
+
+    /// [`Self::id_bytes`] as lowercase hex, on the stack (for an object's members).
+    pub(crate) fn id(&self, field: usize) -> Result<Id> {
+        let bytes = self.id_bytes(field)?;
+        let mut id = Id { hex: [0; 128], len: bytes.len() * 2 };
+        hex::encode_to_slice(&bytes, &mut id.hex[..id.len]).expect("sized for 64 bytes");
         Ok(id)
     }
 
