@@ -11,6 +11,8 @@
 mod host;
 #[cfg(feature = "logs")]
 pub mod logs;
+#[cfg(feature = "prometheus")]
+pub mod prometheus;
 mod record;
 
 use std::future::Future;

@@ -139,6 +139,17 @@ impl Record {
         COUNTERS.iter().zip(self.counts())
     }
 
+    /// The Workers Analytics Engine data point: indexed by source; blobs source, kind, status,
+    /// refusal; doubles [`Record::counts`].
+    pub fn analytics_blobs(&self) -> [String; 4] {
+        [
+            self.source.clone().unwrap_or_else(|| "-".into()),
+            self.kind.unwrap_or("-").into(),
+            self.status.to_string(),
+            self.refusal.unwrap_or("").into(),
+        ]
+    }
+
     /// The JSON line with CloudWatch Embedded Metric Format added (AWS Lambda): the log line is
     /// also the metrics ([`COUNTERS`]), with no call to CloudWatch. Counted overall (`service`)
     /// and per source.

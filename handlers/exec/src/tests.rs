@@ -152,6 +152,8 @@ fn a_refusal_is_answered_without_storing_and_labelled() {
     assert_eq!(line["refusal"], "unauthorized");
     assert_eq!(line["source"], "bs");
     assert!(record.text().contains(" refusal=unauthorized"), "{}", record.text());
+    let kind = record.kind.expect("the source's kind");
+    assert_eq!(record.analytics_blobs(), ["bs", kind, "403", "unauthorized"]);
     let emf: serde_json::Value = serde_json::from_str(&record.emf(1)).unwrap();
     assert_eq!(
         (emf["refused"].as_u64(), emf["deliveries"].as_u64()),

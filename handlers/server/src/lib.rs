@@ -8,7 +8,6 @@ pub mod app;
 mod body;
 pub mod compact;
 pub mod listen;
-pub mod metrics;
 pub mod read;
 pub mod store;
 

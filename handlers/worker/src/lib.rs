@@ -137,8 +137,8 @@ impl Host for WorkerHost {
         Delay::from(STORE_TIMEOUT)
     }
 
-    /// The JSON line to Workers Logs; with a `METRICS` binding, one Analytics Engine data point:
-    /// indexed by source; blobs source, kind, status, refusal; doubles `drain_exec::COUNTERS`.
+    /// The JSON line to Workers Logs; with a `METRICS` binding, one Analytics Engine data point
+    /// ([`Record::analytics_blobs`], [`Record::counts`]).
     fn record(&self, r: &Record) {
         if r.logged() {
             worker::console_log!("{}", r.json());
@@ -146,15 +146,10 @@ impl Host for WorkerHost {
         let Some(dataset) = &self.metrics else {
             return;
         };
-        let source = r.source.as_deref().unwrap_or("-");
+        let blobs = r.analytics_blobs();
         let point = AnalyticsEngineDataPointBuilder::new()
-            .indexes([source])
-            .blobs([
-                source,
-                r.kind.unwrap_or("-"),
-                &r.status.to_string(),
-                r.refusal.unwrap_or(""),
-            ])
+            .indexes([blobs[0].as_str()])
+            .blobs(blobs.iter().map(String::as_str).collect::<Vec<_>>())
             .doubles(r.counts())
             .build();
         if let Err(e) = dataset.write_data_point(&point) {

@@ -1,4 +1,4 @@
-//! The server's numbers at `GET /metrics` (Prometheus text format): drain-exec's one set of
+//! The server's numbers at `GET /metrics` (Prometheus text format): this crate's one set of
 //! counters (`COUNTERS`, the same as the Lambda's EMF metrics and the Worker's Analytics Engine
 //! doubles) as `drain_{name}_total` by source, deliveries also by kind, status and refusal, and
 //! the two durations as `_seconds` histograms. Labels come from the config and the core's enums,
@@ -8,7 +8,7 @@
 //! (the tests run several servers in one process; a global recorder would mix their counts), and
 //! label sets are typed structs.
 
-use drain_exec::{Record, Unit, COUNTERS};
+use crate::{Record, Unit, COUNTERS};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
