@@ -189,7 +189,7 @@ pub fn northflank_text(data: &[u8]) {
 
 /// Authorization headers and signatures: any bytes, no panic.
 pub fn auth(data: &[u8]) {
-    use drain_core::config::SourceKind;
+    use drain_core::config::Auth;
     let config = Config::parse(
         "[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"s\"]\n[[source]]\nname=\"n\"\nkind=\"northflank\"\nauth={basic={username=\"u\",password=\"p\"}}\n[[source]]\nname=\"b\"\nkind=\"northflank\"\nauth={bearer=\"t\"}\n",
         &|_| None,
@@ -197,11 +197,11 @@ pub fn auth(data: &[u8]) {
     .expect("the fuzz config is valid");
     let (head, body) = data.split_at(data.len() / 2);
     for s in &config.sources {
-        match &s.kind {
-            SourceKind::Vercel { secrets, .. } => {
+        match &s.kind.auth {
+            Auth::Vercel { secrets, .. } => {
                 let _ = drain_core::auth::vercel(secrets, Some(head), &[body]);
             }
-            SourceKind::Northflank { auth } | SourceKind::Logplex { auth } => {
+            Auth::Http(auth) => {
                 let _ = drain_core::auth::http(auth, Some(head));
             }
             _ => {}

@@ -6,7 +6,7 @@
 use http::HeaderMap;
 
 use crate::body::{self, MediaType};
-use crate::config::{Source, SourceKind};
+use crate::config::{Auth, Source, SourceKind};
 use crate::error::{brief, AuthError, DecodeError, Limit, Refusal, Rejection};
 use crate::format::otlp::Signal;
 use crate::kinds::Dialect;
@@ -260,11 +260,7 @@ impl Draft {
     pub fn finish(self, source: Option<&Source>, signal: Option<Signal>, headers: &HeaderMap) -> Plan {
         let mut response = self.response;
         let mut on_storage_failure = storage_failed(source.map(|s| &s.kind), media_of(headers));
-        if let Some(Source {
-            kind: SourceKind::Vercel { verify: Some(v), .. },
-            ..
-        }) = source
-        {
+        if let Some(Auth::Vercel { verify: Some(v), .. }) = source.map(|s| &s.kind.auth) {
             response.headers.push(("x-vercel-verify", v.clone()));
             on_storage_failure.headers.push(("x-vercel-verify", v.clone()));
         }

@@ -191,8 +191,8 @@ mod tests {
             &format!("[[source]]\nname=\"v\"\nkind=\"vercel\"\nsecrets=[\"{s}\"]\n"),
             &|_| None,
         )
-        .map(|c| match &c.sources[0].kind {
-            crate::config::SourceKind::Vercel { secrets, .. } => secrets[0].clone(),
+        .map(|c| match &c.sources[0].kind.auth {
+            crate::config::Auth::Vercel { secrets, .. } => secrets[0].clone(),
             _ => unreachable!(),
         })
         .unwrap()

@@ -207,40 +207,39 @@ pub struct Source {
     pub controls: crate::controls::Controls,
 }
 
+/// A source's kind: which row of `crate::kinds::ALL` it is (the row says everything the kind
+/// does; that layer finds and builds it), and what the source's table gave it.
 #[derive(Debug, Clone)]
-pub enum SourceKind {
+pub struct SourceKind {
+    /// The row's index in `crate::kinds::ALL`, and its name.
+    pub(crate) index: usize,
+    name: &'static str,
+    pub auth: Auth,
+}
+
+/// What a source's table gives its kind, by shape: how its sender proves who it is (and a
+/// webhook's field names). Kinds of one shape share a variant; their rows say where each
+/// credential is looked for.
+#[derive(Debug, Clone)]
+pub enum Auth {
+    /// Vercel's body signature (`x-vercel-signature`, several secrets) and its `x-vercel-verify`.
     Vercel {
         secrets: Vec<Secret>,
         verify: Option<String>,
     },
-    Northflank {
-        auth: HttpAuth,
-    },
-    BetterStack {
-        tokens: Vec<Secret>,
-    },
-    Logplex {
-        auth: HttpAuth,
-    },
-    Otlp {
-        auth: OtlpAuth,
-    },
-    /// Any JSON sender (SPEC version 3): a header credential, a signature over the body, or both.
+    /// Tokens, any one accepted (betterstack, splunk_hec, datadog).
+    Tokens(Vec<Secret>),
+    /// Basic, Bearer or none (northflank, logplex).
+    Http(HttpAuth),
+    /// Basic, Bearer, a named header or none (loki).
+    Key(KeyAuth),
+    Otlp(OtlpAuth),
+    /// Any JSON sender (SPEC version 3): a header credential, a signature over the body, or
+    /// both; and the field names its events are read from.
     Webhook {
         auth: KeyAuth,
         signature: Option<Signature>,
         fields: FieldNames,
-    },
-    /// Splunk HEC: `Authorization: Splunk <token>`.
-    SplunkHec {
-        tokens: Vec<Secret>,
-    },
-    /// The Datadog logs intake: `DD-API-KEY`.
-    Datadog {
-        tokens: Vec<Secret>,
-    },
-    Loki {
-        auth: KeyAuth,
     },
 }
 
@@ -302,40 +301,13 @@ pub enum OtlpAuth {
 }
 
 impl SourceKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            SourceKind::Vercel { .. } => "vercel",
-            SourceKind::Northflank { .. } => "northflank",
-            SourceKind::BetterStack { .. } => "betterstack",
-            SourceKind::Logplex { .. } => "logplex",
-            SourceKind::Otlp { .. } => "otlp",
-            SourceKind::Webhook { .. } => "webhook",
-            SourceKind::SplunkHec { .. } => "splunk_hec",
-            SourceKind::Datadog { .. } => "datadog",
-            SourceKind::Loki { .. } => "loki",
-        }
+    /// Row `index` of `crate::kinds::ALL`, named `name`, given `auth`.
+    pub(crate) fn new(index: usize, name: &'static str, auth: Auth) -> Self {
+        SourceKind { index, name, auth }
     }
 
-    /// The credentials by which a host-root route picks this source among those of its kind
-    /// (SPEC section 1): two sources of a kind may not share one.
-    pub(crate) fn root_secrets(&self) -> Vec<&Secret> {
-        fn key(a: &KeyAuth) -> Option<&Secret> {
-            match a {
-                KeyAuth::Http(HttpAuth::Bearer(t)) | KeyAuth::Http(HttpAuth::Basic { password: t, .. }) => Some(t),
-                KeyAuth::Header { value, .. } | KeyAuth::Query { value, .. } => Some(value),
-                KeyAuth::Http(HttpAuth::None) => None,
-            }
-        }
-        match self {
-            SourceKind::BetterStack { tokens } | SourceKind::SplunkHec { tokens } | SourceKind::Datadog { tokens } => {
-                tokens.iter().collect()
-            }
-            SourceKind::Otlp {
-                auth: OtlpAuth::Http(HttpAuth::Bearer(t)),
-            } => vec![t],
-            SourceKind::Loki { auth } => key(auth).into_iter().collect(),
-            _ => Vec::new(),
-        }
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 }
 
@@ -396,17 +368,17 @@ struct RawConfig {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSource {
-    name: String,
-    kind: String,
-    secrets: Option<Vec<String>>,
-    verify: Option<String>,
-    tokens: Option<Vec<String>>,
-    auth: Option<toml::Value>,
-    signature: Option<toml::Value>,
-    time_field: Option<Vec<String>>,
-    message_field: Option<Vec<String>>,
-    level_field: Option<Vec<String>>,
+pub(crate) struct RawSource {
+    pub name: String,
+    pub kind: String,
+    pub secrets: Option<Vec<String>>,
+    pub verify: Option<String>,
+    pub tokens: Option<Vec<String>>,
+    pub auth: Option<toml::Value>,
+    pub signature: Option<toml::Value>,
+    pub time_field: Option<Vec<String>>,
+    pub message_field: Option<Vec<String>>,
+    pub level_field: Option<Vec<String>>,
     redact: Option<toml::Value>,
     drop: Option<Vec<String>>,
     min_level: Option<String>,
@@ -415,8 +387,15 @@ struct RawSource {
 
 impl Config {
     /// Parses `text`, reading each `${NAME}` through `lookup` (environment variables locally and
-    /// on Lambda, secrets on Workers). Everything that would fail later fails here.
-    pub fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// on Lambda, secrets on Workers). Everything that would fail later fails here. The public
+    /// `Config::parse` is this with the kinds' table (`crate::kinds`).
+    /// `kind` builds each source's kind (`crate::kinds`, a layer above), given the sources
+    /// before it.
+    pub(crate) fn parse_with(
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        kind: &BuildKind,
+    ) -> Result<Self, ConfigError> {
         let mut value: toml::Table = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
         for (key, v) in value.iter_mut() {
             resolve(v, key.clone(), lookup)?;
@@ -424,7 +403,7 @@ impl Config {
         let raw: RawConfig = toml::Value::Table(value)
             .try_into()
             .map_err(|e: toml::de::Error| ConfigError::Toml(e.message().to_string()))?;
-        build(raw)
+        build(raw, kind)
     }
 
     pub fn source(&self, name: &str) -> Option<&Source> {
@@ -478,7 +457,10 @@ fn substitute(s: &str, place: &str, lookup: &dyn Fn(&str) -> Option<String>) -> 
     Ok(out)
 }
 
-fn build(raw: RawConfig) -> Result<Config, ConfigError> {
+/// Builds a source's kind from its table, given the sources defined before it.
+pub(crate) type BuildKind = dyn Fn(&RawSource, &[Source]) -> Result<SourceKind, ConfigError>;
+
+fn build(raw: RawConfig, build_kind: &BuildKind) -> Result<Config, ConfigError> {
     let invalid = |m: String| ConfigError::Invalid(m);
     let prefix = check_prefix("prefix", raw.prefix.unwrap_or_else(|| "logs/".to_string()))?;
     let traces_prefix = check_prefix(
@@ -550,19 +532,7 @@ fn build(raw: RawConfig) -> Result<Config, ConfigError> {
         let mut controls = crate::controls::Controls::parse(s.redact.as_ref(), s.drop.take(), s.min_level.take())
             .map_err(|m| invalid(format!("source `{name}`: {m}")))?;
         controls.keep_refused = s.keep_refused.unwrap_or(false);
-        let kind = build_kind(s)?;
-        // At the host root the credential picks the source among those of its kind.
-        let mine = kind.root_secrets();
-        for other in &sources {
-            if std::mem::discriminant(&other.kind) == std::mem::discriminant(&kind)
-                && other.kind.root_secrets().iter().any(|t| mine.contains(t))
-            {
-                return Err(invalid(format!(
-                    "source `{name}` uses a token that source `{}` uses too: the token picks the source",
-                    other.name
-                )));
-            }
-        }
+        let kind = build_kind(&s, &sources)?;
         sources.push(Source { name, kind, controls });
     }
     Ok(Config {
@@ -598,134 +568,8 @@ fn check_prefix(key: &str, prefix: String) -> Result<String, ConfigError> {
     Ok(prefix)
 }
 
-fn build_kind(s: RawSource) -> Result<SourceKind, ConfigError> {
-    let name = &s.name;
-    let invalid = |m: String| ConfigError::Invalid(format!("source `{name}`: {m}"));
-    let takes: &[&str] = match s.kind.as_str() {
-        "vercel" => &["secrets", "verify"],
-        "betterstack" | "splunk_hec" | "datadog" => &["tokens"],
-        "northflank" | "logplex" | "loki" => &["auth"],
-        "otlp" => &["secrets", "auth"],
-        "webhook" => &["auth", "signature", "time_field", "message_field", "level_field"],
-        other => {
-            return Err(invalid(format!(
-                "unknown kind `{other}` (one of vercel, northflank, betterstack, logplex, otlp, webhook, splunk_hec, datadog, loki)"
-            )))
-        }
-    };
-    let given = [
-        ("secrets", s.secrets.is_some()),
-        ("verify", s.verify.is_some()),
-        ("tokens", s.tokens.is_some()),
-        ("auth", s.auth.is_some()),
-        ("signature", s.signature.is_some()),
-        ("time_field", s.time_field.is_some()),
-        ("message_field", s.message_field.is_some()),
-        ("level_field", s.level_field.is_some()),
-    ];
-    if let Some((field, _)) = given.iter().find(|(f, present)| *present && !takes.contains(f)) {
-        return Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)));
-    }
-    let secrets_of = |list: Option<Vec<String>>, field: &str| -> Result<Vec<Secret>, ConfigError> {
-        secret_list(list, field, &s.kind).map_err(invalid)
-    };
-    match s.kind.as_str() {
-        "vercel" => {
-            let verify = s.verify.filter(|v| !v.is_empty());
-            if let Some(v) = &verify {
-                if http::HeaderValue::from_str(v).is_err() {
-                    return Err(invalid("`verify` is not a valid header value".into()));
-                }
-            }
-            Ok(SourceKind::Vercel {
-                secrets: secrets_of(s.secrets, "secrets")?,
-                verify,
-            })
-        }
-        "betterstack" => Ok(SourceKind::BetterStack {
-            tokens: secrets_of(s.tokens, "tokens")?,
-        }),
-        "splunk_hec" => Ok(SourceKind::SplunkHec {
-            tokens: secrets_of(s.tokens, "tokens")?,
-        }),
-        "datadog" => Ok(SourceKind::Datadog {
-            tokens: secrets_of(s.tokens, "tokens")?,
-        }),
-        "northflank" | "logplex" => {
-            let auth = build_auth(s.auth.as_ref()).map_err(invalid)?;
-            if s.kind == "logplex" && !matches!(auth, HttpAuth::Basic { .. }) {
-                return Err(invalid(
-                    "kind `logplex` takes only `auth = { basic = { … } }`: Heroku sends Basic credentials from the drain URL"
-                        .into(),
-                ));
-            }
-            Ok(if s.kind == "northflank" {
-                SourceKind::Northflank { auth }
-            } else {
-                SourceKind::Logplex { auth }
-            })
-        }
-        "loki" => Ok(SourceKind::Loki {
-            auth: build_key_auth(s.auth.as_ref(), false).map_err(invalid)?,
-        }),
-        "webhook" => {
-            let signature = s
-                .signature
-                .as_ref()
-                .map(|v| build_signature(v, &s.kind))
-                .transpose()
-                .map_err(invalid)?;
-            let auth = match (&s.auth, &signature) {
-                // A signature alone proves the sender.
-                (None, Some(_)) => KeyAuth::Http(HttpAuth::None),
-                (auth, _) => build_key_auth(auth.as_ref(), true).map_err(invalid)?,
-            };
-            let names = |list: Option<Vec<String>>, field: &str, default: &[&'static str]| {
-                field_names(list, field, default).map_err(invalid)
-            };
-            Ok(SourceKind::Webhook {
-                auth,
-                signature,
-                fields: FieldNames {
-                    time: names(
-                        s.time_field,
-                        "time_field",
-                        &["timestamp", "time", "dt", "@timestamp", "date", "ts"],
-                    )?,
-                    message: names(
-                        s.message_field,
-                        "message_field",
-                        &["message", "msg", "log", "text", "event_message"],
-                    )?,
-                    level: names(
-                        s.level_field,
-                        "level_field",
-                        &["level", "severity", "log.level", "levelname", "status"],
-                    )?,
-                },
-            })
-        }
-        _ => {
-            let auth = match (s.secrets, &s.auth) {
-                (Some(_), Some(_)) => {
-                    return Err(invalid(
-                        "kind `otlp` takes `secrets` (a Vercel trace drain's signature) or `auth`, not both".into(),
-                    ))
-                }
-                (Some(list), None) => OtlpAuth::Signature(secrets_of(Some(list), "secrets")?),
-                (None, auth) => match build_key_auth(auth.as_ref(), false).map_err(invalid)? {
-                    KeyAuth::Http(a) => OtlpAuth::Http(a),
-                    KeyAuth::Header { name, value } => OtlpAuth::Header { name, value },
-                    KeyAuth::Query { .. } => unreachable!("no query auth unless asked for"),
-                },
-            };
-            Ok(SourceKind::Otlp { auth })
-        }
-    }
-}
-
 /// A non-empty list of secrets, none empty or with whitespace at its ends.
-fn secret_list(list: Option<Vec<String>>, field: &str, kind: &str) -> Result<Vec<Secret>, String> {
+pub(crate) fn secret_list(list: Option<Vec<String>>, field: &str, kind: &str) -> Result<Vec<Secret>, String> {
     let list = list.unwrap_or_default();
     if list.is_empty() {
         return Err(format!("kind `{kind}` needs at least one entry in `{field}`"));
@@ -742,7 +586,7 @@ fn secret_list(list: Option<Vec<String>>, field: &str, kind: &str) -> Result<Vec
 }
 
 /// A field-name list, or its default: 1 to [`MAX_FIELD_NAMES`] names, none empty.
-fn field_names(
+pub(crate) fn field_names(
     list: Option<Vec<String>>,
     field: &str,
     default: &[&'static str],
@@ -759,7 +603,7 @@ fn field_names(
 }
 
 /// `signature = { header, secrets, algorithm = "sha256"|"sha1", encoding = "hex"|"base64", prefix }`.
-fn build_signature(v: &toml::Value, kind: &str) -> Result<Signature, String> {
+pub(crate) fn build_signature(v: &toml::Value, kind: &str) -> Result<Signature, String> {
     const FORM: &str = "`signature` is { header = \"…\", secrets = [\"…\"], algorithm = \"sha256\" or \"sha1\", encoding = \"hex\" or \"base64\", prefix = \"…\" (optional) }";
     let t = v.as_table().ok_or(FORM)?;
     if let Some(k) = t
@@ -807,7 +651,7 @@ fn header_name(v: Option<&toml::Value>, place: &str) -> Result<http::HeaderName,
 
 /// `auth`: Basic, Bearer, `"none"`, `{ header = { name, value } }`, and where `query` is allowed
 /// `{ query = { name, value } }`.
-fn build_key_auth(v: Option<&toml::Value>, query: bool) -> Result<KeyAuth, String> {
+pub(crate) fn build_key_auth(v: Option<&toml::Value>, query: bool) -> Result<KeyAuth, String> {
     let table = v.and_then(|a| a.as_table());
     let pair = |key: &str| -> Result<Option<(String, Secret)>, String> {
         let Some(h) = table.and_then(|t| t.get(key)) else {
@@ -844,7 +688,7 @@ fn build_key_auth(v: Option<&toml::Value>, query: bool) -> Result<KeyAuth, Strin
     build_auth(v).map(KeyAuth::Http)
 }
 
-fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
+pub(crate) fn build_auth(v: Option<&toml::Value>) -> Result<HttpAuth, String> {
     const FORMS: &str = "`auth` is { basic = { username = \"…\", password = \"…\" } }, { bearer = \"…\" } or \"none\"";
     let Some(v) = v else {
         return Err(format!("`auth` is missing: {FORMS}"));
@@ -922,7 +766,7 @@ mod tests {
         assert_eq!(c.prefix, "logs/");
         assert_eq!(c.limits.max_body, 20 * 1024 * 1024);
         assert_eq!(c.storage.gzip_level, 4);
-        let SourceKind::Vercel { secrets, verify } = &c.sources[0].kind else {
+        let Auth::Vercel { secrets, verify } = &c.sources[0].kind.auth else {
             panic!()
         };
         assert_eq!(secrets[0].expose(), "s3cret");
@@ -1066,19 +910,16 @@ mod tests {
             &env,
         )
         .unwrap();
-        assert!(
-            matches!(&c.sources[0].kind, SourceKind::Northflank { auth: HttpAuth::Bearer(s) } if s.expose() == "s3cret")
+        assert!(matches!(&c.sources[0].kind.auth, Auth::Http(HttpAuth::Bearer(s)) if s.expose() == "s3cret"));
+        assert!(matches!(
+            &c.sources[1].kind.auth,
+            Auth::Http(HttpAuth::Basic { username: None, .. })
+        ));
+        assert!(matches!(&c.sources[2].kind.auth, Auth::Http(HttpAuth::None)));
+        assert_eq!(
+            c.sources.iter().map(|s| s.kind.name()).collect::<Vec<_>>(),
+            ["northflank", "logplex", "northflank"]
         );
-        assert!(matches!(
-            &c.sources[1].kind,
-            SourceKind::Logplex {
-                auth: HttpAuth::Basic { username: None, .. }
-            }
-        ));
-        assert!(matches!(
-            &c.sources[2].kind,
-            SourceKind::Northflank { auth: HttpAuth::None }
-        ));
     }
 
     /// Issue 12, item 12: configs that used to be accepted and then failed in use.

@@ -7,7 +7,7 @@ use std::io::Write;
 use http::HeaderMap;
 use serde_json::{json, Map, Value};
 
-use crate::config::{KeyAuth, OtlpAuth, Source, SourceKind};
+use crate::config::{Auth, KeyAuth, OtlpAuth, Source, SourceKind};
 use crate::error::{brief, Rejection};
 use crate::plan::Object;
 use crate::timestamp::Timestamp;
@@ -30,14 +30,9 @@ const CREDENTIAL_PARTS: [&str; 9] = [
 
 /// The header names a source's own config makes credentials (a named header, a signature's).
 fn configured(kind: &SourceKind) -> Vec<&str> {
-    match kind {
-        SourceKind::Otlp {
-            auth: OtlpAuth::Header { name, .. },
-        }
-        | SourceKind::Loki {
-            auth: KeyAuth::Header { name, .. },
-        } => vec![name.as_str()],
-        SourceKind::Webhook { auth, signature, .. } => {
+    match &kind.auth {
+        Auth::Otlp(OtlpAuth::Header { name, .. }) | Auth::Key(KeyAuth::Header { name, .. }) => vec![name.as_str()],
+        Auth::Webhook { auth, signature, .. } => {
             let mut names = Vec::new();
             if let KeyAuth::Header { name, .. } = auth {
                 names.push(name.as_str());

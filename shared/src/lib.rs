@@ -36,7 +36,8 @@ mod scratch;
 
 pub use answer::{not_configured, RETRY_AFTER_SECS};
 pub use config::{
-    Compaction, Config, ConfigError, KeyAuth, Limits, Log, LogDeliveries, OtlpAuth, Source, SourceKind, TableFormat,
+    Auth, Compaction, Config, ConfigError, KeyAuth, Limits, Log, LogDeliveries, OtlpAuth, Source, SourceKind,
+    TableFormat,
 };
 pub use error::{DecodeError, Refusal, Rejection};
 pub use output::SMALL_OBJECT;

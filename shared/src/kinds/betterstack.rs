@@ -3,11 +3,11 @@
 
 use http::HeaderMap;
 
-use super::{bare, header, no_challenge, Dialect, Input, Kind};
+use super::{bare, build_tokens, header, no_challenge, tokens_of, Dialect, Input, Kind};
 use crate::auth;
 use crate::body::MediaType;
 use crate::body::MediaType::{Generic, Json, Msgpack, Ndjson};
-use crate::config::{Secret, SourceKind};
+use crate::config::SourceKind;
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::{json, msgpack};
@@ -15,6 +15,8 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "betterstack",
+    takes: &["tokens"],
+    build: build_tokens,
     endpoints: bare,
     routes: "POST /{name}, and POST / (the token picks the source)",
     root: true,
@@ -29,24 +31,17 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
-fn tokens(kind: &SourceKind) -> &[Secret] {
-    match kind {
-        SourceKind::BetterStack { tokens } => tokens,
-        _ => unreachable!("the betterstack row serves betterstack sources"),
-    }
-}
-
 /// `Authorization: Bearer <source token>`, one of the source's.
 fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     let token = auth::bearer_token(header(headers, "authorization")).map_err(Rejection::Unauthorized)?;
-    if !auth::token_matches(tokens(kind), token) {
+    if !auth::token_matches(tokens_of(kind), token) {
         return Err(Rejection::Unauthorized(auth::AuthError::Mismatch));
     }
     Ok(())
 }
 
 fn describe(kind: &SourceKind) -> String {
-    let n = tokens(kind).len();
+    let n = tokens_of(kind).len();
     format!("{n} token(s), also reachable at POST /")
 }
 

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 
 use http::HeaderMap;
 
-use super::{header, no_challenge, one_of, query_param, Dialect, Endpoint, Input, Kind};
+use super::{build_tokens, header, no_challenge, one_of, query_param, tokens_of, Dialect, Endpoint, Input, Kind};
 use crate::body::MediaType::{Generic, Json, Ndjson};
-use crate::config::{Secret, SourceKind};
+use crate::config::SourceKind;
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::json::{self, JsonEvent, Key, Val};
@@ -16,6 +16,8 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "datadog",
+    takes: &["tokens"],
+    build: build_tokens,
     endpoints,
     routes: "POST /{name}/api/v2/logs, also POST /api/v2/logs (the key picks the source)",
     root: true,
@@ -34,26 +36,19 @@ fn endpoints(e: Endpoint) -> bool {
     e == Endpoint::DatadogLogs
 }
 
-fn tokens(kind: &SourceKind) -> &[Secret] {
-    match kind {
-        SourceKind::Datadog { tokens } => tokens,
-        _ => unreachable!("the datadog row serves datadog sources"),
-    }
-}
-
 /// `DD-API-KEY: <key>`, or the `dd-api-key` query parameter.
 fn authorize(kind: &SourceKind, headers: &HeaderMap, query: &str) -> Result<(), Rejection> {
     match header(headers, "dd-api-key") {
-        Some(key) => one_of(tokens(kind), Some(key)),
+        Some(key) => one_of(tokens_of(kind), Some(key)),
         None => one_of(
-            tokens(kind),
+            tokens_of(kind),
             query_param(query, "dd-api-key").as_deref().map(str::as_bytes),
         ),
     }
 }
 
 fn describe(kind: &SourceKind) -> String {
-    format!("{} API key(s), as DD-API-KEY", tokens(kind).len())
+    format!("{} API key(s), as DD-API-KEY", tokens_of(kind).len())
 }
 
 const RULES: Rules<'static> = Rules {

@@ -3,9 +3,9 @@
 
 use http::HeaderMap;
 
-use super::{bare, describe_http, http_auth, Dialect, Input, Kind};
+use super::{bare, describe_http, http_auth, http_of, Dialect, Input, Kind};
 use crate::body::MediaType::{Generic, Logplex, Text};
-use crate::config::{HttpAuth, SourceKind};
+use crate::config::{build_auth, Auth, HttpAuth, RawSource, SourceKind};
 use crate::error::{DecodeError, Rejection};
 use crate::format::syslog;
 use crate::framing::octet_counting;
@@ -14,6 +14,8 @@ use crate::output::{Batch, Line};
 
 pub(super) const ROW: Kind = Kind {
     name: "logplex",
+    takes: &["auth"],
+    build,
     endpoints: bare,
     routes: "POST /{name}",
     root: false,
@@ -28,19 +30,23 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
-fn auth_of(kind: &SourceKind) -> &HttpAuth {
-    match kind {
-        SourceKind::Logplex { auth } => auth,
-        _ => unreachable!("the logplex row serves logplex sources"),
+/// Basic only: Heroku sends the credentials of the drain URL.
+fn build(s: &RawSource) -> Result<Auth, String> {
+    match build_auth(s.auth.as_ref())? {
+        auth @ HttpAuth::Basic { .. } => Ok(Auth::Http(auth)),
+        _ => Err(
+            "kind `logplex` takes only `auth = { basic = { … } }`: Heroku sends Basic credentials from the drain URL"
+                .into(),
+        ),
     }
 }
 
 fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
-    http_auth(auth_of(kind), headers)
+    http_auth(http_of(kind), headers)
 }
 
 fn describe(kind: &SourceKind) -> String {
-    describe_http(auth_of(kind))
+    describe_http(http_of(kind))
 }
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {

@@ -3,15 +3,17 @@
 
 use http::HeaderMap;
 
-use super::{describe_key, header, key_auth, key_challenge, Dialect, Endpoint, Input, Kind};
+use super::{describe_key, header, key_auth, key_challenge, key_of, Dialect, Endpoint, Input, Kind};
 use crate::body::MediaType::{Generic, Json, Protobuf};
-use crate::config::{KeyAuth, SourceKind};
+use crate::config::{build_key_auth, Auth, SourceKind};
 use crate::error::Rejection;
 use crate::format::loki::{self, Push};
 use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "loki",
+    takes: &["auth"],
+    build: |s| build_key_auth(s.auth.as_ref(), false).map(Auth::Key),
     endpoints,
     routes: "POST /{name}/loki/api/v1/push, also POST /loki/api/v1/push (the credential picks the source)",
     root: true,
@@ -30,23 +32,16 @@ fn endpoints(e: Endpoint) -> bool {
     e == Endpoint::LokiPush
 }
 
-fn auth_of(kind: &SourceKind) -> &KeyAuth {
-    match kind {
-        SourceKind::Loki { auth } => auth,
-        _ => unreachable!("the loki row serves loki sources"),
-    }
-}
-
 fn authorize(kind: &SourceKind, headers: &HeaderMap, query: &str) -> Result<(), Rejection> {
-    key_auth(auth_of(kind), headers, query)
+    key_auth(key_of(kind), headers, query)
 }
 
 fn challenge(kind: &SourceKind) -> Option<&'static str> {
-    key_challenge(auth_of(kind))
+    key_challenge(key_of(kind))
 }
 
 fn describe(kind: &SourceKind) -> String {
-    describe_key(auth_of(kind))
+    describe_key(key_of(kind))
 }
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {

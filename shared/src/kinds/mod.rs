@@ -21,7 +21,7 @@ use http::HeaderMap;
 
 use crate::auth;
 use crate::body::{self, MediaType};
-use crate::config::{Config, HttpAuth, KeyAuth, OtlpAuth, Secret, Source, SourceKind};
+use crate::config::{Auth, Config, ConfigError, HttpAuth, KeyAuth, OtlpAuth, RawSource, Secret, Source, SourceKind};
 use crate::error::Rejection;
 use crate::format::otlp::Signal;
 use crate::output::{Batch, Identity};
@@ -96,9 +96,16 @@ type Decoder = fn(&Input<'_>, &mut Batch<'_, '_>) -> Result<(), Rejection>;
 /// for a kind signed over its body).
 type Authorize = fn(&SourceKind, &HeaderMap, &str) -> Result<(), Rejection>;
 
+/// Builds what a source's table gives its kind (each field one of the row's `takes`), or says
+/// what is wrong with it.
+type Build = fn(&RawSource) -> Result<Auth, String>;
+
 /// One kind of source: a row of SPEC section 2's table.
 pub(crate) struct Kind {
     pub name: &'static str,
+    /// The fields of a `[[source]]` table it takes beyond `name`, `kind` and the controls.
+    pub takes: &'static [&'static str],
+    pub build: Build,
     /// The endpoints its paths take after `/{name}`.
     pub endpoints: fn(Endpoint) -> bool,
     /// Its routes, for `drain check-config` (`{name}` stands for the source's name).
@@ -125,8 +132,7 @@ pub(crate) struct Kind {
     pub describe: fn(&SourceKind) -> String,
 }
 
-/// Every kind, in SPEC section 2's order.
-#[cfg(test)]
+/// Every kind, in SPEC section 2's order: a source's `kind` names one of these.
 pub(crate) const ALL: [&Kind; 9] = [
     &vercel::ROW,
     &northflank::ROW,
@@ -138,6 +144,35 @@ pub(crate) const ALL: [&Kind; 9] = [
     &datadog::ROW,
     &loki::ROW,
 ];
+
+/// The tokens of a kind of the `Tokens` shape.
+fn tokens_of(kind: &SourceKind) -> &[Secret] {
+    match &kind.auth {
+        Auth::Tokens(tokens) => tokens,
+        _ => unreachable!("a {} source is built with tokens", kind.name()),
+    }
+}
+
+/// `tokens = […]`, at least one.
+fn build_tokens(s: &RawSource) -> Result<Auth, String> {
+    crate::config::secret_list(s.tokens.clone(), "tokens", &s.kind).map(Auth::Tokens)
+}
+
+/// The credential of a kind of the `Http` shape.
+fn http_of(kind: &SourceKind) -> &HttpAuth {
+    match &kind.auth {
+        Auth::Http(auth) => auth,
+        _ => unreachable!("a {} source is built with Basic or Bearer", kind.name()),
+    }
+}
+
+/// The credential of a kind of the `Key` shape.
+fn key_of(kind: &SourceKind) -> &KeyAuth {
+    match &kind.auth {
+        Auth::Key(auth) => auth,
+        _ => unreachable!("a {} source is built with a key", kind.name()),
+    }
+}
 
 /// No credential in the head (a kind signed over its body).
 fn no_header_auth(_: &SourceKind, _: &HeaderMap, _: &str) -> Result<(), Rejection> {
@@ -219,38 +254,99 @@ fn describe_http(auth: &HttpAuth) -> String {
     }
 }
 
+impl Config {
+    /// Parses `text`, reading each `${NAME}` through `lookup` (environment variables locally and
+    /// on Lambda, secrets on Workers). Everything that would fail later fails here: each source's
+    /// kind is built by its row.
+    pub fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Config::parse_with(text, lookup, &build_kind)
+    }
+}
+
+/// A source's kind: its row, found by name, given what the source's table holds (each field one
+/// the row takes), builds it; at the host root, its credentials must differ from those of the
+/// sources of its kind before it.
+fn build_kind(s: &RawSource, before: &[Source]) -> Result<SourceKind, ConfigError> {
+    let name = &s.name;
+    let invalid = |m: String| ConfigError::Invalid(format!("source `{name}`: {m}"));
+    let Some(index) = ALL.iter().position(|k| k.name == s.kind) else {
+        let names: Vec<&str> = ALL.iter().map(|k| k.name).collect();
+        return Err(invalid(format!(
+            "unknown kind `{}` (one of {})",
+            s.kind,
+            names.join(", ")
+        )));
+    };
+    let row = ALL[index];
+    let given = [
+        ("secrets", s.secrets.is_some()),
+        ("verify", s.verify.is_some()),
+        ("tokens", s.tokens.is_some()),
+        ("auth", s.auth.is_some()),
+        ("signature", s.signature.is_some()),
+        ("time_field", s.time_field.is_some()),
+        ("message_field", s.message_field.is_some()),
+        ("level_field", s.level_field.is_some()),
+    ];
+    if let Some((field, _)) = given.iter().find(|(f, present)| *present && !row.takes.contains(f)) {
+        return Err(invalid(format!("kind `{}` does not take `{field}`", s.kind)));
+    }
+    let kind = SourceKind::new(index, row.name, (row.build)(s).map_err(invalid)?);
+    let mine = kind.root_secrets();
+    if let Some(other) = before
+        .iter()
+        .find(|o| o.kind.index == index && o.kind.root_secrets().iter().any(|t| mine.contains(t)))
+    {
+        return Err(ConfigError::Invalid(format!(
+            "source `{name}` uses a token that source `{}` uses too: the token picks the source",
+            other.name
+        )));
+    }
+    Ok(kind)
+}
+
 impl SourceKind {
     /// This kind's row.
     pub(crate) fn row(&self) -> &'static Kind {
-        match self {
-            SourceKind::Vercel { .. } => &vercel::ROW,
-            SourceKind::Northflank { .. } => &northflank::ROW,
-            SourceKind::BetterStack { .. } => &betterstack::ROW,
-            SourceKind::Logplex { .. } => &logplex::ROW,
-            SourceKind::Otlp { .. } => &otlp::ROW,
-            SourceKind::Webhook { .. } => &webhook::ROW,
-            SourceKind::SplunkHec { .. } => &splunk_hec::ROW,
-            SourceKind::Datadog { .. } => &datadog::ROW,
-            SourceKind::Loki { .. } => &loki::ROW,
+        ALL[self.index]
+    }
+
+    /// The credentials by which a host-root route picks this source among those of its kind
+    /// (SPEC section 1): two sources of a kind may not share one. None for a kind without
+    /// host-root routes.
+    pub(crate) fn root_secrets(&self) -> Vec<&Secret> {
+        fn key(a: &KeyAuth) -> Option<&Secret> {
+            match a {
+                KeyAuth::Http(HttpAuth::Bearer(t)) | KeyAuth::Http(HttpAuth::Basic { password: t, .. }) => Some(t),
+                KeyAuth::Header { value, .. } | KeyAuth::Query { value, .. } => Some(value),
+                KeyAuth::Http(HttpAuth::None) => None,
+            }
+        }
+        if !self.row().root {
+            return Vec::new();
+        }
+        match &self.auth {
+            Auth::Tokens(tokens) => tokens.iter().collect(),
+            // An OTLP sender is picked at the root by its Bearer token only.
+            Auth::Otlp(OtlpAuth::Http(HttpAuth::Bearer(t))) => vec![t],
+            Auth::Key(a) => key(a).into_iter().collect(),
+            _ => Vec::new(),
         }
     }
 
     /// The secrets of a Vercel body signature (HMAC-SHA1 in `x-vercel-signature`), when this
     /// source is authenticated by one.
     pub(crate) fn signature_secrets(&self) -> Option<&[Secret]> {
-        match self {
-            SourceKind::Vercel { secrets, .. }
-            | SourceKind::Otlp {
-                auth: OtlpAuth::Signature(secrets),
-            } => Some(secrets),
+        match &self.auth {
+            Auth::Vercel { secrets, .. } | Auth::Otlp(OtlpAuth::Signature(secrets)) => Some(secrets),
             _ => None,
         }
     }
 
     /// Where this source's sender proves who it is.
     pub(crate) fn auth_at(&self) -> AuthAt {
-        match (self.signature_secrets(), self) {
-            (Some(_), _) | (None, SourceKind::Webhook { signature: Some(_), .. }) => AuthAt::BodySignature,
+        match (self.signature_secrets(), &self.auth) {
+            (Some(_), _) | (None, Auth::Webhook { signature: Some(_), .. }) => AuthAt::BodySignature,
             _ => AuthAt::Head,
         }
     }
@@ -327,9 +423,9 @@ fn is_probe(body: &[u8]) -> bool {
 /// A body signature (Vercel's), over the bytes on the wire or as they inflate: checked keeping
 /// none of the inflated bytes until it matches, so an unsigned gzip bomb costs CPU, not memory.
 fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
-    if let SourceKind::Webhook {
+    if let Auth::Webhook {
         signature: Some(sig), ..
-    } = &d.source.kind
+    } = &d.source.kind.auth
     {
         // A webhook's signature is over the bytes as sent.
         return auth::signature(sig, header(d.headers, sig.header.as_str()), d.body).map_err(Rejection::Unauthorized);
@@ -366,7 +462,7 @@ fn check_signature(d: &Delivery<'_>) -> Result<(), Rejection> {
 /// for a look).
 pub(crate) fn deliver(
     d: &Delivery<'_>,
-    scratch: &mut crate::Scratch,
+    scratch: &mut crate::scratch::Scratch,
     authenticated: &mut bool,
 ) -> Result<Decoded, Rejection> {
     let kind = d.source.kind.row();
@@ -428,4 +524,64 @@ pub(crate) fn deliver(
         redacted,
         dropped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+    use crate::config::Config;
+
+    /// The fields of a `[[source]]` table a kind may take, each with a value of its type.
+    const FIELDS: [(&str, &str); 8] = [
+        ("secrets", "[\"s\"]"),
+        ("verify", "\"v\""),
+        ("tokens", "[\"t\"]"),
+        ("auth", "\"none\""),
+        ("signature", "{ header = \"x-sig\", secrets = [\"s\"] }"),
+        ("time_field", "[\"ts\"]"),
+        ("message_field", "[\"msg\"]"),
+        ("level_field", "[\"lvl\"]"),
+    ];
+
+    /// Every row is a kind a config names, takes only fields the config knows, and is refused
+    /// the others by name; an unknown kind's refusal lists every row.
+    #[test]
+    fn every_row_is_a_kind_the_config_builds() {
+        let parse = |text: &str| Config::parse(text, &|_| None);
+        let unknown = parse("[[source]]\nname = \"x\"\nkind = \"nope\"\n")
+            .unwrap_err()
+            .to_string();
+        for (i, row) in ALL.iter().enumerate() {
+            assert!(unknown.contains(row.name), "{unknown} names {}", row.name);
+            assert!(ALL[..i].iter().all(|o| o.name != row.name), "{} twice", row.name);
+            for t in row.takes {
+                assert!(
+                    FIELDS.iter().any(|(f, _)| f == t),
+                    "{} takes `{t}`, unknown to the config",
+                    row.name
+                );
+            }
+            for (field, value) in FIELDS.iter().filter(|(f, _)| !row.takes.contains(f)) {
+                let text = format!("[[source]]\nname = \"x\"\nkind = \"{}\"\n{field} = {value}\n", row.name);
+                let err = parse(&text).unwrap_err().to_string();
+                assert!(err.contains(&format!("does not take `{field}`")), "{}: {err}", row.name);
+            }
+        }
+        // A valid source of every kind knows its row.
+        let config = parse(
+            "[[source]]\nname = \"a\"\nkind = \"vercel\"\nsecrets = [\"s\"]\n\
+             [[source]]\nname = \"b\"\nkind = \"northflank\"\nauth = \"none\"\n\
+             [[source]]\nname = \"c\"\nkind = \"betterstack\"\ntokens = [\"t\"]\n\
+             [[source]]\nname = \"d\"\nkind = \"logplex\"\nauth = { basic = { password = \"p\" } }\n\
+             [[source]]\nname = \"e\"\nkind = \"otlp\"\nauth = \"none\"\n\
+             [[source]]\nname = \"f\"\nkind = \"webhook\"\nauth = \"none\"\n\
+             [[source]]\nname = \"g\"\nkind = \"splunk_hec\"\ntokens = [\"t\"]\n\
+             [[source]]\nname = \"h\"\nkind = \"datadog\"\ntokens = [\"k\"]\n\
+             [[source]]\nname = \"i\"\nkind = \"loki\"\nauth = \"none\"\n",
+        )
+        .unwrap();
+        let names: Vec<&str> = config.sources.iter().map(|s| s.kind.row().name).collect();
+        assert_eq!(names, ALL.iter().map(|k| k.name).collect::<Vec<_>>());
+        assert!(config.sources.iter().all(|s| s.kind.name() == s.kind.row().name));
+    }
 }

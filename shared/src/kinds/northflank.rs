@@ -3,10 +3,10 @@
 
 use http::HeaderMap;
 
-use super::{bare, describe_http, http_auth, Dialect, Input, Kind};
+use super::{bare, describe_http, http_auth, http_of, Dialect, Input, Kind};
 use crate::body::MediaType;
 use crate::body::MediaType::{Generic, Json, Ndjson, Text};
-use crate::config::{HttpAuth, SourceKind};
+use crate::config::{build_auth, Auth, HttpAuth, SourceKind};
 use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event, Rules};
 use crate::format::{json, northflank_text};
@@ -14,6 +14,8 @@ use crate::output::{Batch, Line};
 
 pub(super) const ROW: Kind = Kind {
     name: "northflank",
+    takes: &["auth"],
+    build: |s| build_auth(s.auth.as_ref()).map(Auth::Http),
     endpoints: bare,
     routes: "POST /{name}",
     root: false,
@@ -28,26 +30,19 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
-fn auth_of(kind: &SourceKind) -> &HttpAuth {
-    match kind {
-        SourceKind::Northflank { auth } => auth,
-        _ => unreachable!("the northflank row serves northflank sources"),
-    }
-}
-
 fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
-    http_auth(auth_of(kind), headers)
+    http_auth(http_of(kind), headers)
 }
 
 fn challenge(kind: &SourceKind) -> Option<&'static str> {
-    match auth_of(kind) {
+    match http_of(kind) {
         HttpAuth::Bearer(_) => Some("Bearer realm=\"drain\""),
         _ => Some("Basic realm=\"drain\""),
     }
 }
 
 fn describe(kind: &SourceKind) -> String {
-    describe_http(auth_of(kind))
+    describe_http(http_of(kind))
 }
 
 pub(super) fn decode(input: &Input<'_>, batch: &mut Batch<'_, '_>) -> Result<(), Rejection> {

@@ -11,10 +11,12 @@ use http::HeaderMap;
 use super::{describe_http, header, http_auth, no_challenge, Dialect, Endpoint, Input, Kind};
 use crate::auth;
 use crate::body::MediaType::{Json, Protobuf};
-use crate::config::{HttpAuth, OtlpAuth, SourceKind};
+use crate::config::{build_key_auth, secret_list, Auth, HttpAuth, KeyAuth, OtlpAuth, RawSource, SourceKind};
 
 pub(super) const ROW: Kind = Kind {
     name: "otlp",
+    takes: &["secrets", "auth"],
+    build,
     endpoints: signals,
     routes: "POST /{name}/v1/{logs,traces,metrics}",
     root: true,
@@ -30,10 +32,26 @@ pub(super) const ROW: Kind = Kind {
 };
 
 fn auth_of(kind: &SourceKind) -> &OtlpAuth {
-    match kind {
-        SourceKind::Otlp { auth } => auth,
+    match &kind.auth {
+        Auth::Otlp(auth) => auth,
         _ => unreachable!("the otlp row serves otlp sources"),
     }
+}
+
+/// `secrets` (a Vercel trace drain's signature) or `auth` (Basic, Bearer, a named header).
+fn build(s: &RawSource) -> Result<Auth, String> {
+    let auth = match (&s.secrets, &s.auth) {
+        (Some(_), Some(_)) => {
+            return Err("kind `otlp` takes `secrets` (a Vercel trace drain's signature) or `auth`, not both".into())
+        }
+        (Some(list), None) => OtlpAuth::Signature(secret_list(Some(list.clone()), "secrets", &s.kind)?),
+        (None, auth) => match build_key_auth(auth.as_ref(), false)? {
+            KeyAuth::Http(a) => OtlpAuth::Http(a),
+            KeyAuth::Header { name, value } => OtlpAuth::Header { name, value },
+            KeyAuth::Query { .. } => unreachable!("no query auth unless asked for"),
+        },
+    };
+    Ok(Auth::Otlp(auth))
 }
 
 /// `v1/{logs,traces,metrics}`.

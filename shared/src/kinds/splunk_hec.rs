@@ -8,10 +8,10 @@ use http::HeaderMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{header, no_challenge, query_param, Dialect, Endpoint, Input, Kind};
+use super::{build_tokens, header, no_challenge, query_param, tokens_of, Dialect, Endpoint, Input, Kind};
 use crate::auth;
 use crate::body::MediaType::{Generic, Json, Ndjson, Text};
-use crate::config::{Secret, SourceKind};
+use crate::config::SourceKind;
 use crate::error::{DecodeError, Rejection};
 use crate::event::{write_event_given, FieldValue, Given, Rules};
 use crate::format::json::{self, JsonEvent, Key, Val};
@@ -20,6 +20,8 @@ use crate::timestamp::Timestamp;
 
 pub(super) const ROW: Kind = Kind {
     name: "splunk_hec",
+    takes: &["tokens"],
+    build: build_tokens,
     endpoints,
     routes: "POST /{name}/services/collector/event and …/raw (GET …/health), also at the host root (the token picks the source)",
     root: true,
@@ -38,24 +40,17 @@ fn endpoints(e: Endpoint) -> bool {
     matches!(e, Endpoint::HecEvent | Endpoint::HecRaw | Endpoint::HecHealth)
 }
 
-fn tokens(kind: &SourceKind) -> &[Secret] {
-    match kind {
-        SourceKind::SplunkHec { tokens } => tokens,
-        _ => unreachable!("the splunk_hec row serves splunk_hec sources"),
-    }
-}
-
 /// `Authorization: Splunk <token>` (or Bearer, or Basic with the token as password).
 fn authorize(kind: &SourceKind, headers: &HeaderMap, _query: &str) -> Result<(), Rejection> {
     let token = auth::hec_token(header(headers, "authorization")).map_err(Rejection::Unauthorized)?;
-    match auth::token_matches(tokens(kind), &token) {
+    match auth::token_matches(tokens_of(kind), &token) {
         true => Ok(()),
         false => Err(Rejection::Unauthorized(auth::AuthError::Mismatch)),
     }
 }
 
 fn describe(kind: &SourceKind) -> String {
-    format!("{} token(s), as Authorization: Splunk <token>", tokens(kind).len())
+    format!("{} token(s), as Authorization: Splunk <token>", tokens_of(kind).len())
 }
 
 /// The envelope's `time` is the time; message and level come from its `event`.

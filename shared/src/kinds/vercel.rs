@@ -3,7 +3,7 @@
 
 use super::{bare, no_challenge, no_header_auth, Dialect, Input, Kind};
 use crate::body::MediaType::{Generic, Json, Ndjson};
-use crate::config::SourceKind;
+use crate::config::{secret_list, Auth, RawSource, SourceKind};
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::json;
@@ -11,6 +11,8 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "vercel",
+    takes: &["secrets", "verify"],
+    build,
     endpoints: bare,
     routes: "POST /{name} (GET and HEAD: endpoint verification)",
     root: false,
@@ -26,8 +28,24 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
+/// `secrets` (the drain's signing secrets, several while one is rotated) and `verify` (the
+/// `x-vercel-verify` code every answer carries).
+fn build(s: &RawSource) -> Result<Auth, String> {
+    let verify = s.verify.clone().filter(|v| !v.is_empty());
+    if verify
+        .as_deref()
+        .is_some_and(|v| http::HeaderValue::from_str(v).is_err())
+    {
+        return Err("`verify` is not a valid header value".into());
+    }
+    Ok(Auth::Vercel {
+        secrets: secret_list(s.secrets.clone(), "secrets", &s.kind)?,
+        verify,
+    })
+}
+
 fn describe(kind: &SourceKind) -> String {
-    let SourceKind::Vercel { secrets, verify } = kind else {
+    let Auth::Vercel { secrets, verify } = &kind.auth else {
         unreachable!("the vercel row describes vercel sources")
     };
     let verify = if verify.is_some() { "set" } else { "not set" };

@@ -8,7 +8,10 @@ use http::HeaderMap;
 
 use super::{bare, describe_key, key_auth, Dialect, Input, Kind};
 use crate::body::MediaType::{Generic, Json, Ndjson, Text};
-use crate::config::{Algorithm, Encoding, FieldNames, KeyAuth, SourceKind};
+use crate::config::{
+    build_key_auth, build_signature, field_names, Algorithm, Auth, Encoding, FieldNames, HttpAuth, KeyAuth, RawSource,
+    SourceKind,
+};
 use crate::error::Rejection;
 use crate::event::{write_event, Rules};
 use crate::format::json::{self, Element, Key, Val};
@@ -16,6 +19,8 @@ use crate::output::Batch;
 
 pub(super) const ROW: Kind = Kind {
     name: "webhook",
+    takes: &["auth", "signature", "time_field", "message_field", "level_field"],
+    build,
     endpoints: bare,
     routes: "POST /{name}",
     root: false,
@@ -30,9 +35,42 @@ pub(super) const ROW: Kind = Kind {
     describe,
 };
 
+/// A header credential (`auth`, a query parameter allowed), a `signature` over the body, or
+/// both; and the field names events are read from, each list in order of preference.
+fn build(s: &RawSource) -> Result<Auth, String> {
+    let signature = s.signature.as_ref().map(|v| build_signature(v, &s.kind)).transpose()?;
+    let auth = match (&s.auth, &signature) {
+        // A signature alone proves the sender.
+        (None, Some(_)) => KeyAuth::Http(HttpAuth::None),
+        (auth, _) => build_key_auth(auth.as_ref(), true)?,
+    };
+    let fields = FieldNames {
+        time: field_names(
+            s.time_field.clone(),
+            "time_field",
+            &["timestamp", "time", "dt", "@timestamp", "date", "ts"],
+        )?,
+        message: field_names(
+            s.message_field.clone(),
+            "message_field",
+            &["message", "msg", "log", "text", "event_message"],
+        )?,
+        level: field_names(
+            s.level_field.clone(),
+            "level_field",
+            &["level", "severity", "log.level", "levelname", "status"],
+        )?,
+    };
+    Ok(Auth::Webhook {
+        auth,
+        signature,
+        fields,
+    })
+}
+
 fn parts(kind: &SourceKind) -> (&KeyAuth, &FieldNames) {
-    match kind {
-        SourceKind::Webhook { auth, fields, .. } => (auth, fields),
+    match &kind.auth {
+        Auth::Webhook { auth, fields, .. } => (auth, fields),
         _ => unreachable!("the webhook row serves webhook sources"),
     }
 }
@@ -46,7 +84,7 @@ fn challenge(kind: &SourceKind) -> Option<&'static str> {
 }
 
 fn describe(kind: &SourceKind) -> String {
-    let SourceKind::Webhook { auth, signature, .. } = kind else {
+    let Auth::Webhook { auth, signature, .. } = &kind.auth else {
         unreachable!("the webhook row describes webhook sources")
     };
     let mut text = describe_key(auth);
@@ -60,7 +98,7 @@ fn describe(kind: &SourceKind) -> String {
             Encoding::Base64 => "base64",
         };
         text = match auth {
-            KeyAuth::Http(crate::config::HttpAuth::None) => String::new(),
+            KeyAuth::Http(HttpAuth::None) => String::new(),
             _ => format!("{text}, and "),
         } + &format!(
             "{algorithm} signature in {} ({encoding}{}), {} secret(s)",
