@@ -68,9 +68,9 @@ def per_input(c):
     """Compaction's requests that grow with the hour (a GET and a delete per input), per input, and
     those that don't (self-test, listings, manifests, the output and its read-back), per hour."""
     n, hours = c["inputs"], max(1, c["committed"])
-    q = c["requests"] if "requests" in c else c
-    get = (q["get" if "get" in q else "gets"] - hours) / n
-    fixed = {"writes": (q["put" if "put" in q else "puts"] + q["list" if "list" in q else "lists"]) / hours, "reads": 1.0}
+    q = c["requests"]
+    get = (q["get"] - hours) / n
+    fixed = {"writes": (q["put"] + q["list"]) / hours, "reads": 1.0}
     return get, fixed
 
 
@@ -142,7 +142,7 @@ def main(aws_path, worker_path, cpu_path):
         print(f"| {NAMES[slug]} | {r['body_bytes']:,.0f} | {r['handler_ms']:.2f} | {r['wall_ms']:.2f}, {r['wall_p90_ms']:.2f} | {r['cpu_ms']:.2f} | "
               f"{r['requests']['put']:.2f} | {r['requests']['get']:.2f} | {r['requests']['list']:.2f} | {r['log_bytes']:,.0f} | "
               f"{r['stored_bytes']:,.0f} | {cells[0]} | {cells[1]} | {cpu[slug]['ms']:.3f} | {w['objects']:.2f} | "
-              f"{wget:.2f} / {(comp['deletes'] - 1) / comp['merged']:.2f} / {wfixed['writes']:.0f} + {wfixed['reads']:.0f} |")
+              f"{wget:.2f} / {(comp['requests']['delete'] - 1) / comp['merged']:.2f} / {wfixed['writes']:.0f} + {wfixed['reads']:.0f} |")
     print()
     c = next(iter(aws.values()))["compact_parquet"]
     print(f"Compaction: on Lambda one invoke per scenario and format over an hour of {c['inputs']} deliveries; the S3 "

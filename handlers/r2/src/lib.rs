@@ -158,12 +158,7 @@ impl Store for R2 {
 
     async fn folders(&self, prefix: &str) -> Result<Vec<String>, Error> {
         let (_, prefixes) = self.pages(prefix, true, None).await?;
-        let mut out: Vec<String> = prefixes
-            .into_iter()
-            .filter_map(|p| Some(p.strip_prefix(prefix)?.trim_end_matches('/').to_owned()))
-            .collect();
-        out.sort();
-        Ok(out)
+        Ok(drain_store::folder_names(prefix, prefixes))
     }
 
     async fn delete(&self, key: &str, _if_match: Option<&str>) -> Result<(), Error> {

@@ -151,12 +151,7 @@ impl Store for S3Store {
         let mut prefixes = Vec::new();
         self.pages(prefix, Some("/"), None, &mut Vec::new(), &mut prefixes)
             .await?;
-        let mut out: Vec<String> = prefixes
-            .into_iter()
-            .filter_map(|p| Some(p.strip_prefix(prefix)?.trim_end_matches('/').to_owned()))
-            .collect();
-        out.sort();
-        Ok(out)
+        Ok(drain_store::folder_names(prefix, prefixes))
     }
 
     async fn holds_any(&self, prefix: &str) -> Result<bool, Error> {

@@ -122,6 +122,17 @@ pub trait Store {
     fn describe(&self) -> String;
 }
 
+/// [`Store::folders`] from the common prefixes of a delimited listing (`{prefix}{name}/`): the
+/// names below `prefix`, without their `/`, sorted. For stores whose listing pages (S3, R2).
+pub fn folder_names(prefix: &str, common_prefixes: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = common_prefixes
+        .into_iter()
+        .filter_map(|p| Some(p.strip_prefix(prefix)?.trim_end_matches('/').to_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
 /// The content type of a key drain writes: gzip NDJSON objects, JSON manifests, Parquet files.
 pub fn content_type_of(key: &str) -> &'static str {
     if key.ends_with(".json") {
@@ -130,5 +141,14 @@ pub fn content_type_of(key: &str) -> &'static str {
         "application/vnd.apache.parquet"
     } else {
         "application/gzip"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn folder_names_are_the_names_below_the_prefix_sorted() {
+        let given = ["logs/drain=b/", "logs/drain=a/", "other/x/"].map(String::from);
+        assert_eq!(super::folder_names("logs/", given), ["drain=a", "drain=b"]);
     }
 }

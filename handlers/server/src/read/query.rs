@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde_json::value::RawValue;
 
 use super::blocking::Blocking;
-use super::line::{parse_time, Filter};
+use super::line::{parse_time, Event, Filter};
 use super::merge::{Obj, Reader};
 use super::{Prefixes, Signal};
 
@@ -66,7 +66,16 @@ fn plan(b: &Blocking, p: &Prefixes, r: &Range) -> Result<BTreeMap<i128, Vec<Obj>
 }
 
 /// A reader over the range's filters, printing stored lines as they are.
-fn reader(b: &Arc<Blocking>, r: &Range, concurrency: usize, buffer: usize) -> Reader {
+/// Reads one hour's objects in time order, each event that passes the range's filter handed to
+/// `emit` (false stops the hour); the objects that could not be read whole go to `bad`.
+fn read_hour(
+    b: &Arc<Blocking>,
+    r: &Range,
+    objs: Vec<Obj>,
+    (concurrency, buffer): (usize, usize),
+    bad: &mut Vec<String>,
+    emit: &mut dyn FnMut(Event) -> bool,
+) {
     let filter = Filter {
         signal: r.signal,
         min_rank: r.min_rank,
@@ -76,7 +85,9 @@ fn reader(b: &Arc<Blocking>, r: &Range, concurrency: usize, buffer: usize) -> Re
         json: true,
         color: false,
     };
-    Reader::new(b.clone(), Arc::new(filter), concurrency, buffer)
+    let mut reader = Reader::new(b.clone(), Arc::new(filter), concurrency, buffer);
+    reader.run(objs, emit, &mut |_| {});
+    bad.append(&mut reader.bad);
 }
 
 /// A page of events, newest first.
@@ -110,21 +121,15 @@ pub fn newest(
         if have >= want {
             break;
         }
-        let mut reader = reader(b, r, concurrency, buffer);
         let mut ring = std::collections::VecDeque::with_capacity((want - have).min(4096));
         let room = want - have;
-        reader.run(
-            objs,
-            &mut |e| {
-                if ring.len() == room {
-                    ring.pop_front();
-                }
-                ring.push_back((e.at, e.out));
-                true
-            },
-            &mut |_| {},
-        );
-        bad.append(&mut reader.bad);
+        read_hour(b, r, objs, (concurrency, buffer), &mut bad, &mut |e| {
+            if ring.len() == room {
+                ring.pop_front();
+            }
+            ring.push_back((e.at, e.out));
+            true
+        });
         have += ring.len();
         hours.push(ring.into());
     }
@@ -165,24 +170,18 @@ pub fn oldest(
         if more {
             break;
         }
-        let mut reader = reader(b, r, concurrency, buffer);
-        reader.run(
-            objs,
-            &mut |e| {
-                if skipped < skip && e.at == r.since {
-                    skipped += 1;
-                    return true;
-                }
-                if events.len() == limit {
-                    more = true;
-                    return false;
-                }
-                events.push((e.at, e.out));
-                true
-            },
-            &mut |_| {},
-        );
-        bad.append(&mut reader.bad);
+        read_hour(b, r, objs, (concurrency, buffer), &mut bad, &mut |e| {
+            if skipped < skip && e.at == r.since {
+                skipped += 1;
+                return true;
+            }
+            if events.len() == limit {
+                more = true;
+                return false;
+            }
+            events.push((e.at, e.out));
+            true
+        });
     }
     bad.truncate(20);
     Ok(Page { events, more, bad })
@@ -204,17 +203,11 @@ pub fn counts(
     let mut out = BTreeMap::new();
     let mut bad = Vec::new();
     for (_, objs) in plan(b, p, r)? {
-        let mut reader = reader(b, r, concurrency, buffer);
-        reader.run(
-            objs,
-            &mut |e| {
-                let bucket = r.since + (e.at - r.since).div_euclid(width) * width;
-                *out.entry((bucket, level_class(r.signal, &e.out))).or_insert(0) += 1;
-                true
-            },
-            &mut |_| {},
-        );
-        bad.append(&mut reader.bad);
+        read_hour(b, r, objs, (concurrency, buffer), &mut bad, &mut |e| {
+            let bucket = r.since + (e.at - r.since).div_euclid(width) * width;
+            *out.entry((bucket, level_class(r.signal, &e.out))).or_insert(0) += 1;
+            true
+        });
     }
     bad.truncate(20);
     Ok((out, bad))

@@ -189,13 +189,13 @@ fn write_attributes(
                 out.push(b',');
             }
             n += 1;
-            // The key's bytes; not ASCII, its lossy text, so that two invalid keys that read
+            // The key's bytes; not UTF-8, its lossy text, so that two invalid keys that read
             // alike are told apart by the names they are written as.
             let key = kv.text(0)?;
-            let key = if key.is_ascii() {
+            let key = if key.is_ascii() || std::str::from_utf8(&key).is_ok() {
                 key
             } else {
-                Cow::Owned(crate::output::lossy(&key).into_owned().into_bytes())
+                Cow::Owned(String::from_utf8_lossy(&key).into_owned().into_bytes())
             };
             match names.take(key.clone()) {
                 None => crate::output::write_json_bytes(out, &key),
