@@ -29,7 +29,38 @@ fn time(name: &str, bytes: usize, mut f: impl FnMut()) {
     println!("{name}: {:.0} MB/s", bytes as f64 / best / 1e6);
 }
 
+/// Whether each reader refuses what drain must refuse in a value it only skips (a field drain
+/// keeps as its raw text): serde_json's `RawValue` against sonic-rs's `LazyValue`.
+fn strictness() {
+    let cases: [(&str, &[u8]); 13] = [
+        ("trailing comma in a nested array", br#"{"a":[1,2,]}"#),
+        ("bad literal in a nested object", br#"{"a":{"b":tru}}"#),
+        ("raw control byte in a nested string", b"{\"a\":[\"x\x01y\"]}"),
+        ("invalid UTF-8 in a nested string", b"{\"a\":{\"b\":\"\xff\"}}"),
+        ("bad escape in a nested string", br#"{"a":["\q"]}"#),
+        ("short \\u escape in a nested string", br#"{"a":["\u12"]}"#),
+        ("lone surrogate escape", br#"{"a":["\ud800"]}"#),
+        ("leading zero", br#"{"a":[01]}"#),
+        ("exponent without digits", br#"{"a":[1e]}"#),
+        ("NaN", br#"{"a":[NaN]}"#),
+        ("missing comma in a nested array", br#"{"a":[1 2]}"#),
+        ("garbage after the object", br#"{"a":1} x"#),
+        ("unclosed nested object", br#"{"a":{"b":1}"#),
+    ];
+    println!("| skipped value holds | serde_json RawValue | sonic-rs LazyValue |");
+    println!("| --- | --- | --- |");
+    for (name, json) in cases {
+        let serde = serde_json::from_slice::<std::collections::BTreeMap<&str, &serde_json::value::RawValue>>(json).is_err();
+        let sonic = sonic_rs::from_slice::<std::collections::BTreeMap<&str, sonic_rs::LazyValue>>(json).is_err();
+        let word = |refused: bool| if refused { "refused" } else { "**accepted**" };
+        println!("| {name} | {} | {} |", word(serde), word(sonic));
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("strict") {
+        return strictness();
+    }
     let b = body();
     let lines: Vec<&[u8]> = b.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
     time("serde_json IgnoredAny per line", b.len(), || {
