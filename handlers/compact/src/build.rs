@@ -130,6 +130,18 @@ impl Output {
         }
     }
 
+    /// Whether the output is likely to take another input beyond `in_flight` fetched and not
+    /// yet added, at the mean inflated size of the `taken` ones (a guess that only decides how
+    /// far ahead inputs are fetched, never what is taken).
+    pub fn likely_room(&self, in_flight: usize, taken: usize, settings: &crate::Settings) -> bool {
+        let (held, limit) = match self {
+            Output::Ndjson(b) => (b.inflated(), settings.max_inflated_bytes),
+            Output::Parquet(t) => (t.inflated(), settings.max_table_bytes),
+        };
+        let mean = held / taken.max(1) as u64;
+        held.saturating_add(mean.saturating_mul(in_flight as u64)) <= limit
+    }
+
     /// Adds an input: `Ok(true)` taken, `Ok(false)` not taken (the output is full), `Err` why
     /// the input can't be read (nothing of it taken).
     pub fn add(&mut self, gz: &[u8]) -> Result<bool, String> {

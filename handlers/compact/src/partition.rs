@@ -29,7 +29,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 
 use crate::build::{read_back, Output};
 use crate::manifest::{generation_of, Manifest, State, Unreadable, Written};
@@ -216,16 +216,31 @@ async fn finish<B: Store + ?Sized>(
     let mut builder = Output::for_key(&m.output, settings);
     let mut unreadable = Vec::new();
     let mut bytes_in = 0;
-    // Inputs are fetched `read_ahead` at a time (each a round trip) and added in their order, so
-    // the output's bytes depend on the inputs only.
-    let mut gets = stream::iter(m.inputs.iter().map(|i| bucket.get(&i.key))).buffered(settings.read_ahead.max(1));
+    // Inputs are fetched up to `read_ahead` at a time (each a round trip) and added in their
+    // order, so the output's bytes depend on the inputs only. How many are fetched ahead follows
+    // the output's room: the first alone, then no more than the room is likely to take at the
+    // mean size of those taken, since one fetched and not taken is fetched again by the next
+    // generation (a GET, and on the Worker a subrequest, spent twice).
+    let mut gets = FuturesOrdered::new();
+    let mut fetched = 0;
     let mut inputs = m.inputs.iter();
     let mut gone = None;
     // Inputs taken into this output: all of them, unless the output fills first (decided by
     // the inputs alone, so every run finishing this generation stops at the same one); the rest
     // are left to the next generation.
     let mut taken = 0;
-    while let Some(got) = gets.next().await {
+    loop {
+        while fetched < m.inputs.len()
+            && !builder.full(settings)
+            && gets.len() < settings.read_ahead.max(1)
+            && (gets.is_empty() || (taken > 0 && builder.likely_room(gets.len(), taken, settings)))
+        {
+            gets.push_back(bucket.get(&m.inputs[fetched].key));
+            fetched += 1;
+        }
+        let Some(got) = gets.next().await else {
+            break;
+        };
         if builder.full(settings) {
             break;
         }
