@@ -149,7 +149,7 @@ impl Host for WorkerHost {
         let blobs = r.analytics_blobs();
         let point = AnalyticsEngineDataPointBuilder::new()
             .indexes([blobs[0].as_str()])
-            .blobs(blobs.iter().map(String::as_str).collect::<Vec<_>>())
+            .blobs(blobs.each_ref().map(|b| b.as_str()))
             .doubles(r.counts())
             .build();
         if let Err(e) = dataset.write_data_point(&point) {
