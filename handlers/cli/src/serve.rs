@@ -70,48 +70,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// How the server behaves beyond the config.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Longest time to receive a whole body.
-    pub read_timeout: Duration,
-    /// Longest time to store a delivery's objects before answering 503.
-    pub store_timeout: Duration,
-    /// Deliveries in progress at once (receiving, decoding or storing); past that, 503.
-    pub max_concurrent: usize,
-    /// Body bytes held at once across all deliveries; a delivery that would pass it gets 503.
-    pub max_buffered: usize,
-    /// Deliveries decoded at once (CPU-bound, off the async workers); the others wait.
-    pub max_decoding: usize,
-    /// Deliveries at once reading a body before the sender is known (a body signature); below
-    /// `max_concurrent`, so unsigned uploads can't take every slot.
-    pub max_unauthenticated: usize,
-    /// Longest wait for a decoding slot before answering 503.
-    pub decode_wait: Duration,
-    /// Connections open at once; past that, new ones wait in the kernel's backlog.
-    pub max_connections: usize,
-    /// Longest time to receive a request's head (method, path, headers).
-    pub header_timeout: Duration,
-    /// Delivery log lines as JSON (the same line as on Lambda and Workers) rather than text.
-    pub log_json: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            read_timeout: Duration::from_secs(60),
-            store_timeout: Duration::from_secs(30),
-            max_concurrent: 1024,
-            max_buffered: 256 << 20,
-            max_decoding: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            max_unauthenticated: 256,
-            decode_wait: Duration::from_secs(10),
-            max_connections: 4096,
-            header_timeout: Duration::from_secs(10),
-            log_json: false,
-        }
-    }
-}
+pub use drain_exec::gate::Settings;
 
 impl ServeArgs {
     /// The settings these options make, each limit at least 1 and `max_unauthenticated` below

@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "gate")]
+pub mod gate;
 mod host;
 #[cfg(feature = "logs")]
 pub mod logs;

@@ -5,7 +5,6 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
-mod body;
 pub mod compact;
 pub mod listen;
 pub mod read;

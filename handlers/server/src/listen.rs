@@ -18,7 +18,7 @@ use crate::app::{app, AppState};
 /// Serves `state` on `listener` until `shutdown` completes, then waits for the connections'
 /// requests in flight.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>, shutdown: impl Future<Output = ()>) {
-    let settings = state.settings.clone();
+    let settings = state.settings().clone();
     let router: Router = app(state);
     let open = Arc::new(Semaphore::new(settings.max_connections.max(1)));
     // HTTP/1 only: no sender speaks h2c, and an HTTP/2 connection has no head to time out, so

@@ -503,7 +503,7 @@ fn regression_declared_length_over_max_body_reserves_nothing() {
             ..Settings::default()
         },
     );
-    let free = server.state.buffered_free_kib();
+    let free = server.state.gate.buffered_free_kib();
     let declared = 1_048_577;
     let cases = [
         ("/app", "Bearer t0ken", "HTTP/1.1 413"),
@@ -524,7 +524,7 @@ fn regression_declared_length_over_max_body_reserves_nothing() {
         .collect();
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
-        server.state.buffered_free_kib(),
+        server.state.gate.buffered_free_kib(),
         free,
         "four uploads over max_body reserved budget"
     );
@@ -549,7 +549,7 @@ fn regression_declared_length_over_max_body_reserves_nothing() {
         .unwrap();
     let (answer, closed) = answer_and_close(&mut s, Duration::from_secs(5));
     assert!(answer.starts_with("HTTP/1.1 413") && closed, "{answer}");
-    assert_eq!(server.state.buffered_free_kib(), free);
+    assert_eq!(server.state.gate.buffered_free_kib(), free);
     assert_eq!(objects(dir.path()).len(), 1);
 }
 
@@ -568,7 +568,7 @@ fn regression_unsigned_uploads_reserve_as_they_arrive_and_are_capped() {
             ..Settings::default()
         },
     );
-    let free = server.state.buffered_free_kib();
+    let free = server.state.gate.buffered_free_kib();
     let held: Vec<TcpStream> = (0..2)
         .map(|_| {
             let mut s = TcpStream::connect(server.addr).unwrap();
@@ -578,7 +578,7 @@ fn regression_unsigned_uploads_reserve_as_they_arrive_and_are_capped() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let reserved = free - server.state.buffered_free_kib();
+    let reserved = free - server.state.gate.buffered_free_kib();
     assert!(reserved <= 2 * 64, "two 1 MB unsigned uploads reserved {reserved} KiB");
     let head = "POST /v HTTP/1.1\r\nhost: x\r\nx-vercel-signature: 00\r\ncontent-length: 1000000\r\n\r\n[";
     let mut third = TcpStream::connect(server.addr).unwrap();
@@ -607,7 +607,7 @@ fn regression_busy_otlp_answers_in_the_otlp_dialect() {
         },
     );
     // Every decoding slot taken: a compressed delivery waits, then answers 503.
-    let _all = server.state.decoding_slots().try_acquire().unwrap();
+    let _all = server.state.gate.decoding_slots().try_acquire().unwrap();
     let body = {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(br#"{"resourceLogs":[]}"#).unwrap();
@@ -718,7 +718,7 @@ fn every_answer_before_the_core_is_in_the_sources_dialect() {
                 request(path, auth, ct, "transfer-encoding: chunked", b"zz\r\n"),
             ),
         ];
-        let held = server.state.decoding_slots().try_acquire().unwrap();
+        let held = server.state.gate.decoding_slots().try_acquire().unwrap();
         answers.push(("busy", 503, request(path, auth, ct, "content-length: 2", b"{}")));
         drop(held);
         for (case, status, answer) in answers {

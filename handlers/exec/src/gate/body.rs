@@ -2,44 +2,37 @@
 //! reserved first from the budget shared by all deliveries (`max_buffered`), so a body that
 //! doesn't fit is a 503 rather than an allocation.
 
-use axum::body::Body as AxumBody;
 use bytes::Bytes;
+use http_body::Body;
 use http_body_util::BodyExt;
-use tokio::sync::SemaphorePermit;
 
-use crate::app::AppState;
+use super::budget::{Budget, Held};
 
 /// How far past the limit a body is still read (and thrown away) so that the sender sees the
 /// 413 instead of a reset connection; beyond it the connection is cut.
-pub(crate) const DISCARD_LIMIT: usize = 8 << 20;
+pub const DISCARD_LIMIT: usize = 8 << 20;
 
-pub(crate) enum Read<'a> {
+pub enum Read<'a> {
     /// The body, and its share of the memory budget.
-    Complete(Bytes, SemaphorePermit<'a>),
+    Complete(Bytes, Held<'a>),
     /// Past `max_body`: nothing past the limit was kept.
     TooLarge,
     /// Keeping it would pass `max_buffered`.
     OverBudget,
 }
 
-pub(crate) fn kib(bytes: usize) -> usize {
+pub fn kib(bytes: usize) -> usize {
     bytes.div_ceil(1024)
 }
 
-/// Reads the body frame by frame, reserving its bytes from the memory budget as they are kept
+/// Reads the body frame by frame, reserving its bytes (in KiB) from `budget` as they are kept
 /// (all at once when the length is declared). The buffer grows at most to `max`, never by
 /// doubling past it.
-pub(crate) async fn read_body<'a>(
-    state: &'a AppState,
-    mut body: AxumBody,
-    max: usize,
-    declared: Option<u64>,
-) -> Result<Read<'a>, axum::Error> {
-    let reserve = |bytes: usize| {
-        u32::try_from(kib(bytes))
-            .ok()
-            .and_then(|n| state.buffered.try_acquire_many(n).ok())
-    };
+pub async fn read<'a, B>(budget: &'a Budget, mut body: B, max: usize, declared: Option<u64>) -> Result<Read<'a>, B::Error>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    let reserve = |bytes: usize| budget.try_take(kib(bytes));
     let first = declared.map_or(64 << 10, |n| n.min(max as u64) as usize);
     let Some(permit) = reserve(first) else {
         return Ok(Read::OverBudget);
@@ -72,4 +65,15 @@ pub(crate) async fn read_body<'a>(
         Some(held) if total <= max => Read::Complete(Bytes::from(buf), held),
         _ => Read::TooLarge,
     })
+}
+
+/// Reads a body and keeps none of it, up to `limit` bytes.
+pub async fn discard<B: Body<Data = Bytes> + Unpin>(mut body: B, limit: usize) {
+    let mut seen = 0usize;
+    while let Some(Ok(frame)) = body.frame().await {
+        seen += frame.data_ref().map_or(0, |d| d.len());
+        if seen > limit {
+            break;
+        }
+    }
 }
