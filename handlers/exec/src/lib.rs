@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "function-url")]
+pub mod function_url;
 #[cfg(feature = "gate")]
 pub mod gate;
 mod host;

@@ -259,3 +259,88 @@ fn the_log_policy_decides_which_lines_are_written() {
         (Some(5), Some(5), Some(15))
     );
 }
+
+/// [`Memory`] as a host whose records are kept.
+#[cfg(feature = "function-url")]
+struct MemoryHost {
+    store: Memory,
+    records: RefCell<Vec<Record>>,
+}
+
+#[cfg(feature = "function-url")]
+impl Host for MemoryHost {
+    type Store = Memory;
+    fn store(&self) -> &Memory {
+        &self.store
+    }
+    fn millis(&self) -> f64 {
+        0.0
+    }
+    fn deadline(&self) -> impl Future<Output = ()> {
+        std::future::pending()
+    }
+    fn record(&self, record: &Record) {
+        self.records.borrow_mut().push(record.clone());
+    }
+}
+
+#[cfg(feature = "function-url")]
+#[test]
+fn a_function_url_event_is_read_whole_and_answered_as_the_events_response() {
+    use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+    use base64::Engine;
+    let config = Config::parse(CONFIG, &|_| None).unwrap();
+    let now = Timestamp::from_unix_millis(1_795_000_000_000).unwrap();
+    let event = |body: &str, base64: bool, token: &str| {
+        let mut e = ApiGatewayV2httpRequest::default();
+        e.raw_path = Some("/bs".into());
+        e.raw_query_string = Some("x=1".into());
+        e.request_context.http.method = http::Method::POST;
+        e.request_context.request_id = Some("req-1".into());
+        e.headers.insert("content-type", "application/json".parse().unwrap());
+        if !token.is_empty() {
+            e.headers
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        }
+        e.body = Some(body.into());
+        e.is_base64_encoded = base64;
+        e
+    };
+    let host = MemoryHost {
+        store: Memory::default(),
+        records: RefCell::default(),
+    };
+    let events = r#"[{"dt":"2026-11-23T10:00:00Z","message":"a"}]"#;
+    // Base64 as the platform sends binary bodies; the query string doesn't change the route.
+    let encoded = base64::engine::general_purpose::STANDARD.encode(events);
+    let r = block_on(function_url::handle(&host, &config, &event(&encoded, true, "t"), now));
+    assert_eq!(r.status_code, 202, "{:?}", r.body);
+    assert_eq!(host.store.objects.borrow().len(), 1);
+    assert_eq!(host.records.borrow()[0].events, 1);
+    // No credential: Better Stack's 403, nothing stored.
+    let r = block_on(function_url::handle(&host, &config, &event(events, false, ""), now));
+    assert_eq!(r.status_code, 403);
+    // A body the platform encoded wrongly is not the sender's fault: 503, nothing stored.
+    let r = block_on(function_url::handle(&host, &config, &event("%%%", true, "t"), now));
+    assert_eq!(r.status_code, 503);
+    assert_eq!(host.store.objects.borrow().len(), 1);
+}
+
+#[cfg(feature = "function-url")]
+#[test]
+fn the_functions_variables_are_named_when_missing_or_wrong() {
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
+    let err = |pairs| function_url::Vars::from(vars(pairs)).unwrap_err();
+    assert!(err(&[]).contains("DRAIN_CONFIG is not set"));
+    assert!(err(&[("DRAIN_CONFIG", CONFIG)]).contains("DRAIN_BUCKET"));
+    const BAD: &[(&str, &str)] = &[
+        ("DRAIN_CONFIG", CONFIG),
+        ("DRAIN_BUCKET", "b"),
+        ("DRAIN_STORE_TIMEOUT", "900"),
+    ];
+    assert!(err(BAD).contains("DRAIN_STORE_TIMEOUT"));
+    let ok = function_url::Vars::from(vars(&[("DRAIN_CONFIG", CONFIG), ("DRAIN_BUCKET", "b")])).unwrap();
+    assert_eq!((ok.bucket.as_str(), ok.store_timeout.as_secs()), ("b", 20));
+}

@@ -8,12 +8,13 @@
 #![forbid(unsafe_code)]
 
 mod compact;
-mod request;
+mod host;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use drain_core::Config;
+use drain_exec::function_url::Vars;
 use drain_s3::S3Store;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
@@ -33,19 +34,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
         return compact::serve(S3Store::from_env(bucket).await).await;
     }
-    let text = std::env::var("DRAIN_CONFIG").map_err(|_| "DRAIN_CONFIG is not set: it holds the drain TOML config")?;
-    let config = Config::parse(&text, &|name| std::env::var(name).ok())
-        .map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))?;
-    let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
-    let store_timeout = match std::env::var("DRAIN_STORE_TIMEOUT") {
-        Err(_) => Duration::from_secs(20),
-        Ok(s) => Duration::from_secs_f64(
-            s.parse::<f64>()
-                .ok()
-                .filter(|t| *t > 0.0 && *t < 900.0)
-                .ok_or("DRAIN_STORE_TIMEOUT must be a number of seconds between 0 and 900")?,
-        ),
-    };
+    let Vars {
+        config,
+        bucket,
+        store_timeout,
+    } = Vars::from(|name| std::env::var(name).ok())?;
     let store = S3Store::from_env(bucket).await;
     let warm = store.warm_up().await;
     if let Err(e) = &warm {
@@ -65,7 +58,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<ApiGatewayV2httpRequest>| {
         let state = Arc::clone(&state);
-        async move { Ok::<_, lambda_runtime::Error>(request::handle(&state, event.payload).await) }
+        async move {
+            Ok::<_, lambda_runtime::Error>(
+                drain_exec::function_url::handle(&*state, &state.config, &event.payload, drain_exec::wall_clock())
+                    .await,
+            )
+        }
     }))
     .await
 }

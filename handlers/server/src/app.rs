@@ -50,7 +50,10 @@ pub fn app(state: Arc<AppState>) -> Router {
 async fn deliver(State(state): State<Arc<AppState>>, req: Request) -> Response {
     if req.uri().path() == "/metrics" && req.method() == http::Method::GET {
         return http::Response::builder()
-            .header("content-type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+            .header(
+                "content-type",
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )
             .body(AxumBody::from(state.metrics.render()))
             .expect("static response");
     }

@@ -28,7 +28,12 @@ pub fn kib(bytes: usize) -> usize {
 /// Reads the body frame by frame, reserving its bytes (in KiB) from `budget` as they are kept
 /// (all at once when the length is declared). The buffer grows at most to `max`, never by
 /// doubling past it.
-pub async fn read<'a, B>(budget: &'a Budget, mut body: B, max: usize, declared: Option<u64>) -> Result<Read<'a>, B::Error>
+pub async fn read<'a, B>(
+    budget: &'a Budget,
+    mut body: B,
+    max: usize,
+    declared: Option<u64>,
+) -> Result<Read<'a>, B::Error>
 where
     B: Body<Data = Bytes> + Unpin,
 {

@@ -186,7 +186,11 @@ where
                 // A sender that writes its whole body before it reads an answer sees the 413
                 // rather than a reset connection: the body is read and thrown away (no byte
                 // kept, nothing reserved, no slot held), within the read timeout.
-                within(server.sleep(settings.read_timeout), body::discard(body, max + DISCARD_LIMIT)).await;
+                within(
+                    server.sleep(settings.read_timeout),
+                    body::discard(body, max + DISCARD_LIMIT),
+                )
+                .await;
             }
             let mut response = answer(plan, 0).await;
             if over {
@@ -254,7 +258,9 @@ where
                 method: parts.method.as_str(),
                 path: target(&parts.uri),
                 headers: &parts.headers,
-                body: bytes.as_deref().map_or(drain_core::Body::TooLarge, drain_core::Body::Complete),
+                body: bytes
+                    .as_deref()
+                    .map_or(drain_core::Body::TooLarge, drain_core::Body::Complete),
                 request_id: &request_id,
                 body_macs: None,
             };
