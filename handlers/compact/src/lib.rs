@@ -95,6 +95,26 @@ impl Settings {
         };
         Ok(s)
     }
+
+    /// The compaction Worker's: [`Settings::from_vars`] within a run of `DRAIN_COMPACT_BUDGET`
+    /// R2 calls (default 900, under the paid plan's 1,000 subrequests), and the budget. A
+    /// generation costs a call per input and about ten more, so a third of the budget lets a run
+    /// that begins with a pending one finish it and start the next; inputs stay within 16 MiB
+    /// and a Parquet output holds at most 24 MiB of lines while it sorts them (the isolate has
+    /// 128 MB).
+    pub fn for_workers(var: impl Fn(&str) -> Option<String>) -> Result<(Self, u32), String> {
+        let budget = match var("DRAIN_COMPACT_BUDGET") {
+            None => 900,
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("DRAIN_COMPACT_BUDGET `{v}`: a number of R2 calls"))?,
+        };
+        let mut s = Settings::from_vars(var)?;
+        s.max_inputs = (budget / 3).clamp(2, 300) as usize;
+        s.max_input_bytes = 16 << 20;
+        s.max_table_bytes = 24 << 20;
+        Ok((s, budget))
+    }
 }
 
 /// What one run did.
@@ -163,6 +183,15 @@ impl Report {
         v.insert("unreadable".into(), self.unreadable.clone().into());
         v.insert("errors".into(), self.errors.clone().into());
         v.into()
+    }
+
+    /// [`Report::json`] with the lists counted, not listed: for a host that logs them as
+    /// [`Report::warnings`] already.
+    pub fn counted_json(&self) -> serde_json::Value {
+        let mut line = self.json();
+        line["errors"] = self.errors.len().into();
+        line["unreadable"] = self.unreadable.len().into();
+        line
     }
 
     /// One sentence for a terminal (`drain compact`).

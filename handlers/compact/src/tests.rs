@@ -768,6 +768,14 @@ fn the_hosts_variables_choose_the_format() {
     assert!(Settings::from_vars(vars(&[("DRAIN_TABLES_PREFIX", "t")]))
         .unwrap_err()
         .contains("end in `/`"));
+    // The compaction Worker's: its run within the R2 call budget.
+    let (s, budget) = Settings::for_workers(vars(&[])).unwrap();
+    assert_eq!((budget, s.max_inputs, s.max_table_bytes), (900, 300, 24 << 20));
+    let (s, budget) = Settings::for_workers(vars(&[("DRAIN_COMPACT_BUDGET", "30")])).unwrap();
+    assert_eq!((budget, s.max_inputs), (30, 10));
+    assert!(Settings::for_workers(vars(&[("DRAIN_COMPACT_BUDGET", "lots")]))
+        .unwrap_err()
+        .contains("DRAIN_COMPACT_BUDGET"));
 }
 
 /// What a compacted hour costs in store requests (`infra/cost` prices it): per input object one

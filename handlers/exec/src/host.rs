@@ -111,3 +111,44 @@ where
     };
     finish(host, plan, context).await
 }
+
+/// A body that arrives in chunks (the Worker's stream), kept whole up to `max` bytes: `None`
+/// once it passes `max`, declared or as read (nothing past the limit is kept); the stream's
+/// error if it broke off.
+pub async fn read_within<C, E>(
+    chunks: impl futures_util::Stream<Item = Result<C, E>>,
+    declared: Option<usize>,
+    max: usize,
+) -> Result<Option<Vec<u8>>, E>
+where
+    C: AsRef<[u8]>,
+{
+    use futures_util::StreamExt;
+    if declared.is_some_and(|n| n > max) {
+        return Ok(None);
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(0));
+    let mut chunks = std::pin::pin!(chunks);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.as_ref().len() > max {
+            return Ok(None);
+        }
+        body.extend_from_slice(chunk.as_ref());
+    }
+    Ok(Some(body))
+}
+
+/// Headers given as text pairs (the Worker's), those that are valid HTTP kept in order.
+pub fn header_map(pairs: impl IntoIterator<Item = (String, String)>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    headers
+}

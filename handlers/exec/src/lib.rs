@@ -26,7 +26,7 @@ use drain_core::{Admitted, Config, Plan, Request, Scratch, Timestamp};
 use drain_store::{Cond, Store, Wrote};
 use futures_util::future::{select, Either};
 
-pub use host::{finish, ingest, Body, Host, Incoming};
+pub use host::{finish, header_map, ingest, read_within, Body, Host, Incoming};
 pub use record::{Counter, Record, Unit, COUNTERS};
 
 /// The crates whose logs are capped at `debug` on every platform, whatever `RUST_LOG` asks: at

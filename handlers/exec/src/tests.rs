@@ -344,3 +344,31 @@ fn the_functions_variables_are_named_when_missing_or_wrong() {
     let ok = function_url::Vars::from(vars(&[("DRAIN_CONFIG", CONFIG), ("DRAIN_BUCKET", "b")])).unwrap();
     assert_eq!((ok.bucket.as_str(), ok.store_timeout.as_secs()), ("b", 20));
 }
+
+#[test]
+fn a_chunked_body_is_kept_up_to_max_and_no_further() {
+    let chunks = |n: usize| futures_util::stream::iter((0..n).map(|_| Ok::<_, String>(vec![7u8; 10])));
+    assert_eq!(
+        block_on(read_within(chunks(3), None, 30)).unwrap().map(|b| b.len()),
+        Some(30)
+    );
+    assert_eq!(
+        block_on(read_within(chunks(4), None, 30)).unwrap(),
+        None,
+        "past max as read"
+    );
+    assert_eq!(
+        block_on(read_within(chunks(1), Some(31), 30)).unwrap(),
+        None,
+        "past max as declared"
+    );
+    let broken = futures_util::stream::iter([Ok(vec![1u8]), Err("reset".to_string())]);
+    assert_eq!(block_on(read_within(broken, None, 30)).unwrap_err(), "reset");
+    let headers = header_map([
+        ("x-a".into(), "1".into()),
+        ("bad name".into(), "2".into()),
+        ("x-a".into(), "3".into()),
+    ]);
+    assert_eq!(headers.get_all("x-a").iter().collect::<Vec<_>>(), ["1", "3"]);
+    assert_eq!(headers.len(), 2);
+}

@@ -4,46 +4,13 @@
 //! hosts it on tokio.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
-use drain_cli::{LogFormat, ServeArgs};
+use clap::Parser;
+use drain_cli::{Cli, Command, LogFormat};
 use drain_core::Config;
 use drain_server::{AppState, FolderOrBucket, Settings};
 use drain_store::Store as _;
-
-#[derive(Parser)]
-#[command(
-    name = "drain",
-    version,
-    about = "A log drain endpoint: Vercel, Northflank, Better Stack, Heroku Logplex and OpenTelemetry into gzip NDJSON objects"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the sources of a config, storing objects in a folder.
-    Serve(ServeArgs),
-    /// Merge each closed hour's delivery objects into few large ones, nothing lost or doubled
-    /// (drain serve does it every hour; this runs it once).
-    Compact(drain_cli::compact::CompactArgs),
-    /// Print stored events of a time range in time order, from a folder or a bucket.
-    Logs(drain_server::read::logs::LogsArgs),
-    /// Print ready-to-run DuckDB, Athena or ClickHouse statements over the stored objects.
-    Sql(drain_server::read::sql::SqlArgs),
-    /// A log explorer in the browser over a folder or a bucket, on this machine (README "See it:
-    /// drain ui").
-    Ui(drain_server::read::ui::UiArgs),
-    /// Say what a config defines, or exactly what is wrong with it.
-    CheckConfig {
-        /// The TOML config.
-        file: PathBuf,
-    },
-}
 
 fn main() -> Result<()> {
     match Cli::parse().command {

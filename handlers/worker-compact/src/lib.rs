@@ -3,9 +3,7 @@
 //! the ingest Worker carries none of this code (its upload and start-up stay as they were).
 //! The store is `drain-r2`'s, the ingest Worker's. Every R2 call is a subrequest: a run stops
 //! at `DRAIN_COMPACT_BUDGET` calls (default 900, under the paid plan's 1,000) and the next Cron
-//! run goes on from there (a generation takes at most a third of it in inputs; deletes go 1,000
-//! keys to a call); outputs stay within 16 MiB of input and a Parquet output holds at most 24 MiB
-//! of lines, well inside 128 MB.
+//! run goes on from there (`Settings::for_workers`; deletes go 1,000 keys to a call).
 
 #![forbid(unsafe_code)]
 
@@ -21,25 +19,14 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 /// One compaction run; its summary goes to Workers Logs. The prefixes, format and tables prefix
 /// are the vars of `Settings::from_vars`: the drain Worker's config's.
 async fn run(env: &Env) {
-    let mut settings = match Settings::from_vars(|v| env.var(v).ok().map(|x| x.to_string())) {
+    let (settings, budget) = match Settings::for_workers(|v| env.var(v).ok().map(|x| x.to_string())) {
         Ok(s) => s,
         Err(e) => return worker::console_error!("compaction: {e}"),
     };
-    let budget = env
-        .var("DRAIN_COMPACT_BUDGET")
-        .ok()
-        .and_then(|v| v.to_string().parse().ok())
-        .unwrap_or(900);
     let r2 = R2::from_env(env, budget);
     if let Err(e) = r2.binding() {
         return worker::console_error!("compaction: no R2 binding {}: {e}", drain_r2::BINDING);
     }
-    // A generation costs a call per input and about ten more: a third of the budget lets a run
-    // that begins with a pending one finish it and start the next.
-    settings.max_inputs = (budget / 3).clamp(2, 300) as usize;
-    settings.max_input_bytes = 16 << 20;
-    // A Parquet output holds its lines while it sorts them, within the isolate's 128 MB.
-    settings.max_table_bytes = 24 << 20;
     let now_ms = worker::Date::now().as_millis();
     let r = match drain_compact::run_checked(
         &r2,
@@ -57,9 +44,7 @@ async fn run(env: &Env) {
         worker::console_warn!("{w}");
     }
     // The lists are in the warnings above; the summary line counts them.
-    let mut line = r.json();
-    line["errors"] = r.errors.len().into();
-    line["unreadable"] = r.unreadable.len().into();
+    let mut line = r.counted_json();
     line["r2_calls"] = r2.calls().into();
     worker::console_log!("{line}");
 }

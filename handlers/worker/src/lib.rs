@@ -12,8 +12,7 @@ mod subtle;
 use std::sync::OnceLock;
 
 use drain_core::{Config, Timestamp};
-use drain_exec::{ingest, Body, Host, Incoming, Record};
-use futures_util::StreamExt;
+use drain_exec::{ingest, read_within, Body, Host, Incoming, Record};
 use worker::{event, AnalyticsEngineDataPointBuilder, Context, Date, Delay, Env, Headers, Request, Response, Result};
 
 /// The Workers Analytics Engine dataset binding the delivery counts go to, when configured.
@@ -54,15 +53,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Some((_, query)) => format!("{}?{query}", req.path()),
         None => req.path(),
     };
-    let mut headers = http::HeaderMap::new();
-    for (name, value) in req.headers() {
-        if let (Ok(n), Ok(v)) = (
-            http::HeaderName::from_bytes(name.as_bytes()),
-            http::HeaderValue::from_str(&value),
-        ) {
-            headers.append(n, v);
-        }
-    }
+    let headers = drain_exec::header_map(req.headers());
     // Cloudflare's id of this request: part of the key of objects whose events took the
     // reception time (the clock is frozen per request, at millisecond resolution). Without one
     // (a local run), the isolate's own counter.
@@ -86,7 +77,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     // isolate no memory.
     let (req, headers_ref) = (&mut req, &headers);
     let read = |admitted: drain_core::Admitted| async move {
-        match read_body(req, headers_ref, config.limits.max_body).await {
+        let declared = headers_ref
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        let read = match req.stream() {
+            Ok(stream) => read_within(stream, declared, config.limits.max_body).await,
+            Err(_) => Ok(Some(Vec::new())),
+        };
+        match read {
             // A stream that broke off or failed: the source's "can't be decoded" answer.
             Err(e) => Body::Broken(e.to_string()),
             Ok(None) => Body::TooLarge,
@@ -165,26 +163,4 @@ fn load_config(env: &Env) -> std::result::Result<Config, String> {
         .to_string();
     let lookup = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string());
     Config::parse(&text, &lookup).map_err(|e| e.to_string())
-}
-
-/// The body, or `None` once it passes `max` bytes (nothing past the limit is kept).
-async fn read_body(req: &mut Request, headers: &http::HeaderMap, max: usize) -> Result<Option<Vec<u8>>> {
-    let declared = headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
-        return Ok(None);
-    }
-    let mut body = Vec::with_capacity(declared.unwrap_or(0));
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Some(body));
-    };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > max {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
 }

@@ -3,86 +3,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, ValueEnum};
 
 use super::blocking::Blocking;
 use super::line::{parse_time, rank, Event, Filter};
 use super::merge::{Obj, Reader, Tally};
-use super::{Prefixes, Signal};
+use super::Prefixes;
+use drain_cli::read::{Color, LogsArgs};
 
 const HOUR: i128 = 3_600_000_000_000;
 const SECOND: i128 = 1_000_000_000;
-
-#[derive(Args, Debug)]
-pub struct LogsArgs {
-    /// Read the folder `drain serve --data` writes.
-    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
-    data: PathBuf,
-    /// Read this S3-compatible bucket instead (region, credentials and AWS_ENDPOINT_URL_S3 for
-    /// R2/MinIO from the standard AWS environment).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    s3_bucket: Option<String>,
-    /// The config whose prefixes to read (default: logs/, traces/, metrics/).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Only this source (repeatable); default: every source found under the signal's prefix.
-    #[arg(long = "source", value_name = "NAME")]
-    sources: Vec<String>,
-    /// Start: a duration back from now (90s, 15m, 2h, 7d) or a time (2026-11-22T10:00Z, 2026-11-22).
-    #[arg(long, default_value = "1h")]
-    since: String,
-    /// End (exclusive), in the same forms; default: now.
-    #[arg(long)]
-    until: Option<String>,
-    /// Only events at this level or more severe (trace, debug, info, notice, warning, error,
-    /// critical, alert, emergency); events without a level are left out.
-    #[arg(long)]
-    level: Option<String>,
-    /// Only lines that contain this text (anywhere in the stored JSON line, case-sensitive).
-    #[arg(long)]
-    grep: Option<String>,
-    /// Which signal: logs, or an OpenTelemetry source's spans or metric points.
-    #[arg(long, value_enum, default_value = "logs")]
-    signal: Signal,
-    /// The deliveries sources with `keep_refused` refused after auth (`_drain/refused/`): each
-    /// printed with its status, refusal and reason (`--json`: with its headers and first 64 KiB).
-    #[arg(long, conflicts_with = "signal")]
-    refused: bool,
-    /// Only the last N events of the range (read newest hour first, stopping once there are N).
-    #[arg(long, short = 'n')]
-    limit: Option<usize>,
-    /// Print the stored NDJSON lines as they are.
-    #[arg(long)]
-    json: bool,
-    /// Keep reading new objects as they land, like `tail -f`.
-    #[arg(long, short = 'f')]
-    follow: bool,
-    /// Seconds between polls with --follow.
-    #[arg(long, default_value_t = 2.0)]
-    interval: f64,
-    /// Colour the level: auto (on a terminal), always, never.
-    #[arg(long, value_enum, default_value = "auto")]
-    color: Color,
-    /// Objects read at once [default: 8 from a folder, 32 from a bucket, where each read waits
-    /// on the network].
-    #[arg(long)]
-    concurrency: Option<usize>,
-    /// MiB of events held to put them in time order; past it the oldest go out early.
-    #[arg(long, default_value_t = 64)]
-    buffer_mib: usize,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Color {
-    Auto,
-    Always,
-    Never,
-}
 
 /// With `--follow`, objects whose stamp is up to this far before the newest poll are looked for
 /// again: a delivery whose events are a little older than the last one seen still shows.

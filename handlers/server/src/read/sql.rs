@@ -4,54 +4,13 @@
 //! runs them on DuckDB and ClickHouse (chdb).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use clap::{Args, ValueEnum};
 
 use drain_compact::table::Type;
 
 use super::{Prefixes, Signal};
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Engine {
-    Duckdb,
-    Athena,
-    Clickhouse,
-}
-
-#[derive(Args, Debug)]
-pub struct SqlArgs {
-    /// Which engine's statements.
-    engine: Engine,
-    /// The bucket the objects are in (S3, or R2 and others with --endpoint).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    bucket: Option<String>,
-    /// The folder the objects are in (`drain serve --data`), instead of a bucket.
-    #[arg(long, conflicts_with = "bucket")]
-    data: Option<PathBuf>,
-    /// The config whose prefixes to use (default: logs/, traces/, metrics/).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// The logs prefix, if not the config's (traces/ and metrics/ likewise with the config).
-    #[arg(long)]
-    prefix: Option<String>,
-    /// An S3 API that is not AWS: R2 (https://ACCOUNT.r2.cloudflarestorage.com), MinIO, a local
-    /// server. Default: AWS_ENDPOINT_URL_S3 when set.
-    #[arg(long)]
-    endpoint: Option<String>,
-    /// The bucket's region (AWS; `auto` for R2).
-    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
-    region: String,
-    /// Athena/Glue: the database to create the tables in.
-    #[arg(long, default_value = "drain")]
-    database: String,
-    /// DuckDB and ClickHouse with --endpoint: write AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
-    /// from the environment into the statements (they are printed: pipe them, don't save them).
-    /// Without it, the statements hold placeholders to fill in.
-    #[arg(long)]
-    inline_credentials: bool,
-}
+use drain_cli::read::{Engine, SqlArgs};
 
 /// Where the objects are, as each engine names them.
 enum Place {

@@ -4,8 +4,6 @@
 //! (README "See it: drain ui"): `/api/meta`, `/api/events`, `/api/counts`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Result};
@@ -15,44 +13,15 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use clap::Args;
 use serde_json::{json, Value};
 
 use super::blocking::Blocking;
 use super::query::{self, Range, LEVELS};
 use super::{Prefixes, Signal};
+use drain_cli::read::UiArgs;
 
 /// The page: HTML, CSS and JavaScript in one file, compiled in.
 const PAGE: &str = include_str!("ui.html");
-
-#[derive(Args, Debug)]
-pub struct UiArgs {
-    /// Read the folder `drain serve --data` writes.
-    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
-    data: PathBuf,
-    /// Read this S3-compatible bucket instead (the standard AWS environment, AWS_ENDPOINT_URL_S3).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    s3_bucket: Option<String>,
-    /// The config whose prefixes to read (default: logs/, traces/, metrics/, tables/).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Where to serve the page. Any address but loopback needs --token.
-    #[arg(long, default_value = "127.0.0.1:8090")]
-    listen: SocketAddr,
-    /// A token every request must carry (`Authorization: Bearer …` or `?token=…`; the printed
-    /// URL holds it).
-    #[arg(long, env = "DRAIN_UI_TOKEN")]
-    token: Option<String>,
-    /// Open the page in the default browser (xdg-open / open).
-    #[arg(long)]
-    open: bool,
-    /// Objects read at once [default: 8 from a folder, 32 from a bucket].
-    #[arg(long)]
-    concurrency: Option<usize>,
-    /// MiB of events held per request to put them in time order.
-    #[arg(long, default_value_t = 64)]
-    buffer_mib: usize,
-}
 
 struct Ui {
     bucket: Arc<Blocking>,
