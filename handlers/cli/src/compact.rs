@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use drain_compact::{Report, Settings, Step};
 
 use crate::{Prefixes, Signal};
@@ -53,9 +53,9 @@ pub fn settings_of(p: &Prefixes) -> Settings {
 }
 
 impl CompactArgs {
-    /// The settings for these options at `now_secs`; `since_hour` is the hour (Unix seconds ÷
-    /// 3,600) that `--since` names, when given.
-    pub fn settings(&self, prefixes: &Prefixes, now_secs: i64, since_hour: Option<i64>) -> Settings {
+    /// The settings for these options at `now_secs`: from `--since` on when given, the last
+    /// `--lookback-hours` otherwise.
+    pub fn settings(&self, prefixes: &Prefixes, now_secs: i64) -> Result<Settings> {
         let mut settings = Settings {
             lookback_hours: self.lookback_hours.max(0),
             settle_secs: self.settle_minutes.max(0) * 60,
@@ -63,10 +63,11 @@ impl CompactArgs {
             max_input_bytes: self.max_input_mib.max(1) << 20,
             ..settings_of(prefixes)
         };
-        if let Some(hour) = since_hour {
-            settings.lookback_hours = now_secs.div_euclid(3600) - hour;
+        if let Some(since) = &self.since {
+            let from = crate::when::parse_when(since, i128::from(now_secs) * 1_000_000_000).context("--since")?;
+            settings.lookback_hours = now_secs.div_euclid(3600) - (from / 3_600_000_000_000) as i64;
         }
-        settings
+        Ok(settings)
     }
 
     /// The hook that stops the process after `--crash-after`'s step (none without it).
@@ -121,10 +122,17 @@ mod tests {
             "5",
         ]);
         let prefixes = Prefixes::load(None).unwrap();
-        let s = cli.args.settings(&prefixes, 100 * 3600 + 10, None);
+        let s = cli.args.settings(&prefixes, 100 * 3600 + 10).unwrap();
         assert_eq!((s.max_inputs, s.lookback_hours, s.settle_secs), (1, 0, 300));
         assert_eq!(s.tables.as_deref(), Some("tables/"));
-        let s = cli.args.settings(&prefixes, 100 * 3600 + 10, Some(70));
-        assert_eq!(s.lookback_hours, 30);
+        // Hour 70 since the epoch, 30 hours before now.
+        let since = |at: &str| {
+            Cli::parse_from(["drain", "--since", at])
+                .args
+                .settings(&prefixes, 100 * 3600 + 10)
+        };
+        assert_eq!(since("1970-01-03T22:00Z").unwrap().lookback_hours, 30);
+        assert_eq!(since("30h").unwrap().lookback_hours, 30);
+        assert!(format!("{:#}", since("soon").unwrap_err()).starts_with("--since: 'soon' is neither"));
     }
 }

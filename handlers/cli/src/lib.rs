@@ -11,6 +11,7 @@ pub mod compact;
 mod prefixes;
 pub mod read;
 pub mod serve;
+pub mod when;
 
 pub use prefixes::{Prefixes, Signal};
 pub use serve::{LogFormat, ServeArgs, Settings};

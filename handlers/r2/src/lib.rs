@@ -61,6 +61,22 @@ impl R2 {
         Ok(bucket)
     }
 
+    /// An object, whole or a range: its bytes and ETag, `None` for no such key.
+    async fn fetch(&self, key: &str, range: Option<Range>) -> Result<Option<(Vec<u8>, String)>, Error> {
+        let mut get = self.spend()?.get(key);
+        if let Some(range) = range {
+            get = get.range(range);
+        }
+        let Some(object) = get.execute().await.map_err(error)? else {
+            return Ok(None);
+        };
+        let bytes = match object.body() {
+            Some(body) => body.bytes().await.map_err(error)?,
+            None => Vec::new(),
+        };
+        Ok(Some((bytes, object.etag())))
+    }
+
     async fn pages(
         &self,
         prefix: &str,
@@ -125,15 +141,7 @@ impl Store for R2 {
     }
 
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, Error> {
-        let Some(object) = self.spend()?.get(key).execute().await.map_err(error)? else {
-            return Ok(None);
-        };
-        let etag = object.etag();
-        let bytes = match object.body() {
-            Some(body) => body.bytes().await.map_err(error)?,
-            None => Vec::new(),
-        };
-        Ok(Some((bytes, etag)))
+        self.fetch(key, None).await
     }
 
     async fn get_range(&self, key: &str, start: u64, len: u64) -> Result<Option<Vec<u8>>, Error> {
@@ -141,13 +149,7 @@ impl Store for R2 {
             offset: start,
             length: len,
         };
-        let Some(object) = self.spend()?.get(key).range(range).execute().await.map_err(error)? else {
-            return Ok(None);
-        };
-        match object.body() {
-            Some(body) => body.bytes().await.map(Some).map_err(error),
-            None => Ok(Some(Vec::new())),
-        }
+        Ok(self.fetch(key, Some(range)).await?.map(|(bytes, _)| bytes))
     }
 
     async fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<Listed>, Error> {

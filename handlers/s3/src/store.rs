@@ -18,14 +18,7 @@ fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
 }
 
 fn error<E: std::error::Error + 'static>(e: SdkError<E, HttpResponse>) -> Error {
-    let kind = match status(&e) {
-        Some(429 | 503) => ErrorKind::Throttled,
-        Some(s) if s >= 500 => ErrorKind::Unavailable,
-        Some(401 | 403 | 404) => ErrorKind::Denied,
-        Some(_) => ErrorKind::Other,
-        None => ErrorKind::Unavailable, // no answer: a timeout, a refused connection
-    };
-    Error::new(kind, DisplayErrorContext(e).to_string())
+    Error::new(ErrorKind::of_status(status(&e)), DisplayErrorContext(e).to_string())
 }
 
 impl S3Store {
@@ -71,6 +64,24 @@ impl S3Store {
     }
 }
 
+impl S3Store {
+    /// `GetObject`, whole or a `Range`: the bytes and the ETag, `None` for no such key.
+    async fn fetch(&self, key: &str, range: Option<String>) -> Result<Option<(Vec<u8>, String)>, Error> {
+        let get = self.client.get_object().bucket(&self.bucket).key(key).set_range(range);
+        let resp = match get.send().await {
+            Ok(r) => r,
+            Err(e) if status(&e) == Some(404) => return Ok(None),
+            // A range past the end (an object whose length is a multiple of the reader's chunk).
+            Err(e) if status(&e) == Some(416) => return Ok(Some((Vec::new(), String::new()))),
+            Err(e) => return Err(error(e)),
+        };
+        let etag = resp.e_tag().unwrap_or_default().to_owned();
+        let body = resp.body.collect().await;
+        let body = body.map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
+        Ok(Some((body.to_vec(), etag)))
+    }
+}
+
 impl Store for S3Store {
     async fn put(&self, key: &str, body: Vec<u8>, content_type: &str, cond: Cond<'_>) -> Result<Wrote, Error> {
         let req = self
@@ -98,18 +109,7 @@ impl Store for S3Store {
     }
 
     async fn get(&self, key: &str) -> Result<Option<(Vec<u8>, String)>, Error> {
-        let resp = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
-            Ok(r) => r,
-            Err(e) if status(&e) == Some(404) => return Ok(None),
-            Err(e) => return Err(error(e)),
-        };
-        let etag = resp.e_tag().unwrap_or_default().to_owned();
-        let body = resp
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
-        Ok(Some((body.to_vec(), etag)))
+        self.fetch(key, None).await
     }
 
     async fn get_range(&self, key: &str, start: u64, len: u64) -> Result<Option<Vec<u8>>, Error> {
@@ -117,27 +117,7 @@ impl Store for S3Store {
             return Ok(Some(Vec::new()));
         }
         let range = format!("bytes={start}-{}", start + len - 1);
-        let resp = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .range(range)
-            .send()
-            .await
-        {
-            Ok(r) => r,
-            Err(e) if status(&e) == Some(404) => return Ok(None),
-            // Past the end (an object whose length is a multiple of the reader's chunk).
-            Err(e) if status(&e) == Some(416) => return Ok(Some(Vec::new())),
-            Err(e) => return Err(error(e)),
-        };
-        let body = resp
-            .body
-            .collect()
-            .await
-            .map_err(|e| Error::new(ErrorKind::Unavailable, e.to_string()))?;
-        Ok(Some(body.to_vec()))
+        Ok(self.fetch(key, Some(range)).await?.map(|(bytes, _)| bytes))
     }
 
     async fn list(&self, prefix: &str, start_after: Option<&str>) -> Result<Vec<Listed>, Error> {

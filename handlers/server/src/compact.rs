@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use drain_cli::compact::CompactArgs;
 use drain_compact::{Report, Settings, Step};
 
@@ -34,14 +34,7 @@ pub async fn once(target: &Target, settings: &Settings, hook: &dyn Fn(&str, Step
 /// `drain compact`.
 pub fn run(args: CompactArgs) -> Result<()> {
     let prefixes = drain_cli::Prefixes::load(args.config.as_deref())?;
-    let since_hour = match &args.since {
-        Some(since) => {
-            let from = crate::read::logs::parse_when(since, now_secs() as i128 * 1_000_000_000).context("--since")?;
-            Some((from / 3_600_000_000_000) as i64)
-        }
-        None => None,
-    };
-    let settings = args.settings(&prefixes, now_secs(), since_hour);
+    let settings = args.settings(&prefixes, now_secs())?;
     let target = Target {
         data: args.data.clone(),
         s3_bucket: args.s3_bucket.clone(),

@@ -63,6 +63,20 @@ pub enum ErrorKind {
     Other,
 }
 
+impl ErrorKind {
+    /// What a failed HTTP store call (S3's API) means to its caller, by the status it answered
+    /// (`None`: no answer at all, a timeout or a refused connection).
+    pub fn of_status(status: Option<u16>) -> Self {
+        match status {
+            Some(429 | 503) => ErrorKind::Throttled,
+            Some(s) if s >= 500 => ErrorKind::Unavailable,
+            Some(401 | 403 | 404) => ErrorKind::Denied,
+            Some(_) => ErrorKind::Other,
+            None => ErrorKind::Unavailable,
+        }
+    }
+}
+
 /// A failed store call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -150,5 +164,17 @@ mod tests {
     fn folder_names_are_the_names_below_the_prefix_sorted() {
         let given = ["logs/drain=b/", "logs/drain=a/", "other/x/"].map(String::from);
         assert_eq!(super::folder_names("logs/", given), ["drain=a", "drain=b"]);
+    }
+
+    /// Throttled and unavailable calls are retried later (a delivery answers 503); denied ones
+    /// are a setup to fix.
+    #[test]
+    fn an_http_status_says_what_the_caller_does_next() {
+        use super::ErrorKind::{self, *};
+        let kinds = [None, Some(429), Some(503), Some(500), Some(403), Some(404), Some(400)].map(ErrorKind::of_status);
+        assert_eq!(
+            kinds,
+            [Unavailable, Throttled, Throttled, Unavailable, Denied, Denied, Other]
+        );
     }
 }

@@ -106,12 +106,7 @@ pub struct Event {
     pub out: String,
 }
 
-/// Unix nanoseconds of an RFC 3339 time.
-pub fn parse_time(s: &str) -> Option<i128> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp_nanos())
-}
+pub use drain_cli::when::parse_time;
 
 /// `Err` for a line that is not a JSON object; `Ok(None)` for one the filters drop. `fallback`
 /// is the time of a line whose `dt` can't be read (the object's stamp).

@@ -2,8 +2,9 @@
 //! stamps it lists after, and what a stored line becomes.
 
 use super::*;
-use crate::read::line::{keep, rank, Filter};
+use crate::read::line::{keep, parse_time, rank, Filter};
 use crate::read::merge::Obj;
+use drain_cli::when::LATEST;
 
 /// 2026-11-22T10:30:00Z.
 const NOW: i128 = 1_795_343_400 * SECOND;
