@@ -90,7 +90,10 @@ impl ServeArgs {
             decode_wait: Duration::from_secs(self.decode_wait.max(1)),
             max_connections: self.max_connections.max(1),
             header_timeout: Duration::from_secs(self.header_timeout.max(1)),
-            log_json: matches!(self.log_format, LogFormat::Json),
+            log: match self.log_format {
+                LogFormat::Text => drain_exec::logs::Format::Text,
+                LogFormat::Json => drain_exec::logs::Format::Json,
+            },
         }
     }
 

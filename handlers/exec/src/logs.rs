@@ -49,6 +49,21 @@ pub fn init(format: Format) {
     }
 }
 
+/// A delivery's line, when its `[log]` policy keeps it: JSON on stderr (`--log-format json`),
+/// the text line through `tracing` (an error when storing failed), or CloudWatch Embedded Metric
+/// Format on stdout (Lambda: the counters become metrics).
+pub fn delivery(format: Format, record: &crate::Record) {
+    if !record.logged() {
+        return;
+    }
+    match format {
+        Format::Json => eprintln!("{}", record.json()),
+        Format::Text if record.storage_failed() => tracing::error!("{}", record.text()),
+        Format::Text => tracing::info!("{}", record.text()),
+        Format::Lambda => println!("{}", record.emf((crate::wall_clock().unix_nanos() / 1_000_000) as i64)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};

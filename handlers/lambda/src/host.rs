@@ -1,7 +1,7 @@
 //! The function as drain-exec's host: the store S3, a tokio timer for the store deadline, the
 //! delivery line (JSON with CloudWatch Embedded Metric Format, the counters) to stdout.
 
-use drain_exec::{wall_clock, Host, Record};
+use drain_exec::{Host, Record};
 use drain_s3::S3Store;
 
 use crate::State;
@@ -21,11 +21,8 @@ impl Host for State {
         tokio::time::sleep(self.store_timeout)
     }
 
+    /// The delivery line as CloudWatch Embedded Metric Format: the counters become metrics.
     fn record(&self, record: &Record) {
-        if !record.logged() {
-            return; // `[log]`: its metrics are in a sampled line, or not wanted
-        }
-        let now_ms = (wall_clock().unix_nanos() / 1_000_000) as i64;
-        println!("{}", record.emf(now_ms));
+        drain_exec::logs::delivery(drain_exec::logs::Format::Lambda, record);
     }
 }

@@ -32,14 +32,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     drain_exec::logs::init(drain_exec::logs::Format::Lambda);
     if std::env::var("DRAIN_ROLE").as_deref() == Ok("compact") {
         let bucket = std::env::var("DRAIN_BUCKET").map_err(|_| "DRAIN_BUCKET is not set")?;
-        return compact::serve(S3Store::from_env(bucket).await).await;
+        return compact::serve(S3Store::from_env(bucket, None, None).await).await;
     }
     let Vars {
         config,
         bucket,
         store_timeout,
     } = Vars::from(|name| std::env::var(name).ok())?;
-    let store = S3Store::from_env(bucket).await;
+    let store = S3Store::from_env(bucket, None, None).await;
     let warm = store.warm_up().await;
     if let Err(e) = &warm {
         tracing::warn!(bucket = store.bucket(), error = %e, "bucket did not answer during init; deliveries will retry it");

@@ -22,14 +22,10 @@ pub struct S3Store {
 
 impl S3Store {
     /// A client from the standard AWS environment (region, credentials, `AWS_ENDPOINT_URL_S3`
-    /// for a local or non-AWS server, in which case path-style addressing is used).
-    pub async fn from_env(bucket: String) -> Self {
-        Self::from_env_at(bucket, None, None).await
-    }
-
-    /// As [`S3Store::from_env`], with an endpoint (path-style addressing) and a region that the
-    /// caller was given, where the environment says nothing of them.
-    pub async fn from_env_at(bucket: String, endpoint: Option<&str>, region: Option<&str>) -> Self {
+    /// for a local or non-AWS server, in which case path-style addressing is used), with an
+    /// endpoint (path-style addressing) and a region that the caller was given, where the
+    /// environment says nothing of them.
+    pub async fn from_env(bucket: String, endpoint: Option<&str>, region: Option<&str>) -> Self {
         let sdk = aws_config::load_from_env().await;
         let custom_endpoint = endpoint.is_some()
             || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()

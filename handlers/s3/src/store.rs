@@ -22,7 +22,8 @@ fn error<E: std::error::Error + 'static>(e: SdkError<E, HttpResponse>) -> Error 
 }
 
 impl S3Store {
-    /// One `ListObjectsV2` walk: objects (or, with `delimiter`, the common prefixes).
+    /// One `ListObjectsV2` walk, page by page: objects (or, with `delimiter`, the common
+    /// prefixes).
     async fn pages(
         &self,
         prefix: &str,
@@ -31,20 +32,15 @@ impl S3Store {
         out: &mut Vec<Listed>,
         prefixes: &mut Vec<String>,
     ) -> Result<(), Error> {
-        let mut token: Option<String> = None;
-        loop {
-            let resp = self
-                .client
-                .list_objects_v2()
-                .bucket(&self.bucket)
-                .prefix(prefix)
-                .set_delimiter(delimiter.map(str::to_owned))
-                .set_start_after(start_after.map(str::to_owned))
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(error)?;
-            out.extend(resp.contents().iter().filter_map(|o| {
+        let list = self.client.list_objects_v2().bucket(&self.bucket).prefix(prefix);
+        let list = list.set_delimiter(delimiter.map(str::to_owned));
+        let mut pages = list
+            .set_start_after(start_after.map(str::to_owned))
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(error)?;
+            out.extend(page.contents().iter().filter_map(|o| {
                 Some(Listed {
                     key: o.key()?.to_owned(),
                     etag: o.e_tag().unwrap_or_default().to_owned(),
@@ -52,15 +48,12 @@ impl S3Store {
                 })
             }));
             prefixes.extend(
-                resp.common_prefixes()
+                page.common_prefixes()
                     .iter()
                     .filter_map(|p| p.prefix().map(str::to_owned)),
             );
-            match resp.next_continuation_token() {
-                Some(t) if resp.is_truncated() == Some(true) => token = Some(t.to_owned()),
-                _ => return Ok(()),
-            }
         }
+        Ok(())
     }
 }
 

@@ -101,15 +101,6 @@ impl Host for AppState {
     /// Counted for `/metrics`; the delivery line to stderr (JSON, or text with `tracing`).
     fn record(&self, record: &Record) {
         self.metrics.observe(record);
-        if !record.logged() {
-            return;
-        }
-        if self.gate.settings.log_json {
-            eprintln!("{}", record.json());
-        } else if record.storage_failed() {
-            tracing::error!("{}", record.text());
-        } else {
-            tracing::info!("{}", record.text());
-        }
+        drain_exec::logs::delivery(self.gate.settings.log, record);
     }
 }

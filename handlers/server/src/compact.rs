@@ -25,7 +25,7 @@ fn now_secs() -> i64 {
 /// Runs the self-test, then one compaction, on the current thread.
 pub async fn once(target: &Target, settings: &Settings, hook: &dyn Fn(&str, Step)) -> Result<Report> {
     let probe = format!("{}-{}", now_secs(), std::process::id());
-    let store = crate::store::open(target.data.clone(), target.s3_bucket.clone()).await;
+    let store = crate::store::open(target.data.clone(), target.s3_bucket.clone(), false).await;
     drain_compact::run_checked(&store, settings, now_secs(), &probe, hook)
         .await
         .map_err(anyhow::Error::msg)

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use drain_cli::{Cli, Command, LogFormat};
+use drain_cli::{Cli, Command};
 use drain_core::Config;
 use drain_server::{AppState, FolderOrBucket, Settings};
 use drain_store::Store as _;
@@ -23,10 +23,8 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Serve(args) => {
-            drain_exec::logs::init(match args.log_format {
-                LogFormat::Text => drain_exec::logs::Format::Text,
-                LogFormat::Json => drain_exec::logs::Format::Json,
-            });
+            let settings = args.settings();
+            drain_exec::logs::init(settings.log);
             let config = drain_cli::check::load(&args.config)?;
             if let Some(every) = args.compact_every() {
                 let target = drain_server::compact::Target {
@@ -36,7 +34,6 @@ fn main() -> Result<()> {
                 let settings = drain_cli::compact::settings_of(&drain_cli::Prefixes::of_config(&config));
                 drain_server::compact::spawn_timer(target, settings, every);
             }
-            let settings = args.settings();
             // Decoding and folder writes run on the blocking pool: a few threads suffice, and
             // each extra thread would hold its own allocator arena (RSS).
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -44,7 +41,7 @@ fn main() -> Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let store = drain_server::store::open_for_serving(args.data, args.s3_bucket).await;
+                let store = drain_server::store::open(args.data, args.s3_bucket, true).await;
                 if let FolderOrBucket::Right(s3) = &store {
                     if let Err(e) = s3.warm_up().await {
                         tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");

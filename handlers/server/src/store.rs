@@ -10,21 +10,14 @@ pub use drain_store::Folder;
 pub type FolderOrBucket = drain_store::Either<Folder, S3Store>;
 
 /// The bucket when one is named (the standard AWS environment: region, credentials,
-/// `AWS_ENDPOINT_URL_S3`), the folder otherwise, its IO on the calling thread (the CLI's
-/// commands, compaction's thread). Runs inside a tokio runtime.
-pub async fn open(data: PathBuf, s3_bucket: Option<String>) -> FolderOrBucket {
+/// `AWS_ENDPOINT_URL_S3`), the folder otherwise: its IO on tokio's blocking pool when `serving`
+/// (never on a thread that reads requests), on the calling thread otherwise (the CLI's commands,
+/// compaction's thread). Runs inside a tokio runtime.
+pub async fn open(data: PathBuf, s3_bucket: Option<String>, serving: bool) -> FolderOrBucket {
     match s3_bucket {
-        Some(bucket) => FolderOrBucket::Right(S3Store::from_env(bucket).await),
+        Some(bucket) => FolderOrBucket::Right(S3Store::from_env(bucket, None, None).await),
+        None if serving => FolderOrBucket::Left(serving_folder(data)),
         None => FolderOrBucket::Left(Folder::new(data)),
-    }
-}
-
-/// [`open`] for serving: the folder's IO on tokio's blocking pool, never on a thread that reads
-/// requests.
-pub async fn open_for_serving(data: PathBuf, s3_bucket: Option<String>) -> FolderOrBucket {
-    match s3_bucket {
-        Some(_) => open(data, s3_bucket).await,
-        None => FolderOrBucket::Left(serving_folder(data)),
     }
 }
 

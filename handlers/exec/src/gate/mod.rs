@@ -51,8 +51,9 @@ pub struct Settings {
     pub max_connections: usize,
     /// Longest time to receive a request's head (method, path, headers).
     pub header_timeout: Duration,
-    /// Delivery log lines as JSON (the same line as on Lambda and Workers) rather than text.
-    pub log_json: bool,
+    /// How the process log and delivery lines are written: text, or JSON (the same line as on
+    /// Lambda and Workers).
+    pub log: crate::logs::Format,
 }
 
 impl Default for Settings {
@@ -67,7 +68,7 @@ impl Default for Settings {
             decode_wait: Duration::from_secs(10),
             max_connections: 4096,
             header_timeout: Duration::from_secs(10),
-            log_json: false,
+            log: crate::logs::Format::Text,
         }
     }
 }

@@ -173,7 +173,7 @@ pub fn run(args: LogsArgs) -> Result<()> {
         );
     }
     let bucket = Arc::new(Blocking {
-        store: runtime.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone())),
+        store: runtime.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone(), false)),
         rt: runtime.handle().clone(),
     });
     let mut reader = Reader::new(

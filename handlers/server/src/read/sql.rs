@@ -352,7 +352,7 @@ fn held_signals(
             let store = match place {
                 Place::Dir(d) => crate::store::FolderOrBucket::Left(drain_store::Folder::new(d)),
                 Place::Bucket { name, endpoint } => crate::store::FolderOrBucket::Right(
-                    drain_s3::S3Store::from_env_at(name.clone(), endpoint.as_deref(), Some(region)).await,
+                    drain_s3::S3Store::from_env(name.clone(), endpoint.as_deref(), Some(region)).await,
                 ),
             };
             let mut held = [(false, false); 3];

@@ -51,7 +51,7 @@ pub fn run(args: UiArgs) -> Result<()> {
     }
     let prefixes = Prefixes::load(args.config.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let store = rt.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone()));
+    let store = rt.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone(), false));
     let bucket = Arc::new(Blocking {
         store,
         rt: rt.handle().clone(),
