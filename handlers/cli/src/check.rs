@@ -48,6 +48,15 @@ pub fn report(file: &Path, config: &Config) -> String {
     out
 }
 
+/// Each source as `drain serve`'s start-up line names it: `/name (kind)`.
+pub fn sources(config: &Config) -> Vec<String> {
+    config
+        .sources
+        .iter()
+        .map(|s| format!("/{} ({})", s.name, s.kind.name()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +78,6 @@ mod tests {
             "{out}"
         );
         assert!(!out.contains("t0ken"), "a secret in the report: {out}");
+        assert_eq!(sources(&config), ["/app (northflank)", "/hec (splunk_hec)"]);
     }
 }

@@ -96,6 +96,16 @@ impl Settings {
         Ok(s)
     }
 
+    /// These settings for one scheduled invocation whose event may carry `{"lookback_hours": N}`
+    /// (a backfill, 1 to 400 days of hours).
+    pub fn for_event(&self, event: &serde_json::Value) -> Settings {
+        let mut s = self.clone();
+        if let Some(h) = event.get("lookback_hours").and_then(|v| v.as_i64()) {
+            s.lookback_hours = h.clamp(1, 24 * 400);
+        }
+        s
+    }
+
     /// The compaction Worker's: [`Settings::from_vars`] within a run of `DRAIN_COMPACT_BUDGET`
     /// R2 calls (default 900, under the paid plan's 1,000 subrequests), and the budget. A
     /// generation costs a call per input and about ten more, so a third of the budget lets a run
@@ -215,6 +225,24 @@ impl Report {
             .map(|e| format!("compaction stopped in a partition (a later run goes on): {e}"));
         unreadable.chain(errors)
     }
+}
+
+/// Unix seconds by the system clock (the server and Lambda; the Worker reads `Date.now()`).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A run's report in the process log (the server's timer, the Lambda function): each of its
+/// [`Report::warnings`], then its counts.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn log(report: &Report) {
+    for w in report.warnings() {
+        tracing::warn!("{w}");
+    }
+    tracing::info!(report = %report.fields(), "compaction run");
 }
 
 /// What every host calls: the self-test (with `probe`, a name unique to this run), then one run.

@@ -768,6 +768,13 @@ fn the_hosts_variables_choose_the_format() {
     assert!(Settings::from_vars(vars(&[("DRAIN_TABLES_PREFIX", "t")]))
         .unwrap_err()
         .contains("end in `/`"));
+    // A scheduled event's backfill, within 1 hour and 400 days.
+    let base = Settings::default();
+    let hours = |event: serde_json::Value| base.for_event(&event).lookback_hours;
+    assert_eq!(hours(serde_json::json!({})), 48);
+    assert_eq!(hours(serde_json::json!({"lookback_hours": 72})), 72);
+    assert_eq!(hours(serde_json::json!({"lookback_hours": 0})), 1);
+    assert_eq!(hours(serde_json::json!({"lookback_hours": 99999})), 9600);
     // The compaction Worker's: its run within the R2 call budget.
     let (s, budget) = Settings::for_workers(vars(&[])).unwrap();
     assert_eq!((budget, s.max_inputs, s.max_table_bytes), (900, 300, 24 << 20));

@@ -82,8 +82,7 @@ impl Vars {
     /// From `DRAIN_CONFIG` (`${NAME}` read by `var` too), `DRAIN_BUCKET` and
     /// `DRAIN_STORE_TIMEOUT`; what is missing or wrong, named.
     pub fn from(var: impl Fn(&str) -> Option<String>) -> Result<Vars, String> {
-        let text = var("DRAIN_CONFIG").ok_or("DRAIN_CONFIG is not set: it holds the drain TOML config")?;
-        let config = Config::parse(&text, &|name| var(name)).map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))?;
+        let config = crate::config_from(&var)?;
         let bucket = var("DRAIN_BUCKET").ok_or("DRAIN_BUCKET is not set")?;
         let store_timeout = match var("DRAIN_STORE_TIMEOUT") {
             None => Duration::from_secs(20),

@@ -63,6 +63,13 @@ pub fn decide(config: &Config, admitted: Admitted, request: &Request<'_>, receiv
     })
 }
 
+/// The config in the `DRAIN_CONFIG` variable, each `${NAME}` in it read by `var` too (Lambda's
+/// environment; the Worker's secrets, then its vars); what is missing or wrong, named.
+pub fn config_from(var: &impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+    let text = var("DRAIN_CONFIG").ok_or("DRAIN_CONFIG is not set: it holds the drain TOML config")?;
+    Config::parse(&text, &|name| var(name)).map_err(|e| format!("DRAIN_CONFIG can't be used: {e}"))
+}
+
 /// The system clock as the core's time (the server and Lambda; the Worker reads `Date.now()`).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn wall_clock() -> drain_core::Timestamp {

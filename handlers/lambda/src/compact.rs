@@ -5,30 +5,18 @@
 //! `{"lookback_hours": N}` for a backfill; a run cut short by the function's timeout is finished
 //! by the next one.
 
-use drain_compact::Settings;
+use drain_compact::{now_secs, Settings};
 use drain_s3::S3Store;
 use lambda_http::lambda_runtime::{self, service_fn, LambdaEvent};
-
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
 
 pub async fn serve(store: S3Store) -> Result<(), lambda_runtime::Error> {
     let base = Settings::from_vars(|v| std::env::var(v).ok())?;
     tracing::info!(bucket = store.bucket(), prefixes = ?base.prefixes, tables = ?base.tables, "drain compaction ready");
     let (store, base) = (&store, &base);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| async move {
-        let mut settings = base.clone();
-        if let Some(h) = event.payload.get("lookback_hours").and_then(|v| v.as_i64()) {
-            settings.lookback_hours = h.clamp(1, 24 * 400);
-        }
+        let settings = base.for_event(&event.payload);
         let r = drain_compact::run_checked(store, &settings, now_secs(), &event.context.request_id, &|_, _| {}).await?;
-        for w in r.warnings() {
-            tracing::warn!("{w}");
-        }
-        tracing::info!(report = %r.fields(), "compaction run");
+        drain_compact::log(&r);
         Ok::<_, lambda_runtime::Error>(r.json())
     }))
     .await

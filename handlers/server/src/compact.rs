@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use drain_cli::compact::CompactArgs;
-use drain_compact::{Report, Settings, Step};
+use drain_compact::{now_secs, Report, Settings, Step};
 
 /// Where compaction works: the folder or the bucket.
 #[derive(Debug, Clone)]
@@ -16,17 +16,11 @@ pub struct Target {
     pub s3_bucket: Option<String>,
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// Runs the self-test, then one compaction, on the current thread.
 pub async fn once(target: &Target, settings: &Settings, hook: &dyn Fn(&str, Step)) -> Result<Report> {
-    let probe = format!("{}-{}", now_secs(), std::process::id());
+    let now = now_secs();
     let store = crate::store::open(target.data.clone(), target.s3_bucket.clone(), false).await;
-    drain_compact::run_checked(&store, settings, now_secs(), &probe, hook)
+    drain_compact::run_checked(&store, settings, now, &format!("{now}-{}", std::process::id()), hook)
         .await
         .map_err(anyhow::Error::msg)
 }
@@ -54,12 +48,7 @@ pub fn spawn_timer(target: Target, settings: Settings, every: Duration) {
             };
             loop {
                 match rt.block_on(once(&target, &settings, &|_, _| {})) {
-                    Ok(r) => {
-                        for w in r.warnings() {
-                            tracing::warn!("{w}");
-                        }
-                        tracing::info!(report = %r.fields(), "compaction run");
-                    }
+                    Ok(r) => drain_compact::log(&r),
                     Err(e) => tracing::error!(error = %e, "compaction did not run; trying again at the next interval"),
                 }
                 std::thread::sleep(every);

@@ -57,11 +57,7 @@ async fn serve(config: Config, store: FolderOrBucket, settings: Settings, listen
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
-    let sources: Vec<String> = config
-        .sources
-        .iter()
-        .map(|s| format!("/{} ({})", s.name, s.kind.name()))
-        .collect();
+    let sources = drain_cli::check::sources(&config);
     tracing::info!(address = %listener.local_addr()?, store = %store.describe(), sources = ?sources, "drain listening");
     let state = AppState::new(config, store, settings);
     drain_server::serve(listener, state, shutdown()).await;

@@ -34,13 +34,15 @@ fn clock() -> f64 {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = match CONFIG.get_or_init(|| load_config(&env)) {
+    let config = match CONFIG.get_or_init(|| {
+        drain_exec::config_from(&|name| env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string()))
+    }) {
         Ok(c) => c,
         Err(e) => {
             // The detail (source names, `${NAME}` references, a TOML line that may hold an
             // inlined secret) goes to the Worker's log only; the sender gets a fixed 503 and
             // retries, so nothing is lost while the config is fixed.
-            worker::console_error!("drain config can't be used: {e}");
+            worker::console_error!("{e}");
             return respond(drain_core::not_configured());
         }
     };
@@ -154,13 +156,4 @@ impl Host for WorkerHost {
             worker::console_error!("analytics engine: {e}");
         }
     }
-}
-
-fn load_config(env: &Env) -> std::result::Result<Config, String> {
-    let text = env
-        .var("DRAIN_CONFIG")
-        .map_err(|_| "the DRAIN_CONFIG var is not set".to_string())?
-        .to_string();
-    let lookup = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string());
-    Config::parse(&text, &lookup).map_err(|e| e.to_string())
 }
