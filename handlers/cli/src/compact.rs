@@ -11,12 +11,8 @@ use crate::{Prefixes, Signal};
 /// `drain compact`.
 #[derive(clap::Args, Debug)]
 pub struct CompactArgs {
-    /// The folder `drain serve --data` writes.
-    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
-    pub data: PathBuf,
-    /// Compact this S3-compatible bucket instead (standard AWS environment, AWS_ENDPOINT_URL_S3).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    pub s3_bucket: Option<String>,
+    #[command(flatten)]
+    pub objects: crate::read::Objects,
     /// The config whose prefixes and `[compaction] format` to use (defaults: logs/, traces/,
     /// metrics/, Parquet under tables/).
     #[arg(long, env = "DRAIN_CONFIG_FILE")]

@@ -3,19 +3,46 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
 use crate::Signal;
 
-#[derive(Args, Debug)]
-pub struct LogsArgs {
-    /// Read the folder `drain serve --data` writes.
+/// Where the objects are: a folder or a bucket (`drain serve`, `logs`, `ui`, `compact`).
+#[derive(Args, Debug, Clone)]
+pub struct Objects {
+    /// The folder the objects are in, at DIR/<key>.
     #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
     pub data: PathBuf,
-    /// Read this S3-compatible bucket instead (region, credentials and AWS_ENDPOINT_URL_S3 for
-    /// R2/MinIO from the standard AWS environment).
+    /// An S3-compatible bucket instead of the folder (region, credentials and
+    /// AWS_ENDPOINT_URL_S3 for R2/MinIO from the standard AWS environment).
     #[arg(long, env = "DRAIN_S3_BUCKET")]
     pub s3_bucket: Option<String>,
+}
+
+impl Objects {
+    /// For a reader: the folder must exist (a bucket is found out on the first call).
+    pub fn check_readable(&self) -> Result<()> {
+        if self.s3_bucket.is_none() && !self.data.is_dir() {
+            bail!(
+                "{} is not a folder (--data; or --s3-bucket to read a bucket)",
+                self.data.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Objects read at once: `given`, or 8 from a folder and 32 from a bucket, where each read
+    /// waits on the network.
+    pub fn concurrency(&self, given: Option<usize>) -> usize {
+        given.unwrap_or(if self.s3_bucket.is_some() { 32 } else { 8 }).max(1)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub objects: Objects,
     /// The config whose prefixes to read (default: logs/, traces/, metrics/).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -115,12 +142,8 @@ pub struct SqlArgs {
 
 #[derive(Args, Debug)]
 pub struct UiArgs {
-    /// Read the folder `drain serve --data` writes.
-    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
-    pub data: PathBuf,
-    /// Read this S3-compatible bucket instead (the standard AWS environment, AWS_ENDPOINT_URL_S3).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    pub s3_bucket: Option<String>,
+    #[command(flatten)]
+    pub objects: Objects,
     /// The config whose prefixes to read (default: logs/, traces/, metrics/, tables/).
     #[arg(long)]
     pub config: Option<PathBuf>,

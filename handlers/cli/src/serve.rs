@@ -13,13 +13,8 @@ pub struct ServeArgs {
     /// The TOML config (see drain.example.toml); `${NAME}` is read from the environment.
     #[arg(long, env = "DRAIN_CONFIG_FILE", default_value = "drain.example.toml")]
     pub config: PathBuf,
-    /// Folder the objects land in, at DIR/<key>.
-    #[arg(long, env = "DRAIN_DATA", default_value = "./data")]
-    pub data: PathBuf,
-    /// Store in this S3-compatible bucket instead of the folder (region, credentials and
-    /// AWS_ENDPOINT_URL_S3 for R2/MinIO come from the standard AWS environment).
-    #[arg(long, env = "DRAIN_S3_BUCKET")]
-    pub s3_bucket: Option<String>,
+    #[command(flatten)]
+    pub objects: crate::read::Objects,
     /// Address to listen on.
     #[arg(long, env = "DRAIN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,

@@ -27,12 +27,8 @@ fn main() -> Result<()> {
             drain_exec::logs::init(settings.log);
             let config = drain_cli::check::load(&args.config)?;
             if let Some(every) = args.compact_every() {
-                let target = drain_server::compact::Target {
-                    data: args.data.clone(),
-                    s3_bucket: args.s3_bucket.clone(),
-                };
                 let settings = drain_cli::compact::settings_of(&drain_cli::Prefixes::of_config(&config));
-                drain_server::compact::spawn_timer(target, settings, every);
+                drain_server::compact::spawn_timer(args.objects.clone(), settings, every);
             }
             // Decoding and folder writes run on the blocking pool: a few threads suffice, and
             // each extra thread would hold its own allocator arena (RSS).
@@ -41,7 +37,7 @@ fn main() -> Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(async move {
-                let store = drain_server::store::open(args.data, args.s3_bucket, true).await;
+                let store = drain_server::store::open(&args.objects, true).await;
                 if let FolderOrBucket::Right(s3) = &store {
                     if let Err(e) = s3.warm_up().await {
                         tracing::warn!(bucket = s3.bucket(), error = %e, "bucket unreachable at start; deliveries will answer 503 until it is back");

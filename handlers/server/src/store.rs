@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use drain_cli::read::Objects;
 pub use drain_s3::S3Store;
 pub use drain_store::Folder;
 
@@ -13,11 +14,11 @@ pub type FolderOrBucket = drain_store::Either<Folder, S3Store>;
 /// `AWS_ENDPOINT_URL_S3`), the folder otherwise: its IO on tokio's blocking pool when `serving`
 /// (never on a thread that reads requests), on the calling thread otherwise (the CLI's commands,
 /// compaction's thread). Runs inside a tokio runtime.
-pub async fn open(data: PathBuf, s3_bucket: Option<String>, serving: bool) -> FolderOrBucket {
-    match s3_bucket {
-        Some(bucket) => FolderOrBucket::Right(S3Store::from_env(bucket, None, None).await),
-        None if serving => FolderOrBucket::Left(serving_folder(data)),
-        None => FolderOrBucket::Left(Folder::new(data)),
+pub async fn open(objects: &Objects, serving: bool) -> FolderOrBucket {
+    match &objects.s3_bucket {
+        Some(bucket) => FolderOrBucket::Right(S3Store::from_env(bucket.clone(), None, None).await),
+        None if serving => FolderOrBucket::Left(serving_folder(&objects.data)),
+        None => FolderOrBucket::Left(Folder::new(&objects.data)),
     }
 }
 

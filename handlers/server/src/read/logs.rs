@@ -166,22 +166,15 @@ pub fn run(args: LogsArgs) -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    if args.s3_bucket.is_none() && !args.data.is_dir() {
-        bail!(
-            "{} is not a folder (--data; or --s3-bucket to read a bucket)",
-            args.data.display()
-        );
-    }
+    args.objects.check_readable()?;
     let bucket = Arc::new(Blocking {
-        store: runtime.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone(), false)),
+        store: runtime.block_on(crate::store::open(&args.objects, false)),
         rt: runtime.handle().clone(),
     });
     let mut reader = Reader::new(
         bucket.clone(),
         filter,
-        args.concurrency
-            .unwrap_or(if args.s3_bucket.is_some() { 32 } else { 8 })
-            .max(1),
+        args.objects.concurrency(args.concurrency),
         args.buffer_mib << 20,
     );
     let mut out = Out {

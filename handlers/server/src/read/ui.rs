@@ -43,15 +43,10 @@ pub fn run(args: UiArgs) -> Result<()> {
             args.listen
         );
     }
-    if args.s3_bucket.is_none() && !args.data.is_dir() {
-        bail!(
-            "{} is not a folder (--data; or --s3-bucket to read a bucket)",
-            args.data.display()
-        );
-    }
+    args.objects.check_readable()?;
     let prefixes = Prefixes::load(args.config.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let store = rt.block_on(crate::store::open(args.data.clone(), args.s3_bucket.clone(), false));
+    let store = rt.block_on(crate::store::open(&args.objects, false));
     let bucket = Arc::new(Blocking {
         store,
         rt: rt.handle().clone(),
@@ -60,10 +55,7 @@ pub fn run(args: UiArgs) -> Result<()> {
         bucket,
         prefixes,
         token: args.token.clone(),
-        concurrency: args
-            .concurrency
-            .unwrap_or(if args.s3_bucket.is_some() { 32 } else { 8 })
-            .max(1),
+        concurrency: args.objects.concurrency(args.concurrency),
         buffer: args.buffer_mib.max(1) << 20,
     });
     let app = router(ui);
