@@ -1,5 +1,7 @@
 //! The server's admission control, runtime-free: a delivery as the server takes it, from the
 //! head to the answer, with the host giving only a timer, a pool to decode on and the clock.
+//! The decoding slots are tokio's semaphore (its `sync` part, which needs no runtime) because
+//! it is fair: waiters are served in order, so a delivery never waits behind later ones.
 //!
 //! Memory is bounded by three limits, none of which a slow sender can exhaust cheaply: the body
 //! bytes held across all deliveries (`max_buffered`, reserved as they arrive, or up front when the
@@ -82,7 +84,7 @@ pub struct Gate {
     unauthenticated: Budget,
     /// KiB of body held.
     buffered: Budget,
-    decoding: async_lock::Semaphore,
+    decoding: tokio::sync::Semaphore,
     /// This process's start (any number unique to it) and how many requests it has numbered:
     /// the request id that keeps keys of timestamp-less deliveries unique.
     started: u128,
@@ -96,7 +98,7 @@ impl Gate {
             slots: Budget::new(settings.max_concurrent),
             unauthenticated: Budget::new(settings.max_unauthenticated.max(1)),
             buffered: Budget::new(kib(settings.max_buffered).max(1)),
-            decoding: async_lock::Semaphore::new(settings.max_decoding.max(1)),
+            decoding: tokio::sync::Semaphore::new(settings.max_decoding.max(1)),
             settings,
             started,
             requests: AtomicU64::new(0),
@@ -111,7 +113,7 @@ impl Gate {
 
     /// The decoding slots, for tests that hold them all to see what a waiting delivery answers.
     #[doc(hidden)]
-    pub fn decoding_slots(&self) -> &async_lock::Semaphore {
+    pub fn decoding_slots(&self) -> &tokio::sync::Semaphore {
         &self.decoding
     }
 }
@@ -249,7 +251,7 @@ where
     // the sender retries, not a wait without end. A small plain body is then decoded right here
     // (well under a millisecond); a large or compressed one (up to `max_decompressed` inflated)
     // on the host's pool, so the async workers keep reading other bodies meanwhile.
-    let Some(_decoding) = within(server.sleep(settings.decode_wait), gate.decoding.acquire()).await else {
+    let Some(Ok(_decoding)) = within(server.sleep(settings.decode_wait), gate.decoding.acquire()).await else {
         return busy("every decoder is busy, retry later").await;
     };
     let decide = {
