@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http_body::Body;
 use http_body_util::BodyExt;
 
-use super::budget::{Budget, Held};
+use super::quota::{Held, Quota};
 
 /// How far past the limit a body is still read (and thrown away) so that the sender sees the
 /// 413 instead of a reset connection; beyond it the connection is cut.
@@ -25,19 +25,14 @@ pub fn kib(bytes: usize) -> usize {
     bytes.div_ceil(1024)
 }
 
-/// Reads the body frame by frame, reserving its bytes (in KiB) from `budget` as they are kept
+/// Reads the body frame by frame, reserving its bytes (in KiB) from `quota` as they are kept
 /// (all at once when the length is declared). The buffer grows at most to `max`, never by
 /// doubling past it.
-pub async fn read<'a, B>(
-    budget: &'a Budget,
-    mut body: B,
-    max: usize,
-    declared: Option<u64>,
-) -> Result<Read<'a>, B::Error>
+pub async fn read<'a, B>(quota: &'a Quota, mut body: B, max: usize, declared: Option<u64>) -> Result<Read<'a>, B::Error>
 where
     B: Body<Data = Bytes> + Unpin,
 {
-    let reserve = |bytes: usize| budget.try_take(kib(bytes));
+    let reserve = |bytes: usize| quota.try_take(kib(bytes));
     let first = declared.map_or(64 << 10, |n| n.min(max as u64) as usize);
     let Some(permit) = reserve(first) else {
         return Ok(Read::OverBudget);

@@ -13,7 +13,7 @@
 //! anything is reserved.
 
 mod body;
-mod budget;
+mod quota;
 
 use std::fmt::Display;
 use std::future::Future;
@@ -27,7 +27,7 @@ use drain_core::{Admission, Config, Plan, Timestamp};
 use futures_util::future::{select, Either};
 
 pub use body::{kib, DISCARD_LIMIT};
-pub use budget::{Budget, Held};
+pub use quota::{Held, Quota};
 
 use crate::{Context, Host};
 
@@ -79,11 +79,11 @@ impl Default for Settings {
 #[derive(Debug)]
 pub struct Gate {
     pub settings: Settings,
-    slots: Budget,
+    slots: Quota,
     /// Deliveries reading a body whose signature is still to be checked.
-    unauthenticated: Budget,
+    unauthenticated: Quota,
     /// KiB of body held.
-    buffered: Budget,
+    buffered: Quota,
     decoding: tokio::sync::Semaphore,
     /// This process's start (any number unique to it) and how many requests it has numbered:
     /// the request id that keeps keys of timestamp-less deliveries unique.
@@ -95,9 +95,9 @@ impl Gate {
     /// `started`: a number no other run of this server uses (its start in Unix nanoseconds).
     pub fn new(settings: Settings, started: u128) -> Self {
         Gate {
-            slots: Budget::new(settings.max_concurrent),
-            unauthenticated: Budget::new(settings.max_unauthenticated.max(1)),
-            buffered: Budget::new(kib(settings.max_buffered).max(1)),
+            slots: Quota::new(settings.max_concurrent),
+            unauthenticated: Quota::new(settings.max_unauthenticated.max(1)),
+            buffered: Quota::new(kib(settings.max_buffered).max(1)),
             decoding: tokio::sync::Semaphore::new(settings.max_decoding.max(1)),
             settings,
             started,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Units free to take.
 #[derive(Debug)]
-pub struct Budget {
+pub struct Quota {
     free: AtomicUsize,
 }
 
@@ -13,13 +13,13 @@ pub struct Budget {
 #[derive(Debug)]
 #[must_use = "the units are given back when this is dropped"]
 pub struct Held<'a> {
-    budget: &'a Budget,
+    quota: &'a Quota,
     units: usize,
 }
 
-impl Budget {
+impl Quota {
     pub fn new(units: usize) -> Self {
-        Budget {
+        Quota {
             free: AtomicUsize::new(units),
         }
     }
@@ -29,7 +29,7 @@ impl Budget {
         self.free
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |free| free.checked_sub(units))
             .ok()
-            .map(|_| Held { budget: self, units })
+            .map(|_| Held { quota: self, units })
     }
 
     pub fn free(&self) -> usize {
@@ -46,17 +46,17 @@ impl Held<'_> {
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        self.budget.free.fetch_add(self.units, Ordering::AcqRel);
+        self.quota.free.fetch_add(self.units, Ordering::AcqRel);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Budget;
+    use super::Quota;
 
     #[test]
     fn taken_units_come_back_when_dropped_and_never_overdraw() {
-        let b = Budget::new(10);
+        let b = Quota::new(10);
         let mut a = b.try_take(4).unwrap();
         assert!(b.try_take(7).is_none(), "only 6 are free");
         a.merge(b.try_take(6).unwrap());
