@@ -121,6 +121,12 @@ fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Re
         let mut f = std::fs::File::create_new(&tmp)?;
         f.write_all(body)?;
         f.sync_all()?;
+        // The tag of the version this call wrote, taken from its own file before it has a name
+        // (a link or a rename changes neither inode, size nor mtime). Read from the key after
+        // the link, it could be a later version's: another run may replace the object at once
+        // (a compaction claim committed by a racing run), and a caller holding that tag could
+        // then overwrite what it never read.
+        let written = tag(&f.metadata()?);
         if if_absent {
             match std::fs::hard_link(&tmp, path) {
                 Ok(()) => {}
@@ -130,13 +136,15 @@ fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Re
         } else {
             std::fs::rename(&tmp, path)?;
         }
+        #[cfg(test)]
+        tests::AFTER_NAMING.with(|h| h.take().map(|h| h(path)));
         // The new name is durable only once its folder is synced (and a new folder's own name
         // in its parent): without this an acknowledged object can vanish on power loss.
         sync_dir(dir)?;
         if let Some(parent) = dir.parent() {
             sync_dir(parent)?;
         }
-        Ok(Some(tag(&std::fs::metadata(path)?)))
+        Ok(Some(written))
     })();
     let _ = std::fs::remove_file(&tmp);
     result
@@ -307,6 +315,44 @@ impl Cond<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Hook = Box<dyn FnOnce(&Path)>;
+
+    thread_local! {
+        /// Runs once, on the calling thread, right after the next write gives its file the key's
+        /// name: where another process could replace it.
+        pub(super) static AFTER_NAMING: std::cell::Cell<Option<Hook>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// A compaction run claims a generation (create-only) and may abort it later with the tag it
+    /// got back. Another run may commit that generation the instant the claim has a name; the tag
+    /// must still be the claim's, or the abort overwrites the commit and deletes its output.
+    #[tokio::test]
+    async fn a_write_returns_the_tag_of_what_it_wrote_even_when_replaced_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = Folder::new(dir.path());
+        for (i, cond) in [Cond::IfAbsent, Cond::Always].into_iter().enumerate() {
+            let k = format!("_drain/manifests/p/g00000{i}.json");
+            AFTER_NAMING.with(|h| {
+                h.set(Some(Box::new(|path: &Path| {
+                    let other = path.with_file_name(".by-another-run");
+                    std::fs::write(&other, b"committed by another run").unwrap();
+                    std::fs::rename(&other, path).unwrap();
+                })))
+            });
+            let Wrote::Done { etag } = f.put(&k, b"pending".to_vec(), "", cond).await.unwrap() else {
+                panic!("the write is written")
+            };
+            let (now, now_tag) = f.get(&k).await.unwrap().unwrap();
+            assert_eq!(now, b"committed by another run");
+            assert_ne!(etag, now_tag, "{cond:?}: the tag is the replaced version's");
+            assert_eq!(
+                f.put(&k, b"aborted".to_vec(), "", Cond::IfMatch(&etag)).await.unwrap(),
+                Wrote::Refused,
+                "{cond:?}: a compare-and-swap on the tag the write returned overwrote a later version"
+            );
+        }
+    }
 
     #[tokio::test]
     async fn conditions_listing_ranges_and_deletes() {
