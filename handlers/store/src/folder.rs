@@ -137,7 +137,9 @@ fn write_atomically(path: &Path, body: &[u8], if_absent: bool, n: u64) -> io::Re
             std::fs::rename(&tmp, path)?;
         }
         #[cfg(test)]
-        tests::AFTER_NAMING.with(|h| h.take().map(|h| h(path)));
+        if let Some(hook) = tests::AFTER_NAMING.with(|h| h.take()) {
+            hook(path);
+        }
         // The new name is durable only once its folder is synced (and a new folder's own name
         // in its parent): without this an acknowledged object can vanish on power loss.
         sync_dir(dir)?;
